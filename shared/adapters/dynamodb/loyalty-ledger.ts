@@ -1,0 +1,181 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AwardPlan, LoyaltyAccount } from '../../domain/loyalty';
+import type { AwardCommit, ExistingSale, HoldResult, LoyaltyLedger, SaleRecord, UnmatchedReason } from '../../ingest/ports';
+import { indexKeys, keys } from './table-keys';
+
+export interface CapacityRecorder {
+  record(operation: string, consumed: unknown): void;
+}
+
+/** Sales and loyalty accounts in DynamoDB: one transaction per award, guarded by conditions. */
+export class DynamoDbLoyaltyLedger implements LoyaltyLedger {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly capacity?: CapacityRecorder,
+  ) {}
+
+  async getAccount(userId: string, options: { consistent: boolean }): Promise<LoyaltyAccount | undefined> {
+    const out = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.customer(userId),
+        ConsistentRead: options.consistent,
+        ProjectionExpression: 'userId, points, lifetimePoints, tier, punchCount, punchCardsCompleted, purchaseCount, version',
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    this.capacity?.record('GetItem', out.ConsumedCapacity);
+    if (!out.Item) return undefined;
+    const item = out.Item;
+    return {
+      userId,
+      points: item.points ?? 0,
+      lifetimePoints: item.lifetimePoints ?? 0,
+      tier: item.tier ?? 'Bronze',
+      punchCount: item.punchCount ?? 0,
+      punchCardsCompleted: item.punchCardsCompleted ?? 0,
+      purchaseCount: item.purchaseCount ?? 0,
+      version: item.version ?? 0,
+    };
+  }
+
+  async commitAward(sale: SaleRecord, plan: AwardPlan): Promise<AwardCommit> {
+    const now = new Date().toISOString();
+    const { after } = plan;
+    try {
+      const out = await this.db.send(
+        new TransactWriteCommand({
+          ReturnConsumedCapacity: 'TOTAL',
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...keys.sale(sale.transactionId),
+                  GSI1PK: indexKeys.customerSales(after.userId),
+                  GSI1SK: `${sale.date}#${sale.transactionId}`,
+                  GSI3PK: indexKeys.byDay('SALE', sale.date),
+                  GSI3SK: `${sale.date}#${sale.transactionId}`,
+                  entity: 'sale',
+                  ...sale,
+                  status: 'awarded',
+                  userId: after.userId,
+                  points: plan.totalPoints,
+                  purchasePoints: plan.purchasePoints,
+                  bonusPoints: plan.bonusPoints,
+                  balanceAfter: after.points,
+                  lifetimePointsAfter: after.lifetimePoints,
+                  tierBefore: plan.before.tier,
+                  tierAfter: after.tier,
+                  punchCountAfter: after.punchCount,
+                  achievements: plan.achievements,
+                  awardedAt: now,
+                },
+                // A new sale, or one held as unmatched with the same content that now has its customer.
+                ConditionExpression: 'attribute_not_exists(PK) OR (#status = :unmatched AND contentHash = :contentHash)',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':unmatched': 'unmatched', ':contentHash': sale.contentHash },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.customer(after.userId),
+                UpdateExpression:
+                  'SET points = :points, lifetimePoints = :lifetime, tier = :tier, punchCount = :punch, punchCardsCompleted = :cards, purchaseCount = :purchases, version = :next, lastSaleAt = :now, updatedAt = :now',
+                ConditionExpression: 'attribute_exists(PK) AND (version = :expected OR (attribute_not_exists(version) AND :expected = :zero))',
+                ExpressionAttributeValues: {
+                  ':points': after.points,
+                  ':lifetime': after.lifetimePoints,
+                  ':tier': after.tier,
+                  ':punch': after.punchCount,
+                  ':cards': after.punchCardsCompleted,
+                  ':purchases': after.purchaseCount,
+                  ':next': after.version,
+                  ':expected': plan.before.version,
+                  ':zero': 0,
+                  ':now': now,
+                },
+              },
+            },
+          ],
+        }),
+      );
+      this.capacity?.record('TransactWriteItems', out.ConsumedCapacity);
+      return { kind: 'committed' };
+    } catch (err) {
+      if (!(err instanceof TransactionCanceledException)) throw err;
+      const [saleReason, accountReason] = err.CancellationReasons ?? [];
+      if (saleReason?.Code === 'ConditionalCheckFailed') {
+        const old = saleReason.Item ? (unmarshall(saleReason.Item as never) as Record<string, unknown>) : await this.readSale(sale.transactionId);
+        return { kind: 'exists', existing: toExisting(old) };
+      }
+      if (accountReason?.Code === 'ConditionalCheckFailed') return { kind: 'retry', reason: 'stale_account' };
+      if (err.CancellationReasons?.some((r) => r.Code === 'TransactionConflict')) return { kind: 'retry', reason: 'transaction_conflict' };
+      throw err;
+    }
+  }
+
+  async holdUnmatched(sale: SaleRecord, reason: UnmatchedReason, candidates: number): Promise<HoldResult> {
+    try {
+      const out = await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.sale(sale.transactionId),
+            GSI3PK: indexKeys.byDay('UNMATCHED', sale.date),
+            GSI3SK: `${sale.date}#${sale.transactionId}`,
+            entity: 'sale',
+            ...sale,
+            status: 'unmatched',
+            unmatchedReason: reason,
+            candidateCount: candidates,
+          },
+          ConditionExpression: 'attribute_not_exists(PK)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      this.capacity?.record('PutItem', out.ConsumedCapacity);
+      return { kind: 'held' };
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      const old = err.Item ? (unmarshall(err.Item as never) as Record<string, unknown>) : await this.readSale(sale.transactionId);
+      return { kind: 'exists', existing: toExisting(old) };
+    }
+  }
+
+  async recordConflict(sale: SaleRecord, existing: ExistingSale): Promise<void> {
+    const detectedAt = new Date().toISOString();
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...keys.conflict(sale.transactionId, sale.contentHash),
+          GSI3PK: indexKeys.byDay('CONFLICT', detectedAt),
+          GSI3SK: `${detectedAt}#${sale.transactionId}`,
+          entity: 'conflict',
+          transactionId: sale.transactionId,
+          detectedAt,
+          existingContentHash: existing.contentHash,
+          existingStatus: existing.status,
+          incoming: sale,
+        },
+      }),
+    );
+  }
+
+  private async readSale(transactionId: string): Promise<Record<string, unknown>> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.sale(transactionId), ConsistentRead: true }));
+    if (!out.Item) throw new Error(`sale ${transactionId} failed its condition but cannot be read back`);
+    return out.Item;
+  }
+}
+
+function toExisting(item: Record<string, unknown>): ExistingSale {
+  return { contentHash: String(item.contentHash), status: item.status as ExistingSale['status'], userId: item.userId as string | undefined };
+}

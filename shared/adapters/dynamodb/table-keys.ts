@@ -1,0 +1,51 @@
+/**
+ * The single-table layout. Every item has PK/SK; three overloaded GSIs serve the access patterns:
+ *
+ * | item            | PK                     | SK                     | GSI1 (by customer / card)      | GSI2 (by last four) | GSI3 (by kind and day)      |
+ * |-----------------|------------------------|------------------------|--------------------------------|---------------------|-----------------------------|
+ * | customer        | CUSTOMER#<userId>      | PROFILE                |                                |                     |                             |
+ * | linked card     | CUSTOMER#<userId>      | CARD#<cardId>          | CARDHASH#<hmac(number)>        | CARD4#<hmac(last4)> |                             |
+ * | sale (awarded)  | SALE#<transactionId>   | SALE                   | CUSTOMER#<userId> / <date>#<id> |                     | SALE#<day> / <date>#<id>    |
+ * | sale (unmatched)| SALE#<transactionId>   | SALE                   |                                |                     | UNMATCHED#<day> / <date>#<id> |
+ * | conflict        | SALE#<transactionId>   | CONFLICT#<contentHash> |                                |                     | CONFLICT#<day> / <at>#<id>  |
+ * | failure         | FAILURE#<failureId>    | FAILURE                |                                |                     | FAILURE#<day> / <at>#<id>   |
+ * | processed file  | FILE#<bucket>/<key>    | ETAG#<eTag>            |                                |                     | FILE#<day> / <at>           |
+ *
+ * Day-partitioned GSI3 keys keep any one partition from running hot when a bad file produces a burst of failures.
+ */
+
+export const GSI1 = 'GSI1';
+export const GSI2 = 'GSI2';
+export const GSI3 = 'GSI3';
+
+export const TABLE_INDEXES = [
+  { indexName: GSI1, partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
+  { indexName: GSI2, partitionKey: 'GSI2PK', sortKey: 'GSI2SK' },
+  { indexName: GSI3, partitionKey: 'GSI3PK', sortKey: 'GSI3SK' },
+] as const;
+
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+export const day = (iso: string) => iso.slice(0, 10);
+
+export const keys = {
+  customer: (userId: string) => ({ PK: `CUSTOMER#${userId}`, SK: 'PROFILE' }),
+  card: (userId: string, cardId: string) => ({ PK: `CUSTOMER#${userId}`, SK: `CARD#${cardId}` }),
+  sale: (transactionId: string) => ({ PK: `SALE#${transactionId}`, SK: 'SALE' }),
+  conflict: (transactionId: string, contentHash: string) => ({ PK: `SALE#${transactionId}`, SK: `CONFLICT#${contentHash}` }),
+  failure: (failureId: string) => ({ PK: `FAILURE#${failureId}`, SK: 'FAILURE' }),
+  file: (bucket: string, key: string, eTag: string) => ({ PK: `FILE#${bucket}/${key}`, SK: `ETAG#${eTag}` }),
+};
+
+export const indexKeys = {
+  cardByFullHash: (hash: string) => `CARDHASH#${hash}`,
+  cardByLastFourHash: (hash: string) => `CARD4#${hash}`,
+  customerSales: (userId: string) => `CUSTOMER#${userId}`,
+  byDay: (kind: 'SALE' | 'UNMATCHED' | 'CONFLICT' | 'FAILURE' | 'FILE', isoDate: string) => `${kind}#${day(isoDate)}`,
+};
+
+/** Strips DynamoDB's key attributes from an item before it leaves the adapter. */
+export function withoutKeys<T extends Record<string, unknown>>(item: T): Omit<T, 'PK' | 'SK' | 'GSI1PK' | 'GSI1SK' | 'GSI2PK' | 'GSI2SK' | 'GSI3PK' | 'GSI3SK'> {
+  const { PK: _pk, SK: _sk, GSI1PK: _a, GSI1SK: _b, GSI2PK: _c, GSI2SK: _d, GSI3PK: _e, GSI3SK: _f, ...rest } = item;
+  return rest;
+}

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { CARD_FORMAT_RULE, normalizeCardNumber, type NormalizedCard } from './card-number';
+import { DEFAULT_PROGRAM } from './program';
+
+/** ISO 8601 date-time with an explicit zone (Z or ±hh:mm). */
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+export function momaRecordSchema(maxAmountCents = DEFAULT_PROGRAM.maxAmountCents) {
+  return z.object({
+    transactionId: z
+      .string({ error: 'is required and must be a string' })
+      .trim()
+      .min(1, 'must not be empty')
+      .max(128, 'must be at most 128 characters'),
+    date: z
+      .string({ error: 'is required and must be a string' })
+      .regex(ISO_WITH_ZONE, 'must be an ISO 8601 date-time with a time zone, e.g. 2025-01-01T14:30:00Z')
+      .refine((s) => !Number.isNaN(Date.parse(s)), 'is not a real date'),
+    amount: z
+      .number({ error: 'is required and must be a number of cents' })
+      .int('must be an integer number of cents')
+      .positive('must be greater than 0')
+      .max(maxAmountCents, `must be at most ${maxAmountCents} cents`),
+    cardNumber: z
+      .string({ error: 'is required and must be a string' })
+      .transform((raw, ctx): NormalizedCard => {
+        const card = normalizeCardNumber(raw);
+        if (!card) {
+          ctx.addIssue({ code: 'custom', message: CARD_FORMAT_RULE });
+          return z.NEVER;
+        }
+        return card;
+      }),
+    product: z.string({ error: 'is required and must be a string' }).trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters'),
+    machineId: z.string({ error: 'is required and must be a string' }).trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),
+  });
+}
+
+export type MomaSale = z.output<ReturnType<typeof momaRecordSchema>>;
+
+export interface FieldError {
+  field: string;
+  rule: string;
+}
+
+export type ValidationResult = { ok: true; sale: MomaSale } | { ok: false; errors: FieldError[] };
+
+const defaultSchema = momaRecordSchema();
+
+export function validateMomaRecord(input: unknown, schema = defaultSchema): ValidationResult {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    return { ok: false, errors: [{ field: '(record)', rule: 'must be a JSON object' }] };
+  }
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return { ok: true, sale: parsed.data };
+  return {
+    ok: false,
+    errors: parsed.error.issues.map((issue) => ({ field: issue.path.join('.') || '(record)', rule: issue.message })),
+  };
+}
+
+export function describeErrors(errors: FieldError[]): string {
+  return errors.map((e) => `${e.field} ${e.rule}`).join('; ');
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+export const TIER_NAMES = ['Bronze', 'Silver', 'Gold', 'Platinum'] as const;
+export type TierName = (typeof TIER_NAMES)[number];
+
+const tierSchema = z.object({
+  name: z.enum(TIER_NAMES),
+  /** Lifetime points (every point ever earned, bonuses included) needed to reach this tier. */
+  minLifetimePoints: z.number().int().nonnegative(),
+  /** Multiplier applied to purchase points earned while in this tier. */
+  multiplier: z.number().positive(),
+});
+
+export const programConfigSchema = z
+  .object({
+    pointsPerDollar: z.number().int().positive(),
+    /** Sales above this amount (in cents) are rejected as implausible. */
+    maxAmountCents: z.number().int().positive(),
+    punchCard: z.object({
+      purchasesPerCard: z.number().int().positive(),
+      bonusPoints: z.number().int().nonnegative(),
+    }),
+    tiers: z.array(tierSchema).min(1),
+    notifications: z.object({ pointsAwarded: z.boolean() }),
+  })
+  .refine((c) => c.tiers[0]?.minLifetimePoints === 0, { message: 'the first tier must start at 0 lifetime points', path: ['tiers'] })
+  .refine((c) => c.tiers.every((t, i) => i === 0 || t.minLifetimePoints > c.tiers[i - 1]!.minLifetimePoints), {
+    message: 'tiers must be in strictly increasing order of minLifetimePoints',
+    path: ['tiers'],
+  });
+
+export type ProgramConfig = z.infer<typeof programConfigSchema>;
+
+export const DEFAULT_PROGRAM: ProgramConfig = {
+  pointsPerDollar: 10,
+  maxAmountCents: 100_000,
+  punchCard: { purchasesPerCard: 10, bonusPoints: 50 },
+  tiers: [
+    { name: 'Bronze', minLifetimePoints: 0, multiplier: 1 },
+    { name: 'Silver', minLifetimePoints: 500, multiplier: 1 },
+    { name: 'Gold', minLifetimePoints: 2_000, multiplier: 1 },
+    { name: 'Platinum', minLifetimePoints: 5_000, multiplier: 1 },
+  ],
+  notifications: { pointsAwarded: true },
+};
+
+/**
+ * Reads the program from a JSON override (for example the PROGRAM_CONFIG environment variable).
+ * Fields not given keep their defaults; an invalid override is an error at start-up, never a silent default.
+ */
+export function loadProgramConfig(json: string | undefined): ProgramConfig {
+  if (!json) return DEFAULT_PROGRAM;
+  const override = JSON.parse(json) as Partial<ProgramConfig>;
+  return programConfigSchema.parse({ ...DEFAULT_PROGRAM, ...override });
+}
+
+export function tierFor(lifetimePoints: number, program: ProgramConfig): TierName {
+  let tier = program.tiers[0]!;
+  for (const candidate of program.tiers) {
+    if (lifetimePoints >= candidate.minLifetimePoints) tier = candidate;
+  }
+  return tier.name;
+}
+
+export function multiplierFor(tier: TierName, program: ProgramConfig): number {
+  return program.tiers.find((t) => t.name === tier)?.multiplier ?? 1;
+}
+
+/** Points for a purchase: floor(amountCents * pointsPerDollar / 100 * multiplier), integer arithmetic where possible. */
+export function purchasePoints(amountCents: number, tier: TierName, program: ProgramConfig): number {
+  const base = amountCents * program.pointsPerDollar;
+  const multiplier = multiplierFor(tier, program);
+  if (multiplier === 1) return Math.floor(base / 100);
+  return Math.floor((base * multiplier) / 100);
+}

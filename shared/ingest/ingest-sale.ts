@@ -1,0 +1,122 @@
+import { maskCardNumbers } from '../domain/card-number';
+import { matchCustomer, planAward } from '../domain/loyalty';
+import { describeErrors, validateMomaRecord, type MomaSale, momaRecordSchema } from '../domain/moma-record';
+import type { ProgramConfig } from '../domain/program';
+import { describeSource, saleContentHash, type SaleSource } from '../domain/sale';
+import type { CardHasher, Clock, CustomerDirectory, ExistingSale, FailureStore, LoyaltyLedger, SaleRecord } from './ports';
+
+export type SaleOutcome = 'awarded' | 'duplicate' | 'conflict' | 'unmatched';
+export type RecordOutcome = SaleOutcome | 'failed';
+
+export interface IngestDeps {
+  program: ProgramConfig;
+  hasher: CardHasher;
+  directory: CustomerDirectory;
+  ledger: LoyaltyLedger;
+  failures: FailureStore;
+  clock: Clock;
+  /** Waits before a retry; injected so tests need not sleep. */
+  sleep?: (ms: number) => Promise<void>;
+  maxAttempts?: number;
+}
+
+/** A failure worth retrying later (contention, throttling, an unreachable dependency): the input is fine. */
+export class TransientIngestError extends Error {
+  constructor(message: string, readonly cause?: unknown) {
+    super(message);
+    this.name = 'TransientIngestError';
+  }
+}
+
+const schemaCache = new WeakMap<ProgramConfig, ReturnType<typeof momaRecordSchema>>();
+function schemaFor(program: ProgramConfig) {
+  let schema = schemaCache.get(program);
+  if (!schema) schemaCache.set(program, (schema = momaRecordSchema(program.maxAmountCents)));
+  return schema;
+}
+
+/** Validates one raw Moma record and ingests it; an invalid record is stored as a failure and never thrown. */
+export async function ingestRecord(raw: unknown, source: SaleSource, sourceId: string, deps: IngestDeps): Promise<RecordOutcome> {
+  const validation = validateMomaRecord(raw, schemaFor(deps.program));
+  if (!validation.ok) {
+    const transactionId = (raw as { transactionId?: unknown } | null)?.transactionId;
+    await deps.failures.recordFailure({
+      sourceId,
+      source: describeSource(source),
+      reason: `invalid record: ${describeErrors(validation.errors)}`,
+      errors: validation.errors,
+      raw: maskCardNumbers(raw),
+      transactionId: typeof transactionId === 'string' ? transactionId.slice(0, 128) : undefined,
+    });
+    return 'failed';
+  }
+  return ingestSale(validation.sale, source, deps);
+}
+
+export function toSaleRecord(sale: MomaSale, source: SaleSource, deps: Pick<IngestDeps, 'hasher' | 'clock'>): SaleRecord {
+  const card = deps.hasher.hash(sale.cardNumber);
+  return {
+    transactionId: sale.transactionId,
+    date: new Date(sale.date).toISOString(),
+    amountCents: sale.amount,
+    product: sale.product,
+    machineId: sale.machineId,
+    cardLast4: card.lastFour,
+    cardFullHash: card.fullHash,
+    cardLast4Hash: card.lastFourHash,
+    contentHash: saleContentHash(sale),
+    source: describeSource(source),
+    receivedAt: deps.clock.now().toISOString(),
+  };
+}
+
+/** Matches a valid sale to a customer and awards it exactly once, or holds it as unmatched. */
+export async function ingestSale(sale: MomaSale, source: SaleSource, deps: IngestDeps): Promise<SaleOutcome> {
+  const record = toSaleRecord(sale, source, deps);
+  const match = matchCustomer(await deps.directory.findCustomersByCard({ fullHash: record.cardFullHash, lastFourHash: record.cardLast4Hash, lastFour: record.cardLast4 }));
+  if (match.kind === 'unmatched') {
+    const held = await deps.ledger.holdUnmatched(record, match.reason, match.candidates);
+    return held.kind === 'held' ? 'unmatched' : settleExisting(record, held.existing, deps);
+  }
+  return awardToCustomer(record, match.userId, deps);
+}
+
+/**
+ * Awards a recorded sale to a customer: read the account, plan the award (pure), commit both in one
+ * transaction guarded by the account's version. Contention is retried with jittered backoff; a sale that
+ * is already recorded is never retried.
+ */
+export async function awardToCustomer(record: SaleRecord, userId: string, deps: IngestDeps): Promise<SaleOutcome> {
+  const maxAttempts = deps.maxAttempts ?? 8;
+  const sleep = deps.sleep ?? defaultSleep;
+  for (let attempt = 1; ; attempt++) {
+    // The version condition catches a stale read, so the first read can be the cheaper eventually consistent one.
+    const account = await deps.ledger.getAccount(userId, { consistent: attempt > 1 });
+    if (!account) {
+      // A card linked to a customer who no longer exists: keep the sale for review rather than guess.
+      const held = await deps.ledger.holdUnmatched(record, 'unknown_card', 0);
+      return held.kind === 'held' ? 'unmatched' : settleExisting(record, held.existing, deps);
+    }
+    const plan = planAward(account, record.amountCents, deps.program);
+    const result = await deps.ledger.commitAward(record, plan);
+    if (result.kind === 'committed') return 'awarded';
+    if (result.kind === 'exists') return settleExisting(record, result.existing, deps);
+    if (attempt >= maxAttempts) {
+      throw new TransientIngestError(`sale ${record.transactionId}: gave up after ${attempt} attempts (${result.reason})`);
+    }
+    await sleep(backoffMs(attempt));
+  }
+}
+
+async function settleExisting(record: SaleRecord, existing: ExistingSale, deps: IngestDeps): Promise<SaleOutcome> {
+  if (existing.contentHash === record.contentHash) return 'duplicate';
+  await deps.ledger.recordConflict(record, existing);
+  return 'conflict';
+}
+
+/** Full jitter: a random wait up to an exponentially growing cap (AWS Architecture Blog, "Exponential Backoff And Jitter"). */
+export function backoffMs(attempt: number, baseMs = 20, capMs = 2_000): number {
+  return Math.floor(Math.random() * Math.min(capMs, baseMs * 2 ** attempt));
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,134 @@
+import type { Readable } from 'node:stream';
+import type { NormalizedCard } from '../domain/card-number';
+import type { AwardPlan, LoyaltyAccount } from '../domain/loyalty';
+import type { FieldError } from '../domain/moma-record';
+
+/** What the ledger stores about a sale: never the card number, only its keyed hashes and last four. */
+export interface SaleRecord {
+  transactionId: string;
+  date: string;
+  amountCents: number;
+  product: string;
+  machineId: string;
+  cardLast4: string;
+  cardFullHash?: string;
+  cardLast4Hash: string;
+  contentHash: string;
+  source: string;
+  receivedAt: string;
+}
+
+export interface CardHashes {
+  fullHash?: string;
+  lastFourHash: string;
+  lastFour: string;
+}
+
+export interface CardHasher {
+  hash(card: NormalizedCard): CardHashes;
+}
+
+export interface CustomerDirectory {
+  /** Customers whose linked card matches: on the full-number hash when the sale has one, else on the last-four hash. */
+  findCustomersByCard(card: CardHashes): Promise<string[]>;
+}
+
+export type UnmatchedReason = 'unknown_card' | 'ambiguous';
+
+export interface ExistingSale {
+  contentHash: string;
+  status: 'awarded' | 'unmatched' | 'reversed';
+  userId?: string;
+}
+
+export type AwardCommit =
+  | { kind: 'committed' }
+  /** A sale with this id is already recorded (awarded, or unmatched with other content). */
+  | { kind: 'exists'; existing: ExistingSale }
+  /** The account changed since it was read, or DynamoDB reported a transaction conflict: read again and retry. */
+  | { kind: 'retry'; reason: 'stale_account' | 'transaction_conflict' };
+
+export type HoldResult = { kind: 'held' } | { kind: 'exists'; existing: ExistingSale };
+
+export interface LoyaltyLedger {
+  getAccount(userId: string, options: { consistent: boolean }): Promise<LoyaltyAccount | undefined>;
+  /** Records the sale and the account's new standing atomically; a sale already recorded changes nothing. */
+  commitAward(sale: SaleRecord, plan: AwardPlan): Promise<AwardCommit>;
+  /** Records a sale that matches no single customer, for review and later assignment. */
+  holdUnmatched(sale: SaleRecord, reason: UnmatchedReason, candidates: number): Promise<HoldResult>;
+  recordConflict(sale: SaleRecord, existing: ExistingSale): Promise<void>;
+}
+
+export interface FailureReport {
+  /** Stable identity of the failing input, so a redelivery overwrites rather than duplicates the failure. */
+  sourceId: string;
+  source: string;
+  reason: string;
+  errors?: FieldError[];
+  /** The raw input with card numbers masked. */
+  raw?: unknown;
+  transactionId?: string;
+}
+
+export interface FailureStore {
+  recordFailure(failure: FailureReport): Promise<void>;
+}
+
+export interface ObjectRef {
+  bucket: string;
+  key: string;
+  eTag: string;
+  versionId?: string;
+  size?: number;
+}
+
+export interface OpenedObject {
+  body: Readable;
+  /** Base64 SHA-256 of the whole object, when the uploader sent one (composite multipart checksums are left out). */
+  checksumSha256?: string;
+}
+
+export class ObjectMissingError extends Error {
+  constructor(ref: ObjectRef) {
+    super(`s3://${ref.bucket}/${ref.key} no longer exists (or that version was deleted)`);
+    this.name = 'ObjectMissingError';
+  }
+}
+
+export interface ObjectStore {
+  open(ref: ObjectRef): Promise<OpenedObject>;
+}
+
+export interface FileCounts {
+  awarded: number;
+  duplicate: number;
+  conflict: number;
+  unmatched: number;
+  failed: number;
+}
+
+export const emptyCounts = (): FileCounts => ({ awarded: 0, duplicate: 0, conflict: 0, unmatched: 0, failed: 0 });
+
+export type FileClaim =
+  | { kind: 'claimed'; resumeFromIndex: number }
+  | { kind: 'already_processed' }
+  | { kind: 'in_progress_elsewhere'; leaseExpiresAt: string };
+
+export interface FileLedger {
+  /** Takes a lease on the file so one worker processes it at a time; a crashed worker's lease expires. */
+  claim(ref: ObjectRef, leaseMs: number): Promise<FileClaim>;
+  /** Saves progress: every record before `nextIndex` is done; the counts are added to the file's totals. */
+  checkpoint(ref: ObjectRef, nextIndex: number, delta: FileCounts, leaseMs: number): Promise<void>;
+  complete(ref: ObjectRef, result: { status: 'processed' | 'checksum_mismatch' | 'unreadable'; sha256?: string; delta: FileCounts; records: number }): Promise<void>;
+}
+
+export interface FileEventQueue {
+  /** Queues the file for (re)processing, in the shape of an S3 ObjectCreated notification. */
+  enqueue(ref: ObjectRef): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
