@@ -120,6 +120,8 @@ export interface FileLedger {
   /** Saves progress: every record before `nextIndex` is done; the counts are added to the file's totals. */
   checkpoint(ref: ObjectRef, nextIndex: number, delta: FileCounts, leaseMs: number): Promise<void>;
   complete(ref: ObjectRef, result: { status: 'processed' | 'checksum_mismatch' | 'unreadable'; sha256?: string; delta: FileCounts; records: number }): Promise<void>;
+  /** Of these files, the ones never finished: no record at all, or a lease that expired (a crashed worker). */
+  findUnfinished(refs: ObjectRef[], now: Date): Promise<ObjectRef[]>;
 }
 
 export interface FileEventQueue {

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { FileClaim, FileCounts, FileLedger, ObjectRef } from '../../ingest/ports';
 import { indexKeys, keys } from './table-keys';
@@ -99,6 +99,33 @@ export class DynamoDbFileLedger implements FileLedger {
         },
       }),
     );
+  }
+
+  async findUnfinished(refs: ObjectRef[], now: Date): Promise<ObjectRef[]> {
+    const unfinished: ObjectRef[] = [];
+    for (let i = 0; i < refs.length; i += 100) {
+      const batch = refs.slice(i, i + 100);
+      const found = new Map<string, Record<string, unknown>>();
+      let request: Record<string, { Keys: Record<string, string>[]; ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> }> | undefined = {
+        [this.tableName]: {
+          Keys: batch.map((ref) => keys.file(ref.bucket, ref.key, ref.eTag)),
+          ProjectionExpression: 'PK, SK, #status, leaseExpiresAt',
+          ExpressionAttributeNames: { '#status': 'status' },
+        },
+      };
+      while (request && Object.keys(request).length > 0) {
+        const out = await this.db.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of out.Responses?.[this.tableName] ?? []) found.set(`${item.PK}|${item.SK}`, item);
+        request = out.UnprocessedKeys as typeof request;
+      }
+      for (const ref of batch) {
+        const k = keys.file(ref.bucket, ref.key, ref.eTag);
+        const item = found.get(`${k.PK}|${k.SK}`);
+        if (!item) unfinished.push(ref);
+        else if (item.status === 'processing' && String(item.leaseExpiresAt) <= now.toISOString()) unfinished.push(ref);
+      }
+    }
+    return unfinished;
   }
 }
 

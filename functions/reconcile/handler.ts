@@ -1,0 +1,24 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { ScheduledEvent } from 'aws-lambda';
+import { reconcileFiles } from '../../shared/ingest/reconcile';
+import { RECONCILE_MIN_AGE_MS, WATCHED_PREFIXES } from '../../shared/topology';
+import { required } from '../../shared/wiring/config';
+import { ingestContainer } from '../../shared/wiring/ingest';
+
+const logger = new Logger({ serviceName: 'reconcile' });
+
+export const handler = middy(async (event: ScheduledEvent) => {
+  const { config, deps, objects, fileEvents } = await ingestContainer();
+  const bucket = required(config.bucketName, 'BUCKET_NAME');
+  const result = await reconcileFiles(bucket, Object.values(WATCHED_PREFIXES), RECONCILE_MIN_AGE_MS, {
+    listOlderThan: (b, prefix, before) => objects.listOlderThan(b, prefix, before),
+    files: deps.files,
+    queue: fileEvents(),
+    now: new Date(event.time ?? Date.now()),
+  });
+  if (result.requeued.length > 0) logger.warn('Re-queued files that were never processed', { count: result.requeued.length, keys: result.requeued.slice(0, 20).map((r) => r.key) });
+  logger.info('Reconciled', { scanned: result.scanned, requeued: result.requeued.length });
+  return { scanned: result.scanned, requeued: result.requeued.length };
+}).use(injectLambdaContext(logger));

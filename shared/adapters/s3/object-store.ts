@@ -1,0 +1,46 @@
+import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import { ObjectMissingError, type ObjectRef, type ObjectStore } from '../../ingest/ports';
+
+export class S3ObjectStore implements ObjectStore {
+  constructor(private readonly s3: S3Client) {}
+
+  async open(ref: ObjectRef) {
+    try {
+      const out = await this.s3.send(
+        new GetObjectCommand({
+          Bucket: ref.bucket,
+          Key: ref.key,
+          VersionId: ref.versionId,
+          // Pin the content we were told about: a newer upload under the same key has its own notification.
+          IfMatch: ref.versionId ? undefined : quoted(ref.eTag),
+          ChecksumMode: 'ENABLED',
+        }),
+      );
+      const checksum = out.ChecksumSHA256 && !out.ChecksumSHA256.includes('-') && out.ChecksumType !== 'COMPOSITE' ? out.ChecksumSHA256 : undefined;
+      return { body: out.Body as Readable, checksumSha256: checksum };
+    } catch (err) {
+      if (err instanceof NoSuchKey || (err instanceof S3ServiceException && ['NoSuchKey', 'NoSuchVersion', 'PreconditionFailed'].includes(err.name))) {
+        throw new ObjectMissingError(ref);
+      }
+      throw err;
+    }
+  }
+
+  /** Objects under a prefix last modified before a moment, a page at a time. */
+  async *listOlderThan(bucket: string, prefix: string, before: Date): AsyncGenerator<ObjectRef> {
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+      for (const object of page.Contents ?? []) {
+        if (!object.Key || object.Key.endsWith('/') || !object.ETag) continue;
+        if (object.LastModified && object.LastModified >= before) continue;
+        yield { bucket, key: object.Key, eTag: unquoted(object.ETag), size: object.Size };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+}
+
+export const unquoted = (eTag: string) => eTag.replace(/^"|"$/g, '');
+const quoted = (eTag: string) => `"${unquoted(eTag)}"`;

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { loadProgramConfig, type ProgramConfig } from '../domain/program';
+
+const envSchema = z.object({
+  TABLE_NAME: z.string().min(1, 'TABLE_NAME must name the loyalty table'),
+  BUCKET_NAME: z.string().optional(),
+  FILE_EVENTS_QUEUE_URL: z.string().optional(),
+  MOMA_QUEUE_URL: z.string().optional(),
+  PROGRAM_CONFIG: z.string().optional(),
+});
+
+export interface AppConfig {
+  tableName: string;
+  bucketName?: string;
+  fileEventsQueueUrl?: string;
+  momaQueueUrl?: string;
+  program: ProgramConfig;
+}
+
+/** Reads the function's configuration from its environment; a missing setting fails at cold start, loudly. */
+export function readConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new Error(`invalid configuration: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  return {
+    tableName: parsed.data.TABLE_NAME,
+    bucketName: parsed.data.BUCKET_NAME,
+    fileEventsQueueUrl: parsed.data.FILE_EVENTS_QUEUE_URL,
+    momaQueueUrl: parsed.data.MOMA_QUEUE_URL,
+    program: loadProgramConfig(parsed.data.PROGRAM_CONFIG),
+  };
+}
+
+export function required<T>(value: T | undefined, name: string): T {
+  if (value === undefined || value === '') throw new Error(`invalid configuration: ${name} is not set`);
+  return value;
+}
