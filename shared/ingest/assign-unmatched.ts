@@ -5,7 +5,7 @@ export interface SaleLookup {
   getSale(transactionId: string): Promise<(SaleRecord & { status: string; userId?: string }) | undefined>;
 }
 
-export type AssignResult = { kind: 'awarded' } | { kind: 'already_assigned'; userId?: string } | { kind: 'not_found' } | { kind: 'not_unmatched'; status: string };
+export type AssignResult = { kind: 'awarded' } | { kind: 'customer_not_found' } | { kind: 'already_assigned'; userId?: string } | { kind: 'not_found' } | { kind: 'not_unmatched'; status: string };
 
 /**
  * Credits a sale held as unmatched to the customer an operator chose. The award path is the ordinary one,
@@ -16,6 +16,7 @@ export async function assignUnmatchedSale(transactionId: string, userId: string,
   if (!sale) return { kind: 'not_found' };
   if (sale.status === 'awarded') return { kind: 'already_assigned', userId: sale.userId };
   if (sale.status !== 'unmatched') return { kind: 'not_unmatched', status: sale.status };
+  if (!(await deps.ledger.getAccount(userId, { consistent: true }))) return { kind: 'customer_not_found' };
   const record: SaleRecord = {
     transactionId: sale.transactionId,
     date: sale.date,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FailureReport, FailureStore } from '../../ingest/ports';
 import { indexKeys, keys } from './table-keys';
+import { buildUpdate } from './update-expression';
 
 export const failureIdFor = (sourceId: string) => createHash('sha256').update(sourceId).digest('hex').slice(0, 32);
 
@@ -19,26 +20,21 @@ export class DynamoDbFailureStore implements FailureStore {
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.failure(failureId),
-        UpdateExpression:
-          'SET entity = :entity, failureId = :id, sourceId = :sourceId, #source = :source, reason = :reason, errors = :errors, raw = :raw, transactionId = :txn, ' +
-          '#status = if_not_exists(#status, :open), firstSeenAt = if_not_exists(firstSeenAt, :now), lastSeenAt = :now, ' +
-          'GSI3PK = if_not_exists(GSI3PK, :gsiPk), GSI3SK = if_not_exists(GSI3SK, :gsiSk) ADD occurrences :one',
-        ExpressionAttributeNames: { '#source': 'source', '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':entity': 'failure',
-          ':id': failureId,
-          ':sourceId': failure.sourceId,
-          ':source': failure.source,
-          ':reason': failure.reason,
-          ':errors': failure.errors ?? [],
-          ':raw': failure.raw === undefined ? null : JSON.stringify(failure.raw).slice(0, 20_000),
-          ':txn': failure.transactionId ?? null,
-          ':open': 'open',
-          ':now': now,
-          ':gsiPk': indexKeys.byDay('FAILURE', now),
-          ':gsiSk': `${now}#${failureId}`,
-          ':one': 1,
-        },
+        ...buildUpdate({
+          set: {
+            entity: 'failure',
+            failureId,
+            sourceId: failure.sourceId,
+            source: failure.source,
+            reason: failure.reason,
+            errors: failure.errors ?? [],
+            raw: failure.raw === undefined ? null : JSON.stringify(failure.raw).slice(0, 20_000),
+            transactionId: failure.transactionId ?? null,
+            lastSeenAt: now,
+          },
+          setIfMissing: { status: 'open', firstSeenAt: now, GSI3PK: indexKeys.byDay('FAILURE', now), GSI3SK: `${now}#${failureId}` },
+          add: { occurrences: 1 },
+        }),
       }),
     );
   }

@@ -3,6 +3,7 @@ import { BatchGetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aw
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { FileClaim, FileCounts, FileLedger, ObjectRef } from '../../ingest/ports';
 import { indexKeys, keys } from './table-keys';
+import { buildUpdate } from './update-expression';
 
 const COUNT_NAMES = ['awarded', 'duplicate', 'conflict', 'unmatched', 'failed'] as const;
 
@@ -23,24 +24,25 @@ export class DynamoDbFileLedger implements FileLedger {
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.file(ref.bucket, ref.key, ref.eTag),
-          UpdateExpression:
-            'SET entity = :entity, bucket = :bucket, objectKey = :key, eTag = :eTag, versionId = :versionId, objectSize = :size, #status = :processing, ' +
-            'leaseExpiresAt = :lease, startedAt = if_not_exists(startedAt, :now), nextIndex = if_not_exists(nextIndex, :zero), updatedAt = :now ADD attempts :one',
-          ConditionExpression: 'attribute_not_exists(PK) OR (#status = :processing AND leaseExpiresAt <= :now)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':entity': 'file',
-            ':bucket': ref.bucket,
-            ':key': ref.key,
-            ':eTag': ref.eTag,
-            ':versionId': ref.versionId ?? null,
-            ':size': ref.size ?? null,
-            ':processing': 'processing',
-            ':lease': new Date(now.getTime() + leaseMs).toISOString(),
-            ':now': now.toISOString(),
-            ':zero': 0,
-            ':one': 1,
-          },
+          ...buildUpdate(
+            {
+              set: {
+                entity: 'file',
+                bucket: ref.bucket,
+                objectKey: ref.key,
+                eTag: ref.eTag,
+                versionId: ref.versionId ?? null,
+                objectSize: ref.size ?? null,
+                status: 'processing',
+                leaseExpiresAt: new Date(now.getTime() + leaseMs).toISOString(),
+                updatedAt: now.toISOString(),
+              },
+              setIfMissing: { startedAt: now.toISOString(), nextIndex: 0 },
+              add: { attempts: 1 },
+            },
+            { names: { '#status': 'status', '#lease': 'leaseExpiresAt' }, values: { ':processing': 'processing', ':now': now.toISOString() } },
+          ),
+          ConditionExpression: 'attribute_not_exists(PK) OR (#status = :processing AND #lease <= :now)',
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -56,47 +58,46 @@ export class DynamoDbFileLedger implements FileLedger {
 
   async checkpoint(ref: ObjectRef, nextIndex: number, delta: FileCounts, leaseMs: number): Promise<void> {
     const now = new Date();
-    const counts = countUpdates(delta);
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.file(ref.bucket, ref.key, ref.eTag),
-        UpdateExpression: `SET nextIndex = :next, leaseExpiresAt = :lease, updatedAt = :now${counts.add}`,
+        ...buildUpdate(
+          {
+            set: { nextIndex, leaseExpiresAt: new Date(now.getTime() + leaseMs).toISOString(), updatedAt: now.toISOString() },
+            add: countAttributes(delta),
+          },
+          { names: { '#status': 'status' }, values: { ':processing': 'processing' } },
+        ),
         ConditionExpression: '#status = :processing',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':next': nextIndex,
-          ':lease': new Date(now.getTime() + leaseMs).toISOString(),
-          ':now': now.toISOString(),
-          ':processing': 'processing',
-          ...counts.values,
-        },
       }),
     );
   }
 
   async complete(ref: ObjectRef, result: { status: string; sha256?: string; delta: FileCounts; records: number }): Promise<void> {
     const now = new Date().toISOString();
-    const counts = countUpdates(result.delta);
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.file(ref.bucket, ref.key, ref.eTag),
-        UpdateExpression: `SET entity = :entity, bucket = :bucket, objectKey = :key, eTag = :eTag, #status = :status, sha256 = :sha, #records = :records, nextIndex = :records, completedAt = :now, updatedAt = :now, GSI3PK = :gsiPk, GSI3SK = :gsiSk REMOVE leaseExpiresAt${counts.add}`,
-        ExpressionAttributeNames: { '#status': 'status', '#records': 'records' },
-        ExpressionAttributeValues: {
-          ':entity': 'file',
-          ':bucket': ref.bucket,
-          ':key': ref.key,
-          ':eTag': ref.eTag,
-          ':status': result.status,
-          ':sha': result.sha256 ?? null,
-          ':records': result.records,
-          ':now': now,
-          ':gsiPk': indexKeys.byDay('FILE', now),
-          ':gsiSk': `${now}#${ref.key}`,
-          ...counts.values,
-        },
+        ...buildUpdate({
+          set: {
+            entity: 'file',
+            bucket: ref.bucket,
+            objectKey: ref.key,
+            eTag: ref.eTag,
+            status: result.status,
+            sha256: result.sha256 ?? null,
+            records: result.records,
+            nextIndex: result.records,
+            completedAt: now,
+            updatedAt: now,
+            GSI3PK: indexKeys.byDay('FILE', now),
+            GSI3SK: `${now}#${ref.key}`,
+          },
+          add: countAttributes(result.delta),
+          remove: ['leaseExpiresAt'],
+        }),
       }),
     );
   }
@@ -129,11 +130,6 @@ export class DynamoDbFileLedger implements FileLedger {
   }
 }
 
-function countUpdates(delta: FileCounts): { add: string; values: Record<string, number> } {
-  const present = COUNT_NAMES.filter((name) => delta[name] > 0);
-  if (present.length === 0) return { add: '', values: {} };
-  return {
-    add: ` ADD ${present.map((name) => `${name}Count :${name}`).join(', ')}`,
-    values: Object.fromEntries(present.map((name) => [`:${name}`, delta[name]])),
-  };
+function countAttributes(delta: FileCounts): Record<string, number> {
+  return Object.fromEntries(COUNT_NAMES.map((name) => [`${name}Count`, delta[name]]));
 }
