@@ -1,0 +1,80 @@
+import path from 'node:path';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { FunctionSpec } from '../../shared/topology';
+
+const REPO_ROOT = path.join(__dirname, '..', '..');
+
+export interface LoyaltyFunctionProps {
+  spec: FunctionSpec;
+  environment: Record<string, string>;
+}
+
+/**
+ * One Lambda function from the topology: esbuild-bundled (SDK v3 included and tree-shaken), Node.js 22 on arm64,
+ * with a role of its own that can write only to its own log group until the stack grants it more.
+ */
+export class LoyaltyFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: iam.Role;
+  readonly errorsAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: LoyaltyFunctionProps) {
+    super(scope, id);
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    this.role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `${id}: ${props.spec.description}` });
+    this.role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${logGroup.logGroupArn}`] }));
+
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: path.join(REPO_ROOT, props.spec.entry),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.spec.memoryMb,
+      timeout: Duration.seconds(props.spec.timeoutSeconds),
+      description: props.spec.description,
+      role: this.role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: id,
+        ...props.environment,
+      },
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      bundling: {
+        format: OutputFormat.CJS,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        mainFields: ['module', 'main'],
+        externalModules: [],
+        metafile: true,
+      },
+    });
+    Validations.of(this.fn).acknowledge({ id: 'AwsSolutions-L1', reason: 'Node.js 22 is the runtime the product owner chose; the move to 24 is planned separately.' });
+
+    this.errorsAlarm = new cloudwatch.Alarm(this, 'Errors', {
+      alarmDescription: `${id} is failing: check its logs`,
+      metric: this.fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  allow(actions: string[], resources: string[]) {
+    this.role.addToPolicy(new iam.PolicyStatement({ actions, resources }));
+  }
+
+  get region() {
+    return Stack.of(this).region;
+  }
+}
