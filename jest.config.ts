@@ -4,7 +4,7 @@ import type { Config } from 'jest';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const transform: Config['transform'] = {
-  '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+  '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
 };
 
 // Type checking is `tsc --noEmit` (part of `npm test`); ts-jest only transpiles, which keeps runs fast.

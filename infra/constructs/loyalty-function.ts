@@ -3,7 +3,7 @@ import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionSpec } from '../../shared/topology';
@@ -56,6 +56,7 @@ export class LoyaltyFunction extends Construct {
         mainFields: ['module', 'main'],
         externalModules: [],
         metafile: true,
+        logLevel: LogLevel.ERROR,
       },
     });
     Validations.of(this.fn).acknowledge({ id: 'AwsSolutions-L1', reason: 'Node.js 22 is the runtime the product owner chose; the move to 24 is planned separately.' });

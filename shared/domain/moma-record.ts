@@ -5,6 +5,15 @@ import { DEFAULT_PROGRAM } from './program';
 /** ISO 8601 date-time with an explicit zone (Z or ±hh:mm). */
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
+/** Date.parse rolls 30 February over into March; a sale date must exist on the calendar as written. */
+function isRealDateTime(text: string): boolean {
+  const [year, month, dayOfMonth, hour, minute] = [text.slice(0, 4), text.slice(5, 7), text.slice(8, 10), text.slice(11, 13), text.slice(14, 16)].map(Number) as [number, number, number, number, number];
+  const calendar = new Date(Date.UTC(year, month - 1, dayOfMonth));
+  return (
+    calendar.getUTCFullYear() === year && calendar.getUTCMonth() === month - 1 && calendar.getUTCDate() === dayOfMonth && hour < 24 && minute < 60 && !Number.isNaN(Date.parse(text))
+  );
+}
+
 export function momaRecordSchema(maxAmountCents = DEFAULT_PROGRAM.maxAmountCents) {
   return z.object({
     transactionId: z
@@ -15,7 +24,7 @@ export function momaRecordSchema(maxAmountCents = DEFAULT_PROGRAM.maxAmountCents
     date: z
       .string({ error: 'is required and must be a string' })
       .regex(ISO_WITH_ZONE, 'must be an ISO 8601 date-time with a time zone, e.g. 2025-01-01T14:30:00Z')
-      .refine((s) => !Number.isNaN(Date.parse(s)), 'is not a real date'),
+      .refine(isRealDateTime, 'is not a real date'),
     amount: z
       .number({ error: 'is required and must be a number of cents' })
       .int('must be an integer number of cents')

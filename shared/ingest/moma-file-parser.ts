@@ -59,11 +59,14 @@ async function* parseNdjson(input: Readable): AsyncGenerator<FileEntry> {
     for await (const text of lines) {
       line += 1;
       if (text.trim() === '') continue;
+      let entry: FileEntry;
       try {
-        yield { index: index++, line, record: JSON.parse(text) };
+        entry = { index, line, record: JSON.parse(text) };
       } catch (err) {
-        yield { index: index++, line, parseError: `invalid JSON: ${(err as Error).message}`, raw: text.slice(0, MAX_RAW_CHARS) };
+        entry = { index, line, parseError: `invalid JSON: ${(err as Error).message}`, raw: text.slice(0, MAX_RAW_CHARS) };
       }
+      index += 1;
+      yield entry;
     }
   } catch (err) {
     throw new FileReadError(inputError ?? err);

@@ -14,10 +14,7 @@ const s3RecordSchema = z.object({
   }),
 });
 
-const notificationSchema = z.union([
-  z.object({ Event: z.literal('s3:TestEvent') }).loose(),
-  z.object({ Records: z.array(s3RecordSchema) }),
-]);
+const notificationSchema = z.object({ Records: z.array(s3RecordSchema) });
 
 export type ParsedNotification = { kind: 'test' } | { kind: 'objects'; refs: ObjectRef[] } | { kind: 'invalid'; reason: string };
 
@@ -32,11 +29,11 @@ export function parseS3Notification(body: string): ParsedNotification {
   } catch (err) {
     return { kind: 'invalid', reason: `message body is not JSON: ${(err as Error).message}` };
   }
+  if ((json as { Event?: unknown } | null)?.Event === 's3:TestEvent') return { kind: 'test' };
   const parsed = notificationSchema.safeParse(json);
   if (!parsed.success) {
     return { kind: 'invalid', reason: `not an S3 event notification: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'} ${i.message}`).join('; ')}` };
   }
-  if ('Event' in parsed.data) return { kind: 'test' };
   const refs = parsed.data.Records.filter((r) => r.eventName.startsWith('ObjectCreated') || r.eventName.startsWith('hi-vis:')).map((r) => ({
     bucket: r.s3.bucket.name,
     key: decodeKey(r.s3.object.key),

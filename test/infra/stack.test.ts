@@ -1,0 +1,107 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { HiVisLoyaltyStack } from '../../infra/hi-vis-stack';
+import { FUNCTIONS, QUEUES } from '../../shared/topology';
+
+let template: Template;
+
+beforeAll(() => {
+  const app = new App({ context: { bucketName: 'hi-vis-moma-data', momaQueueName: 'hi-vis-notifications' } });
+  const stack = new HiVisLoyaltyStack(app, 'HiVisLoyalty', { bucketName: 'hi-vis-moma-data', momaQueueName: 'hi-vis-notifications' });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  // Synthesis runs the cdk-nag validation and throws on any unacknowledged finding.
+  app.synth();
+  template = Template.fromStack(stack);
+}, 120_000);
+
+const policies = () => Object.values(template.findResources('AWS::IAM::Policy')) as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }[];
+
+describe('HiVisLoyalty stack', () => {
+  test('every SQS event source mapping reports batch item failures', () => {
+    const mappings = template.findResources('AWS::Lambda::EventSourceMapping');
+    const sqsTriggers = Object.values(FUNCTIONS).filter((f) => f.trigger.type === 'sqs');
+    expect(Object.keys(mappings)).toHaveLength(sqsTriggers.length);
+    for (const mapping of Object.values(mappings)) {
+      expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    }
+  });
+
+  test('the Moma bucket is encrypted, versioned, private, TLS-only, and notifies the file-events queue for both prefixes', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: 'hi-vis-moma-data',
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      VersioningConfiguration: { Status: 'Enabled' },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    const notifications = template.findResources('Custom::S3BucketNotifications');
+    const config = Object.values(notifications)[0]!.Properties.NotificationConfiguration;
+    const prefixes = config.QueueConfigurations.map((q: { Filter: { Key: { FilterRules: { Value: string }[] } } }) => q.Filter.Key.FilterRules[0]!.Value);
+    expect(prefixes.sort()).toEqual(['imports/', 'transactions/']);
+  });
+
+  test('queues are encrypted and redrive to a 14-day dead-letter queue after 5 receives', () => {
+    const queues = Object.values(template.findResources('AWS::SQS::Queue'));
+    expect(queues).toHaveLength(4);
+    for (const queue of queues) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+    const main = queues.filter((q) => q.Properties.RedrivePolicy);
+    expect(main).toHaveLength(2);
+    for (const queue of main) expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBe(QUEUES.moma.maxReceiveCount);
+    template.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'hi-vis-notifications-dlq', MessageRetentionPeriod: 14 * 24 * 3600 });
+  });
+
+  test('the table is on demand, encrypted, point-in-time recoverable, streamed, with its three indexes', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'GSI1' }), Match.objectLike({ IndexName: 'GSI2' }), Match.objectLike({ IndexName: 'GSI3' })],
+    });
+  });
+
+  test('the achievements topic is encrypted', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { DisplayName: 'Hi-Vis loyalty achievements', KmsMasterKeyId: Match.anyValue() });
+  });
+
+  test('functions run Node.js 22 on arm64 with their topology memory and timeout', () => {
+    for (const spec of Object.values(FUNCTIONS)) {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        MemorySize: spec.memoryMb,
+        Timeout: spec.timeoutSeconds,
+        Description: spec.description,
+      });
+    }
+  });
+
+  test('reconcile runs every 5 minutes', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
+  });
+
+  test('no IAM policy grants a wildcard action or a "*" resource', () => {
+    expect(policies().length).toBeGreaterThan(0);
+    for (const policy of policies()) {
+      for (const statement of policy.Properties.PolicyDocument.Statement) {
+        for (const action of [statement.Action].flat()) expect(action).not.toContain('*');
+        for (const resource of [statement.Resource].flat()) expect(resource).not.toBe('*');
+      }
+    }
+  });
+
+  test('alarms watch dead letters, oldest message age and function errors', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties.MetricName);
+    expect(alarms.filter((m) => m === 'ApproximateNumberOfMessagesVisible')).toHaveLength(2);
+    expect(alarms.filter((m) => m === 'ApproximateAgeOfOldestMessage')).toHaveLength(2);
+    expect(alarms.filter((m) => m === 'Errors')).toHaveLength(Object.keys(FUNCTIONS).length);
+  });
+
+  test('the card pepper is a generated secret that functions read by ARN', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: Match.objectLike({ PasswordLength: 64 }) });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ CARD_PEPPER_SECRET_ID: Match.anyValue() }) } });
+  });
+});
