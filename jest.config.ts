@@ -4,8 +4,10 @@ import type { Config } from 'jest';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const transform: Config['transform'] = {
-  '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+  '^.+\\.[tj]s$': ['ts-jest', { diagnostics: false, tsconfig: { allowJs: true } }],
 };
+// @middy/core ships only ES modules; let ts-jest turn it into CommonJS like our own code.
+const transformIgnorePatterns = ['/node_modules/(?!@middy/)'];
 
 // Type checking is `tsc --noEmit` (part of `npm test`); ts-jest only transpiles, which keeps runs fast.
 const config: Config = {
@@ -15,12 +17,14 @@ const config: Config = {
       testMatch: ['<rootDir>/test/unit/**/*.test.ts', '<rootDir>/test/handlers/**/*.test.ts', '<rootDir>/test/infra/**/*.test.ts'],
       testEnvironment: 'node',
       transform,
+      transformIgnorePatterns,
     },
     {
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       testEnvironment: 'node',
       transform,
+      transformIgnorePatterns,
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
     },

@@ -1,0 +1,91 @@
+import { Readable } from 'node:stream';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { toS3Notification } from '../../shared/adapters/sqs/s3-notification';
+import { lambdaContext, sqsEvent } from '../support/lambda-events';
+import { momaSale } from '../support/moma';
+import { setHandlerEnv } from './handler-env';
+
+setHandlerEnv();
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { handler } = require('../../functions/ingest-file/handler') as typeof import('../../functions/ingest-file/handler');
+
+const db = mockClient(DynamoDBDocumentClient);
+const s3 = mockClient(S3Client);
+const sqs = mockClient(SQSClient);
+mockClient(DynamoDBClient);
+
+const FILE_EVENTS_ARN = 'arn:aws:sqs:us-east-1:123456789012:hi-vis-file-events';
+const notification = (key: string) => JSON.stringify(toS3Notification({ bucket: 'hi-vis-moma-data', key, eTag: 'etag-1', versionId: 'v1', size: 100 }));
+// In Node.js the SDK's GetObject Body is a Readable stream; that is all the adapter relies on.
+const body = (text: string) => Readable.from([Buffer.from(text)]) as never;
+
+beforeEach(() => {
+  db.reset();
+  s3.reset();
+  sqs.reset();
+  db.on(UpdateCommand).resolves({ Attributes: { nextIndex: 0 } });
+  db.on(QueryCommand).resolves({ Items: [{ userId: 'u1' }] });
+  db.on(GetCommand).resolves({ Item: { userId: 'u1', points: 0, lifetimePoints: 0, tier: 'Bronze', punchCount: 0, punchCardsCompleted: 0, purchaseCount: 0, version: 0 } });
+  db.on(TransactWriteCommand).resolves({});
+  db.on(PutCommand).resolves({});
+});
+
+const reasonsStored = () =>
+  db
+    .commandCalls(UpdateCommand)
+    .map((c) => c.args[0].input)
+    .filter((input) => Object.values(input.ExpressionAttributeValues ?? {}).includes('failure'))
+    .map((input) => {
+      const names = input.ExpressionAttributeNames ?? {};
+      const alias = Object.keys(names).find((k) => names[k] === 'reason')!;
+      return input.ExpressionAttributeValues![alias.replace('#', ':')];
+    });
+
+describe('ingest-file handler', () => {
+  test('streams the notified object version and awards its sales', async () => {
+    s3.on(GetObjectCommand).resolves({ Body: body(JSON.stringify([momaSale({ transactionId: 'A' }), momaSale({ transactionId: 'B' })])) });
+
+    const message = notification('transactions/batch 1.json');
+    expect(message).toContain('"key":"transactions/batch+1.json"');
+
+    const result = await handler(sqsEvent([message], FILE_EVENTS_ARN), lambdaContext('ingest-file', 600_000));
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(s3).toHaveReceivedCommandWith(GetObjectCommand, { Bucket: 'hi-vis-moma-data', Key: 'transactions/batch 1.json', VersionId: 'v1', ChecksumMode: 'ENABLED' });
+    expect(db).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
+    const completion = db.commandCalls(UpdateCommand).map((c) => c.args[0].input).find((input) => Object.values(input.ExpressionAttributeValues ?? {}).includes('processed'));
+    expect(completion?.Key).toEqual({ PK: 'FILE#hi-vis-moma-data/transactions/batch 1.json', SK: 'ETAG#etag-1' });
+  });
+
+  test('ignores S3\'s test event', async () => {
+    const result = await handler(sqsEvent([JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'hi-vis-moma-data' })], FILE_EVENTS_ARN), lambdaContext());
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(s3).not.toHaveReceivedCommand(GetObjectCommand);
+  });
+
+  test('an S3 outage fails the message for redelivery; a malformed message is stored as a failure', async () => {
+    s3.on(GetObjectCommand).rejects(Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable' }));
+    const event = sqsEvent([notification('transactions/a.json'), '{"Records": "nope"}'], FILE_EVENTS_ARN);
+
+    const result = await handler(event, lambdaContext());
+
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[0]!.messageId }] });
+    expect(reasonsStored()).toEqual([expect.stringMatching(/^not an S3 event notification: Records/)]);
+  });
+
+  test('with little time left it checkpoints and re-queues the file instead of timing out', async () => {
+    s3.on(GetObjectCommand).resolves({ Body: body(JSON.stringify([momaSale({ transactionId: 'A' })])) });
+    sqs.on(SendMessageCommand).resolves({});
+
+    const result = await handler(sqsEvent([notification('transactions/big.json')], FILE_EVENTS_ARN), lambdaContext('ingest-file', 10_000));
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(db).not.toHaveReceivedCommand(TransactWriteCommand);
+    expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, { QueueUrl: process.env.FILE_EVENTS_QUEUE_URL, MessageBody: expect.stringContaining('transactions/big.json') });
+  });
+});

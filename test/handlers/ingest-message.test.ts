@@ -1,0 +1,81 @@
+import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { lambdaContext, sqsEvent } from '../support/lambda-events';
+import { momaSale } from '../support/moma';
+import { setHandlerEnv } from './handler-env';
+
+setHandlerEnv();
+// Imported after the environment is set: the handler reads it at module scope, as in Lambda.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { handler } = require('../../functions/ingest-message/handler') as typeof import('../../functions/ingest-message/handler');
+
+const db = mockClient(DynamoDBDocumentClient);
+mockClient(DynamoDBClient);
+
+const account = { userId: 'u1', points: 0, lifetimePoints: 0, tier: 'Bronze', punchCount: 0, punchCardsCompleted: 0, purchaseCount: 0, version: 0 };
+
+beforeEach(() => {
+  db.reset();
+  db.on(QueryCommand).resolves({ Items: [{ userId: 'u1' }] });
+  db.on(GetCommand).resolves({ Item: account });
+  db.on(TransactWriteCommand).resolves({});
+  db.on(UpdateCommand).resolves({});
+  db.on(PutCommand).resolves({});
+});
+
+describe('ingest-message handler', () => {
+  test('awards a sale in one transaction: sale put if absent, account updated at its version', async () => {
+    const result = await handler(sqsEvent([JSON.stringify(momaSale({ transactionId: 'T-1', amount: 350 }))]), lambdaContext());
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(db).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+    const [put, update] = db.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    expect(put!.Put).toMatchObject({
+      TableName: 'hivis-handler-test',
+      Item: { PK: 'SALE#T-1', status: 'awarded', points: 35, userId: 'u1', cardLast4: '1111' },
+      ConditionExpression: expect.stringContaining('attribute_not_exists(PK)'),
+    });
+    expect(JSON.stringify(put!.Put!.Item)).not.toContain('4111111111111111');
+    expect(update!.Update).toMatchObject({ Key: { PK: 'CUSTOMER#u1', SK: 'PROFILE' }, ExpressionAttributeValues: expect.objectContaining({ ':expected': 0, ':next': 1, ':points': 35 }) });
+  });
+
+  test('an invalid record is stored as a failure and is not a batch item failure', async () => {
+    const result = await handler(sqsEvent([JSON.stringify(momaSale({ amount: 'lots' })), 'not json at all']), lambdaContext());
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(db).toHaveReceivedCommandTimes(UpdateCommand, 2);
+    const reasons = db.commandCalls(UpdateCommand).map((c) => Object.values(c.args[0].input.ExpressionAttributeValues ?? {}).find((v) => typeof v === 'string' && (v.startsWith('invalid') || v.startsWith('message'))));
+    expect(reasons.sort()).toEqual(['invalid record: amount is required and must be a number of cents', expect.stringMatching(/^message body is not valid JSON/)]);
+    expect(db).not.toHaveReceivedCommand(TransactWriteCommand);
+  });
+
+  test('a transient DynamoDB error fails only that message, so SQS redelivers it', async () => {
+    db.on(TransactWriteCommand)
+      .resolvesOnce({})
+      .rejects(Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException' }));
+    const event = sqsEvent([JSON.stringify(momaSale({ transactionId: 'T-ok' })), JSON.stringify(momaSale({ transactionId: 'T-throttled' }))]);
+
+    const result = await handler(event, lambdaContext());
+
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[1]!.messageId }] });
+  });
+
+  test('contention on the account is retried; a duplicate is never retried', async () => {
+    const stale = new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }] });
+    const duplicate = new TransactionCanceledException({
+      message: 'cancelled',
+      $metadata: {},
+      CancellationReasons: [{ Code: 'ConditionalCheckFailed', Item: { contentHash: { S: 'other' }, status: { S: 'awarded' } } }, { Code: 'None' }],
+    });
+    db.on(TransactWriteCommand).rejectsOnce(stale).rejectsOnce(duplicate);
+
+    const result = await handler(sqsEvent([JSON.stringify(momaSale({ transactionId: 'T-busy' }))]), lambdaContext());
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(db).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
+    // The second attempt found the sale recorded with other content: a conflict is recorded, not an award.
+    expect(db).toHaveReceivedCommandWith(PutCommand, { Item: expect.objectContaining({ entity: 'conflict', transactionId: 'T-busy' }) });
+  });
+});

@@ -1,0 +1,59 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ScheduledEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { lambdaContext } from '../support/lambda-events';
+import { setHandlerEnv } from './handler-env';
+
+setHandlerEnv();
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { handler } = require('../../functions/reconcile/handler') as typeof import('../../functions/reconcile/handler');
+
+const db = mockClient(DynamoDBDocumentClient);
+const s3 = mockClient(S3Client);
+const sqs = mockClient(SQSClient);
+mockClient(DynamoDBClient);
+
+const now = new Date('2025-01-01T12:00:00Z');
+const scheduledEvent: ScheduledEvent = {
+  version: '0',
+  id: 'e1',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '123456789012',
+  time: now.toISOString(),
+  region: 'us-east-1',
+  resources: ['arn:aws:events:us-east-1:123456789012:rule/reconcile'],
+  detail: {},
+};
+
+test('re-queues old files with no finished record, and leaves recent and finished ones alone', async () => {
+  const old = new Date(now.getTime() - 10 * 60_000);
+  s3.on(ListObjectsV2Command, { Prefix: 'transactions/' }).resolves({
+    Contents: [
+      { Key: 'transactions/done.json', ETag: '"e1"', LastModified: old, Size: 10 },
+      { Key: 'transactions/missed.json', ETag: '"e2"', LastModified: old, Size: 10 },
+      { Key: 'transactions/crashed.json', ETag: '"e3"', LastModified: old, Size: 10 },
+      { Key: 'transactions/just-arrived.json', ETag: '"e4"', LastModified: new Date(now.getTime() - 30_000), Size: 10 },
+    ],
+  });
+  s3.on(ListObjectsV2Command, { Prefix: 'imports/' }).resolves({ Contents: [] });
+  db.on(BatchGetCommand).resolves({
+    Responses: {
+      'hivis-handler-test': [
+        { PK: 'FILE#hi-vis-moma-data/transactions/done.json', SK: 'ETAG#e1', status: 'processed' },
+        { PK: 'FILE#hi-vis-moma-data/transactions/crashed.json', SK: 'ETAG#e3', status: 'processing', leaseExpiresAt: '2025-01-01T11:55:00.000Z' },
+      ],
+    },
+  });
+  sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+
+  const result = await handler(scheduledEvent, lambdaContext('reconcile'));
+
+  expect(result).toEqual({ scanned: 3, requeued: 2 });
+  const sent = sqs.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries!.map((e) => JSON.parse(e.MessageBody!).Records[0].s3.object.key);
+  expect(sent.sort()).toEqual(['transactions/crashed.json', 'transactions/missed.json']);
+});
