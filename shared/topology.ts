@@ -14,15 +14,28 @@ export interface QueueSpec {
   maxReceiveCount: number;
   retentionDays: number;
   dlqRetentionDays: number;
+  /**
+   * The local stack shortens the visibility timeout so a failed message is retried, and reaches its DLQ,
+   * within seconds; pollers extend it with a heartbeat while a handler is still working.
+   */
+  localVisibilityTimeoutSeconds: number;
 }
 
 export const QUEUES: Record<QueueName, QueueSpec> = {
-  fileEvents: { defaultName: 'hi-vis-file-events', visibilityTimeoutSeconds: 3_600, maxReceiveCount: 5, retentionDays: 14, dlqRetentionDays: 14 },
-  moma: { defaultName: 'hi-vis-notifications', visibilityTimeoutSeconds: 180, maxReceiveCount: 5, retentionDays: 14, dlqRetentionDays: 14 },
+  fileEvents: { defaultName: 'hi-vis-file-events', visibilityTimeoutSeconds: 3_600, maxReceiveCount: 5, retentionDays: 14, dlqRetentionDays: 14, localVisibilityTimeoutSeconds: 5 },
+  moma: { defaultName: 'hi-vis-notifications', visibilityTimeoutSeconds: 180, maxReceiveCount: 5, retentionDays: 14, dlqRetentionDays: 14, localVisibilityTimeoutSeconds: 2 },
 };
 
 export type Trigger =
-  | { type: 'sqs'; queue: QueueName; batchSize: number; maxBatchingWindowSeconds: number; maxConcurrency?: number }
+  | {
+      type: 'sqs';
+      queue: QueueName;
+      batchSize: number;
+      maxBatchingWindowSeconds: number;
+      maxConcurrency?: number;
+      /** Concurrent pollers on the local stack, standing in for Lambda's concurrent invocations. */
+      localPollers: number;
+    }
   | { type: 'schedule'; everyMinutes: number };
 
 export interface FunctionSpec {
@@ -41,14 +54,14 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     entry: 'functions/ingest-file/handler.ts',
     memoryMb: 1_024,
     timeoutSeconds: 600,
-    trigger: { type: 'sqs', queue: 'fileEvents', batchSize: 1, maxBatchingWindowSeconds: 0, maxConcurrency: 20 },
+    trigger: { type: 'sqs', queue: 'fileEvents', batchSize: 1, maxBatchingWindowSeconds: 0, maxConcurrency: 20, localPollers: 2 },
     description: 'Streams Moma files from S3 and awards their sales',
   },
   ingestMessage: {
     entry: 'functions/ingest-message/handler.ts',
     memoryMb: 512,
     timeoutSeconds: 30,
-    trigger: { type: 'sqs', queue: 'moma', batchSize: 10, maxBatchingWindowSeconds: 1 },
+    trigger: { type: 'sqs', queue: 'moma', batchSize: 10, maxBatchingWindowSeconds: 1, localPollers: 4 },
     description: 'Awards real-time Moma sale messages',
   },
   reconcile: {

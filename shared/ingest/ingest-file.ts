@@ -74,6 +74,7 @@ export async function ingestFile(ref: ObjectRef, deps: FileIngestDeps): Promise<
   const progress = new FileProgress(ref, deps.files, claim.resumeFromIndex, leaseMs, deps.checkpointEveryRecords ?? 500, deps.checkpointEveryMs ?? 15_000);
   const concurrency = deps.concurrency ?? 16;
   const inFlight = new Map<number, Promise<void>>();
+  const lanes = new Lanes();
   let records = 0;
   let yielded = false;
 
@@ -99,7 +100,7 @@ export async function ingestFile(ref: ObjectRef, deps: FileIngestDeps): Promise<
       }
       while (inFlight.size >= concurrency) await Promise.race(inFlight.values());
       if (progress.failure) break;
-      inFlight.set(entry.index, handle(entry));
+      inFlight.set(entry.index, lanes.run(cardLane(entry), () => handle(entry)));
       progress.started(entry.index);
       if (progress.due()) await progress.save(inFlight.keys());
     }
@@ -145,6 +146,30 @@ async function ingestEntry(ref: ObjectRef, entry: FileEntry, deps: IngestDeps): 
     return 'failed';
   }
   return ingestRecord(entry.record, source, sourceId, deps);
+}
+
+/**
+ * Sales on the same card are awarded one after another: in parallel they would only contend for the same
+ * account version. The lane is the card's last four digits, read before validation (a conservative grouping).
+ */
+function cardLane(entry: FileEntry): string {
+  if (!('record' in entry) || entry.record === null || typeof entry.record !== 'object') return '';
+  const card = (entry.record as { cardNumber?: unknown }).cardNumber;
+  return typeof card === 'string' ? card.replace(/\D/g, '').slice(-4) : '';
+}
+
+class Lanes {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  run(lane: string, task: () => Promise<void>): Promise<void> {
+    if (lane === '') return task();
+    const next = (this.tails.get(lane) ?? Promise.resolve()).then(task);
+    this.tails.set(lane, next);
+    void next.finally(() => {
+      if (this.tails.get(lane) === next) this.tails.delete(lane);
+    });
+    return next;
+  }
 }
 
 /** Tracks which records are done and saves a resumable checkpoint with the counts since the last one. */
