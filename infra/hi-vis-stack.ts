@@ -147,7 +147,7 @@ export class HiVisLoyaltyStack extends Stack {
           maxConcurrency: spec.trigger.maxConcurrency,
           reportBatchItemFailures: true,
         });
-      } else {
+      } else if (spec.trigger.type === 'schedule') {
         new events.Rule(this, `${name}Schedule`, {
           description: `Runs ${name} every ${spec.trigger.everyMinutes} minutes`,
           schedule: events.Schedule.rate(Duration.minutes(spec.trigger.everyMinutes)),

@@ -85,7 +85,10 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
     '-disableTelemetry',
     ...(options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory']),
   ];
-  const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // A bash guard owns the JVM and kills it when our stdin pipe closes, so DynamoDB Local never outlives
+  // this process, even when it is killed with SIGKILL.
+  const guard = 'java "$@" & jvm=$!; trap \'kill $jvm 2>/dev/null\' EXIT TERM INT; while read -r _; do :; done; kill $jvm 2>/dev/null; wait $jvm';
+  const child = spawn('bash', ['-c', guard, 'dynamodb-local', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4_000)));
   child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4_000)));
@@ -106,7 +109,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
       }
     }
   } catch (err) {
-    child.kill('SIGKILL');
+    child.stdin?.end();
+    child.kill('SIGTERM');
     throw err;
   } finally {
     client.destroy();
@@ -117,7 +121,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
     process: child,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
+      child.stdin?.end();
       const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
       await exited;
       clearTimeout(timer);
@@ -128,7 +132,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
 function describeExit(options: DynamoDbLocalOptions, output: string, code: number | null): string {
   if (/Address already in use|BindException/i.test(output)) return `port ${options.port} is already in use: stop whatever holds it or choose another port`;
   if (options.dataDir && /(SQLite|database disk image is malformed|file is not a database)/i.test(output)) {
-    return `the DynamoDB data in ${options.dataDir} is unreadable: start with --fresh to begin empty (the old data is moved aside, not deleted)`;
+    return `the DynamoDB data in ${options.dataDir} is unreadable: start with --fresh to begin empty (this deletes the local data)`;
   }
   return `DynamoDB Local exited with code ${code}:\n${output}`;
 }

@@ -36,7 +36,9 @@ export type Trigger =
       /** Concurrent pollers on the local stack, standing in for Lambda's concurrent invocations. */
       localPollers: number;
     }
-  | { type: 'schedule'; everyMinutes: number };
+  | { type: 'schedule'; everyMinutes: number }
+  /** HTTP API routes, as API Gateway route keys: `METHOD /path/{param}`. */
+  | { type: 'http'; routes: readonly string[] };
 
 export interface FunctionSpec {
   /** Handler file, relative to the repository root; it exports `handler`. */

@@ -1,24 +1,22 @@
-import { createServer } from 'node:net';
-import { startDynamoDbLocal, type RunningDynamoDb } from '../../local/dynamodb-local';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { spawnLocalStack, type LocalStackProcess } from '../support/local-stack-process';
 
 declare global {
-  var __HIVIS_DYNAMODB__: RunningDynamoDb | undefined;
+  var __HIVIS_LOCAL_STACK__: LocalStackProcess | undefined;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** One DynamoDB Local for the whole run (in memory); each test file creates its own table. */
+/**
+ * One local stack (`npm start`, on free ports, with its state in a temporary folder) for the whole run. Tests
+ * drive it with the AWS SDK as Moma would; the DynamoDB-only tests create their own tables on its DynamoDB Local.
+ */
 export default async function globalSetup(): Promise<void> {
-  const dynamodb = await startDynamoDbLocal({ port: await freePort() });
-  globalThis.__HIVIS_DYNAMODB__ = dynamodb;
-  process.env.HIVIS_TEST_DYNAMODB_ENDPOINT = dynamodb.endpoint;
+  const stateDir = mkdtempSync(path.join(tmpdir(), 'hivis-it-'));
+  const started = Date.now();
+  const stack = await spawnLocalStack(stateDir, ['--fresh']);
+  console.log(`\nlocal stack ready in ${Date.now() - started} ms (${stateDir})`);
+  globalThis.__HIVIS_LOCAL_STACK__ = stack;
+  process.env.HIVIS_LOCAL_STATE_DIR = stateDir;
+  process.env.HIVIS_TEST_DYNAMODB_ENDPOINT = stack.endpoints.dynamodbEndpoint;
 }

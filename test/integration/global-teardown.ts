@@ -1,3 +1,3 @@
 export default async function globalTeardown(): Promise<void> {
-  await globalThis.__HIVIS_DYNAMODB__?.stop();
+  await globalThis.__HIVIS_LOCAL_STACK__?.stop();
 }

@@ -1,9 +1,22 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { z } from 'zod';
 import type { AwardPlan, LoyaltyAccount } from '../../domain/loyalty';
 import type { AwardCommit, ExistingSale, HoldResult, LoyaltyLedger, SaleRecord, UnmatchedReason } from '../../ingest/ports';
 import { indexKeys, keys } from './table-keys';
+import { TIER_NAMES } from '../../domain/program';
+
+const count = z.number().int().nonnegative().default(0);
+const storedAccountSchema = z.object({
+  points: count,
+  lifetimePoints: count,
+  tier: z.enum(TIER_NAMES).default('Bronze'),
+  punchCount: count,
+  punchCardsCompleted: count,
+  purchaseCount: count,
+  version: count,
+});
 
 export interface CapacityRecorder {
   record(operation: string, consumed: unknown): void;
@@ -29,17 +42,12 @@ export class DynamoDbLoyaltyLedger implements LoyaltyLedger {
     );
     this.capacity?.record('GetItem', out.ConsumedCapacity);
     if (!out.Item) return undefined;
-    const item = out.Item;
-    return {
-      userId,
-      points: item.points ?? 0,
-      lifetimePoints: item.lifetimePoints ?? 0,
-      tier: item.tier ?? 'Bronze',
-      punchCount: item.punchCount ?? 0,
-      punchCardsCompleted: item.punchCardsCompleted ?? 0,
-      purchaseCount: item.purchaseCount ?? 0,
-      version: item.version ?? 0,
-    };
+    const parsed = storedAccountSchema.safeParse(out.Item);
+    if (!parsed.success) {
+      // Awarding on top of a malformed account would corrupt it further: fail loudly, the message is retried and parked.
+      throw new Error(`account ${userId} is malformed: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+    }
+    return { userId, ...parsed.data };
   }
 
   async commitAward(sale: SaleRecord, plan: AwardPlan): Promise<AwardCommit> {

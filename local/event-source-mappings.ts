@@ -1,0 +1,153 @@
+import type { Message, SQSClient } from '@aws-sdk/client-sqs';
+import type { ScheduledEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { Consumer } from 'sqs-consumer';
+import type { FunctionSpec, QueueSpec } from '../shared/topology';
+import { lambdaContext, type LambdaHandler } from './lambda-runtime';
+
+export interface Mapping {
+  readonly name: string;
+  readonly running: boolean;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export interface SqsMappingOptions {
+  name: string;
+  spec: FunctionSpec & { trigger: { type: 'sqs' } };
+  queue: { url: string; arn: string; spec: QueueSpec };
+  sqs: SQSClient;
+  region: string;
+  handler: LambdaHandler<SQSEvent, SQSBatchResponse | void>;
+  onError(error: Error): void;
+}
+
+/**
+ * Lambda's SQS event source mapping, emulated: pollers receive up to `batchSize` messages, hand the handler a
+ * genuine SQSEvent, and delete only the messages it did not list in `batchItemFailures` (a thrown error keeps
+ * the whole batch). Failed messages reappear after the visibility timeout and go to the DLQ after
+ * maxReceiveCount, exactly as the queue's redrive policy says.
+ */
+export function sqsMapping(options: SqsMappingOptions): Mapping {
+  const { spec, queue, region } = options;
+  const invoke = async (messages: Message[]): Promise<Message[]> => {
+    const event: SQSEvent = { Records: messages.map((m) => toSqsRecord(m, queue.arn, region)) };
+    let response: SQSBatchResponse | void;
+    try {
+      response = await options.handler(event, lambdaContext(options.name, spec, region));
+    } catch (err) {
+      options.onError(err as Error);
+      return [];
+    }
+    const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    return messages.filter((m) => !failed.has(m.MessageId!));
+  };
+  const visibility = queue.spec.localVisibilityTimeoutSeconds;
+  const consumers = Array.from({ length: spec.trigger.localPollers }, () =>
+    Consumer.create({
+      queueUrl: queue.url,
+      sqs: options.sqs,
+      batchSize: spec.trigger.batchSize,
+      // The SQS emulator holds a long poll for its full wait even when messages are ready: poll short and often.
+      waitTimeSeconds: 0,
+      pollingWaitTimeMs: 50,
+      visibilityTimeout: visibility,
+      heartbeatInterval: Math.max(1, Math.floor(visibility / 2)),
+      messageSystemAttributeNames: ['All'],
+      // The SQS emulator reads only the older AttributeNames field; real SQS accepts both.
+      attributeNames: ['All'],
+      messageAttributeNames: ['All'],
+      handleMessageBatch: invoke,
+      suppressFifoWarning: true,
+    }),
+  );
+  for (const consumer of consumers) {
+    consumer.on('error', (err) => options.onError(err));
+    consumer.on('processing_error', (err) => options.onError(err));
+  }
+  return {
+    name: options.name,
+    get running() {
+      return consumers.some((c) => c.status.isRunning);
+    },
+    start: () => consumers.forEach((c) => c.start()),
+    stop: async () => {
+      await Promise.all(
+        consumers.map(
+          (c) =>
+            new Promise<void>((resolve) => {
+              if (!c.status.isRunning) return resolve();
+              c.once('stopped', () => resolve());
+              c.stop({ abort: false });
+            }),
+        ),
+      );
+    },
+  };
+}
+
+function toSqsRecord(message: Message, queueArn: string, region: string): SQSRecord {
+  const attributes = message.Attributes ?? {};
+  return {
+    messageId: message.MessageId!,
+    receiptHandle: message.ReceiptHandle!,
+    body: message.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
+      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+      SenderId: attributes.SenderId ?? 'local',
+      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+    },
+    messageAttributes: Object.fromEntries(
+      Object.entries(message.MessageAttributes ?? {}).map(([k, v]) => [k, { stringValue: v.StringValue, binaryValue: v.BinaryValue ? Buffer.from(v.BinaryValue).toString('base64') : undefined, stringListValues: [], binaryListValues: [], dataType: v.DataType ?? 'String' }]),
+    ),
+    md5OfBody: message.MD5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: region,
+  };
+}
+
+export interface ScheduleOptions {
+  name: string;
+  spec: FunctionSpec & { trigger: { type: 'schedule' } };
+  region: string;
+  handler: LambdaHandler<ScheduledEvent, unknown>;
+  onError(error: Error): void;
+}
+
+/** An EventBridge rate schedule: a timer that invokes the handler with a genuine ScheduledEvent. */
+export function scheduleMapping(options: ScheduleOptions): Mapping & { runNow(): Promise<unknown> } {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+  const runNow = async () => {
+    const time = new Date();
+    const event: ScheduledEvent = {
+      version: '0',
+      id: crypto.randomUUID(),
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '000000000000',
+      time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: options.region,
+      resources: [`arn:aws:events:${options.region}:000000000000:rule/hi-vis-${options.name}`],
+      detail: {},
+    };
+    running = options.handler(event, lambdaContext(options.name, options.spec, options.region)).catch((err: Error) => options.onError(err));
+    return running;
+  };
+  return {
+    name: options.name,
+    get running() {
+      return timer !== undefined;
+    },
+    start() {
+      timer ??= setInterval(() => void runNow(), options.spec.trigger.everyMinutes * 60_000);
+    },
+    async stop() {
+      clearInterval(timer);
+      timer = undefined;
+      await running;
+    },
+    runNow,
+  };
+}

@@ -1,0 +1,241 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { tableDefinition } from '../shared/adapters/dynamodb/table-definition';
+import { S3ObjectStore } from '../shared/adapters/s3/object-store';
+import { toS3Notification } from '../shared/adapters/sqs/s3-notification';
+import { SqsFileEventQueue } from '../shared/adapters/sqs/file-event-queue';
+import { DynamoDbFileLedger } from '../shared/adapters/dynamodb/file-ledger';
+import { reconcileFiles } from '../shared/ingest/reconcile';
+import type { ObjectRef } from '../shared/ingest/ports';
+import { FUNCTIONS, QUEUES, WATCHED_PREFIXES, type FunctionName } from '../shared/topology';
+import { startDynamoDbLocal } from './dynamodb-local';
+import { scheduleMapping, sqsMapping, type Mapping } from './event-source-mappings';
+import { startHttpGateway, type HttpRoute } from './http-gateway';
+import { lambdaContext, loadHandler } from './lambda-runtime';
+import { startS3Emulator } from './s3-emulator';
+import { createQueues, startSqsEmulator } from './sqs-emulator';
+
+export const REGION = 'us-east-1';
+/** s3rver checks access keys and accepts this pair by default; the other emulators accept any. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+export interface LocalStackOptions {
+  /** Where data, the pepper and the admin token live; `.hivis` in the working directory by default. */
+  stateDir: string;
+  fresh?: boolean;
+  ports?: Partial<Record<'dynamodb' | 's3' | 'sqs' | 'api', number>>;
+  bucket?: string;
+  tableName?: string;
+  log?: (line: string) => void;
+}
+
+/** What a client needs to talk to the local stack; written to `<stateDir>/local.json`. */
+export interface LocalEndpoints {
+  adminApiUrl: string;
+  adminToken: string;
+  s3Endpoint: string;
+  bucket: string;
+  sqsEndpoint: string;
+  momaQueueUrl: string;
+  fileEventsQueueUrl: string;
+  momaDlqUrl: string;
+  fileEventsDlqUrl: string;
+  dynamodbEndpoint: string;
+  tableName: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  dataDir: string;
+}
+
+export interface LocalStack {
+  endpoints: LocalEndpoints;
+  mappings: Mapping[];
+  runSchedule(name: FunctionName): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const log = options.log ?? (() => undefined);
+  const stateDir = path.resolve(options.stateDir);
+  const dataDir = path.join(stateDir, 'data');
+  if (options.fresh) await rm(dataDir, { recursive: true, force: true });
+  await mkdir(dataDir, { recursive: true });
+  const pepperFile = await ensureSecretFile(path.join(stateDir, 'card-pepper'), 48);
+  const adminToken = (await readFile(await ensureSecretFile(path.join(stateDir, 'admin-token'), 32), 'utf8')).trim();
+  const bucket = options.bucket ?? 'hi-vis-moma-data';
+  const tableName = options.tableName ?? 'hi-vis-loyalty';
+  const ports = {
+    dynamodb: options.ports?.dynamodb || (await freePort()),
+    s3: options.ports?.s3 || (await freePort()),
+    sqs: options.ports?.sqs || (await freePort()),
+    api: options.ports?.api || (await freePort()),
+  };
+
+  const stoppers: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const stopOne of stoppers.splice(0).reverse()) await stopOne().catch((err: Error) => log(`while stopping: ${err.message}`));
+  };
+  try {
+    const [dynamodb, sqsServer] = await Promise.all([startDynamoDbLocal({ port: ports.dynamodb, dataDir: path.join(dataDir, 'dynamodb') }), startSqsEmulator(ports.sqs)]);
+    stoppers.push(() => dynamodb.stop(), () => sqsServer.close());
+
+    // The handlers find the emulators through the SDK's own endpoint variables: their code is unchanged.
+    Object.assign(process.env, {
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
+      AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${ports.s3}`,
+      S3_FORCE_PATH_STYLE: 'true',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      TABLE_NAME: tableName,
+      BUCKET_NAME: bucket,
+      CARD_PEPPER_FILE: pepperFile,
+    });
+    const clientConfig = { region: REGION, credentials: LOCAL_CREDENTIALS };
+    const dynamoClient = new DynamoDBClient({ ...clientConfig, endpoint: dynamodb.endpoint });
+    const sqs = new SQSClient({ ...clientConfig, endpoint: sqsServer.endpoint });
+    const s3 = new S3Client({ ...clientConfig, endpoint: `http://127.0.0.1:${ports.s3}`, forcePathStyle: true });
+    stoppers.push(async () => [dynamoClient, sqs, s3].forEach((c) => c.destroy()));
+
+    await ensureTable(dynamoClient, tableName);
+    const queues = await createQueues(sqs);
+    process.env.FILE_EVENTS_QUEUE_URL = queues.fileEvents.url;
+    process.env.MOMA_QUEUE_URL = queues.moma.url;
+
+    // S3 → SQS, as the bucket's notification configuration does in the cloud.
+    const notify = (ref: ObjectRef) =>
+      void sqs.send(new SendMessageCommand({ QueueUrl: queues.fileEvents.url, MessageBody: JSON.stringify(toS3Notification(ref)) })).catch((err: Error) => log(`could not queue ${ref.key}: ${err.message}`));
+    const s3Server = await startS3Emulator({ port: ports.s3, directory: path.join(dataDir, 's3'), bucket, prefixes: Object.values(WATCHED_PREFIXES), onObjectCreated: notify });
+    stoppers.push(() => s3Server.close());
+
+    const mappings: Mapping[] = [];
+    const schedules = new Map<FunctionName, ReturnType<typeof scheduleMapping>>();
+    const routes: HttpRoute[] = [];
+    const onError = (name: string) => (err: Error) => log(`${name}: ${err.message}`);
+    for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, (typeof FUNCTIONS)[FunctionName]][]) {
+      const trigger = spec.trigger;
+      if (trigger.type === 'sqs') {
+        const queue = queues[trigger.queue];
+        const handler = await loadHandler<SQSEvent, SQSBatchResponse | void>(spec);
+        mappings.push(sqsMapping({ name, spec: { ...spec, trigger }, queue: { url: queue.url, arn: queue.arn, spec: QUEUES[trigger.queue] }, sqs, region: REGION, handler, onError: onError(name) }));
+      } else if (trigger.type === 'schedule') {
+        const handler = await loadHandler<ScheduledEvent, unknown>(spec);
+        const schedule = scheduleMapping({ name, spec: { ...spec, trigger }, region: REGION, handler, onError: onError(name) });
+        schedules.set(name, schedule);
+        mappings.push(schedule);
+      } else {
+        const handler = await loadHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(spec);
+        for (const routeKey of trigger.routes) routes.push({ routeKey, handler, functionName: name, contextFor: () => lambdaContext(name, spec, REGION) });
+      }
+    }
+    const gateway = await startHttpGateway({ port: ports.api, token: adminToken, routes, maxBodyBytes: (type) => (type?.startsWith('text/csv') ? 10 * 2 ** 20 : 2 ** 20) });
+    stoppers.push(() => gateway.close());
+
+    await recoverUnfinishedFiles(DynamoDBDocumentClient.from(dynamoClient), tableName, bucket, s3, sqs, queues.fileEvents.url, log);
+    for (const mapping of mappings) mapping.start();
+    stoppers.push(async () => {
+      await Promise.all(mappings.map((m) => m.stop()));
+    });
+
+    const endpoints: LocalEndpoints = {
+      adminApiUrl: gateway.url,
+      adminToken,
+      s3Endpoint: `http://127.0.0.1:${ports.s3}`,
+      bucket,
+      sqsEndpoint: sqsServer.endpoint,
+      momaQueueUrl: queues.moma.url,
+      fileEventsQueueUrl: queues.fileEvents.url,
+      momaDlqUrl: queues.moma.dlqUrl,
+      fileEventsDlqUrl: queues.fileEvents.dlqUrl,
+      dynamodbEndpoint: dynamodb.endpoint,
+      tableName,
+      region: REGION,
+      credentials: LOCAL_CREDENTIALS,
+      dataDir,
+    };
+    const endpointsFile = path.join(stateDir, 'local.json');
+    await writeFile(endpointsFile, JSON.stringify(endpoints, null, 2), { mode: 0o600 });
+    stoppers.push(() => rm(endpointsFile, { force: true }));
+    return {
+      endpoints,
+      mappings,
+      runSchedule: (name) => schedules.get(name)?.runNow() ?? Promise.reject(new Error(`${name} has no schedule`)),
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function ensureSecretFile(file: string, bytes: number): Promise<string> {
+  if (!existsSync(file)) {
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, randomBytes(bytes).toString('base64url'), { mode: 0o600 });
+  }
+  await chmod(file, 0o600);
+  return file;
+}
+
+async function ensureTable(client: DynamoDBClient, tableName: string) {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+  } catch (err) {
+    if (!(err instanceof ResourceNotFoundException)) throw err;
+    await client.send(new CreateTableCommand(tableDefinition(tableName)));
+  }
+}
+
+/**
+ * The SQS emulator keeps messages in memory, so a restart loses whatever was queued. Every worker of the
+ * previous run is gone, so their file leases are void; then every file not finished is queued again,
+ * the same safety net the cloud's 5-minute reconcile provides. Sales already awarded stay deduplicated.
+ */
+async function recoverUnfinishedFiles(db: DynamoDBDocumentClient, tableName: string, bucket: string, s3: S3Client, sqs: SQSClient, queueUrl: string, log: (line: string) => void) {
+  const now = new Date();
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(
+      new ScanCommand({
+        TableName: tableName,
+        FilterExpression: 'entity = :file AND #status = :processing',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':file': 'file', ':processing': 'processing' },
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      await db.send(new UpdateCommand({ TableName: tableName, Key: { PK: item.PK, SK: item.SK }, UpdateExpression: 'SET leaseExpiresAt = :now', ExpressionAttributeValues: { ':now': now.toISOString() } }));
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  const objects = new S3ObjectStore(s3);
+  const result = await reconcileFiles(bucket, Object.values(WATCHED_PREFIXES), 0, {
+    listOlderThan: (b, prefix) => objects.listOlderThan(b, prefix, new Date(now.getTime() + 1_000)),
+    files: new DynamoDbFileLedger(db, tableName),
+    queue: new SqsFileEventQueue(sqs, queueUrl),
+    now: new Date(now.getTime() + 1_000),
+  });
+  if (result.requeued.length > 0) log(`re-queued ${result.requeued.length} file(s) left unfinished by the previous run`);
+}

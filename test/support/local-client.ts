@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { LocalEndpoints } from '../../local/local-stack';
+import { HmacCardHasher } from '../../shared/adapters/card-hasher';
+import { DynamoDbCustomerStore } from '../../shared/adapters/dynamodb/customer-store';
+import { keys } from '../../shared/adapters/dynamodb/table-keys';
+import { normalizeCardNumber } from '../../shared/domain/card-number';
+
+/** Talks to a running local stack through its endpoints, with the AWS SDK, as Moma and an operator would. */
+export class LocalStackClient {
+  readonly s3: S3Client;
+  readonly sqs: SQSClient;
+  readonly db: DynamoDBDocumentClient;
+  private readonly customers: DynamoDbCustomerStore;
+  private readonly hasher: HmacCardHasher;
+
+  constructor(
+    readonly endpoints: LocalEndpoints,
+    stateDir: string,
+  ) {
+    const base = { region: endpoints.region, credentials: endpoints.credentials };
+    this.s3 = new S3Client({ ...base, endpoint: endpoints.s3Endpoint, forcePathStyle: true });
+    this.sqs = new SQSClient({ ...base, endpoint: endpoints.sqsEndpoint });
+    this.db = DynamoDBDocumentClient.from(new DynamoDBClient({ ...base, endpoint: endpoints.dynamodbEndpoint }), { marshallOptions: { removeUndefinedValues: true } });
+    this.customers = new DynamoDbCustomerStore(this.db, endpoints.tableName);
+    this.hasher = new HmacCardHasher(readFileSync(path.join(stateDir, 'card-pepper'), 'utf8').trim());
+  }
+
+  static fromEnv(): LocalStackClient {
+    const stateDir = process.env.HIVIS_LOCAL_STATE_DIR;
+    if (!stateDir) throw new Error('HIVIS_LOCAL_STATE_DIR is not set: run integration tests through jest (global setup starts the local stack)');
+    return new LocalStackClient(JSON.parse(readFileSync(path.join(stateDir, 'local.json'), 'utf8')), stateDir);
+  }
+
+  async addCustomer(userId: string, ...cardNumbers: string[]) {
+    await this.customers.upsertCustomer({ userId, name: userId });
+    for (const number of cardNumbers) await this.customers.linkCard(userId, this.hasher.hash(normalizeCardNumber(number)!));
+  }
+
+  async customer(userId: string) {
+    return (await this.customers.getCustomer(userId)) as { points: number; lifetimePoints: number; purchaseCount: number; punchCardsCompleted: number; tier: string; version: number } | undefined;
+  }
+
+  async sale(transactionId: string) {
+    return (await this.db.send(new GetCommand({ TableName: this.endpoints.tableName, Key: keys.sale(transactionId) }))).Item;
+  }
+
+  async fileRecord(key: string) {
+    const out = await this.db.send(
+      new QueryCommand({ TableName: this.endpoints.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': `FILE#${this.endpoints.bucket}/${key}` } }),
+    );
+    return out.Items?.[0];
+  }
+
+  async failuresFrom(sourceFragment: string) {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(new ScanCommand({ TableName: this.endpoints.tableName, FilterExpression: 'entity = :f', ExpressionAttributeValues: { ':f': 'failure' }, ExclusiveStartKey: start }));
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items.filter((f) => String(f.source).includes(sourceFragment));
+  }
+
+  async putMomaFile(key: string, body: string) {
+    await this.s3.send(new PutObjectCommand({ Bucket: this.endpoints.bucket, Key: key, Body: body }));
+  }
+
+  async sendMomaMessage(body: unknown) {
+    return this.sqs.send(new SendMessageCommand({ QueueUrl: this.endpoints.momaQueueUrl, MessageBody: JSON.stringify(body) }));
+  }
+
+  async sendMomaBatch(bodies: unknown[]) {
+    return this.sqs.send(new SendMessageBatchCommand({ QueueUrl: this.endpoints.momaQueueUrl, Entries: bodies.map((b, i) => ({ Id: String(i), MessageBody: typeof b === 'string' ? b : JSON.stringify(b) })) }));
+  }
+
+  async queueDepth(queueUrl: string) {
+    const out = await this.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+    return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+  }
+
+  destroy() {
+    this.s3.destroy();
+    this.sqs.destroy();
+    this.db.destroy();
+  }
+}
+
+/** Polls until the probe returns a truthy value, or fails with the last value seen. */
+export async function waitFor<T>(probe: () => Promise<T>, what: string, timeoutMs = 20_000, intervalMs = 100): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await probe();
+    if (last) return last as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
