@@ -105,7 +105,10 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
         await client.send(new ListTablesCommand({ Limit: 1 }));
         break;
       } catch {
-        if (Date.now() > deadline) throw new LocalStackError(`DynamoDB Local did not answer on ${endpoint} within 30 s:\n${output}`);
+        if (Date.now() > deadline) {
+          if (/database is locked/.test(output)) throw new LocalStackError(`the DynamoDB data in ${options.dataDir} is in use by another process: stop the other local stack first`);
+          throw new LocalStackError(`DynamoDB Local did not answer on ${endpoint} within 30 s:\n${output}`);
+        }
       }
     }
   } catch (err) {

@@ -41,6 +41,36 @@ export class LocalStackClient {
     for (const number of cardNumbers) await this.customers.linkCard(userId, this.hasher.hash(normalizeCardNumber(number)!));
   }
 
+  /** Creates many customers, one card each, a few at a time. */
+  async addCustomers(customers: { userId: string; cardNumber: string }[], concurrency = 16) {
+    const queue = [...customers];
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        for (let next = queue.shift(); next; next = queue.shift()) await this.addCustomer(next.userId, next.cardNumber);
+      }),
+    );
+  }
+
+  async countSales(transactionIdPrefix: string) {
+    let count = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new ScanCommand({
+          TableName: this.endpoints.tableName,
+          FilterExpression: 'begins_with(PK, :prefix) AND SK = :sale AND #status = :awarded',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':prefix': `SALE#${transactionIdPrefix}`, ':sale': 'SALE', ':awarded': 'awarded' },
+          Select: 'COUNT',
+          ExclusiveStartKey: start,
+        }),
+      );
+      count += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return count;
+  }
+
   async customer(userId: string) {
     return (await this.customers.getCustomer(userId)) as { points: number; lifetimePoints: number; purchaseCount: number; punchCardsCompleted: number; tier: string; version: number } | undefined;
   }

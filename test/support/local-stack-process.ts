@@ -19,7 +19,8 @@ export interface LocalStackProcess {
 export async function spawnLocalStack(stateDir: string, args: string[] = [], timeoutMs = 60_000): Promise<LocalStackProcess> {
   const endpointsFile = path.join(stateDir, 'local.json');
   rmSync(endpointsFile, { force: true });
-  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'local', 'start.ts'), '--state-dir', stateDir, '--quiet', ...args], {
+  // One process, as `npm start` runs it (tsx as a loader, not as a wrapper process), so a kill reaches the stack itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'local', 'start.ts'), '--state-dir', stateDir, '--quiet', ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' },
