@@ -1,4 +1,4 @@
-import { LocalStackClient, waitFor } from '../support/local-client';
+import { LocalStackClient, waitFor } from '../../local/local-client';
 import { customersFor, salesFor, toNdjson } from '../support/workload';
 
 const CUSTOMERS = 2_000;

@@ -1,7 +1,7 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../shared/adapters/dynamodb/table-keys';
-import { LocalStackClient, waitFor } from '../support/local-client';
+import { LocalStackClient, waitFor } from '../../local/local-client';
 import { momaSale } from '../support/moma';
 
 let local: LocalStackClient;

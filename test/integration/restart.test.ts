@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { LocalStackClient, waitFor } from '../support/local-client';
+import { LocalStackClient, waitFor } from '../../local/local-client';
 import { spawnLocalStack, type LocalStackProcess } from '../support/local-stack-process';
 import { customersFor, salesFor, toNdjson } from '../support/workload';
 

@@ -4,11 +4,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { LocalEndpoints } from '../../local/local-stack';
-import { HmacCardHasher } from '../../shared/adapters/card-hasher';
-import { DynamoDbCustomerStore } from '../../shared/adapters/dynamodb/customer-store';
-import { keys } from '../../shared/adapters/dynamodb/table-keys';
-import { normalizeCardNumber } from '../../shared/domain/card-number';
+import type { LocalEndpoints } from './local-stack';
+import { HmacCardHasher } from '../shared/adapters/card-hasher';
+import { DynamoDbCustomerStore } from '../shared/adapters/dynamodb/customer-store';
+import { keys } from '../shared/adapters/dynamodb/table-keys';
+import { normalizeCardNumber } from '../shared/domain/card-number';
 
 /** Talks to a running local stack through its endpoints, with the AWS SDK, as Moma and an operator would. */
 export class LocalStackClient {
@@ -32,7 +32,7 @@ export class LocalStackClient {
 
   static fromEnv(): LocalStackClient {
     const stateDir = process.env.HIVIS_LOCAL_STATE_DIR;
-    if (!stateDir) throw new Error('HIVIS_LOCAL_STATE_DIR is not set: run integration tests through jest (global setup starts the local stack)');
+    if (!stateDir) throw new Error('HIVIS_LOCAL_STATE_DIR is not set: start the local stack first (npm start), or run the integration tests through jest');
     return new LocalStackClient(JSON.parse(readFileSync(path.join(stateDir, 'local.json'), 'utf8')), stateDir);
   }
 
