@@ -7,7 +7,8 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFo
 import { DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, DynamoDBBatchResponse, DynamoDBStreamEvent, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { tableDefinition } from '../shared/adapters/dynamodb/table-definition';
 import { S3ObjectStore } from '../shared/adapters/s3/object-store';
 import { toS3Notification } from '../shared/adapters/sqs/s3-notification';
@@ -15,12 +16,14 @@ import { SqsFileEventQueue } from '../shared/adapters/sqs/file-event-queue';
 import { DynamoDbFileLedger } from '../shared/adapters/dynamodb/file-ledger';
 import { reconcileFiles } from '../shared/ingest/reconcile';
 import type { ObjectRef } from '../shared/ingest/ports';
-import { FUNCTIONS, QUEUES, WATCHED_PREFIXES, type FunctionName } from '../shared/topology';
+import { FUNCTIONS, QUEUES, SYNC_SOURCES, WATCHED_PREFIXES, type FunctionName } from '../shared/topology';
+import { startControlPlane } from './control-plane';
 import { startDynamoDbLocal } from './dynamodb-local';
 import { scheduleMapping, sqsMapping, type Mapping } from './event-source-mappings';
 import { startHttpGateway, type HttpRoute } from './http-gateway';
 import { lambdaContext, loadHandler } from './lambda-runtime';
 import { startS3Emulator } from './s3-emulator';
+import { streamMapping } from './stream-poller';
 import { createQueues, startSqsEmulator } from './sqs-emulator';
 
 export const REGION = 'us-east-1';
@@ -31,7 +34,7 @@ export interface LocalStackOptions {
   /** Where data, the pepper and the admin token live; `.hivis` in the working directory by default. */
   stateDir: string;
   fresh?: boolean;
-  ports?: Partial<Record<'dynamodb' | 's3' | 'sqs' | 'api', number>>;
+  ports?: Partial<Record<'dynamodb' | 's3' | 'sqs' | 'api' | 'control', number>>;
   bucket?: string;
   tableName?: string;
   log?: (line: string) => void;
@@ -88,6 +91,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     s3: options.ports?.s3 || (await freePort()),
     sqs: options.ports?.sqs || (await freePort()),
     api: options.ports?.api || (await freePort()),
+    control: options.ports?.control || (await freePort()),
   };
 
   const stoppers: (() => Promise<void>)[] = [];
@@ -106,6 +110,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
       AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
       AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${ports.s3}`,
+      AWS_ENDPOINT_URL_LAMBDA: `http://127.0.0.1:${ports.control}`,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: `http://127.0.0.1:${ports.control}`,
       S3_FORCE_PATH_STYLE: 'true',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       TABLE_NAME: tableName,
@@ -118,10 +124,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const s3 = new S3Client({ ...clientConfig, endpoint: `http://127.0.0.1:${ports.s3}`, forcePathStyle: true });
     stoppers.push(async () => [dynamoClient, sqs, s3].forEach((c) => c.destroy()));
 
-    await ensureTable(dynamoClient, tableName);
+    const streamArn = await ensureTable(dynamoClient, tableName);
+    const streams = new DynamoDBStreamsClient({ ...clientConfig, endpoint: dynamodb.endpoint });
+    stoppers.push(async () => streams.destroy());
     const queues = await createQueues(sqs);
-    process.env.FILE_EVENTS_QUEUE_URL = queues.fileEvents.url;
-    process.env.MOMA_QUEUE_URL = queues.moma.url;
+    const syncTargets = Object.fromEntries(
+      Object.entries(SYNC_SOURCES).map(([source, fn]) => [source, FUNCTIONS[fn].trigger.type === 'schedule' ? { type: 'rule', name: localMappingId(fn) } : { type: 'mapping', id: localMappingId(fn) }]),
+    );
+    Object.assign(process.env, {
+      FILE_EVENTS_QUEUE_URL: queues.fileEvents.url,
+      MOMA_QUEUE_URL: queues.moma.url,
+      FILE_EVENTS_DLQ_URL: queues.fileEvents.dlqUrl,
+      MOMA_DLQ_URL: queues.moma.dlqUrl,
+      SYNC_TARGETS: JSON.stringify(syncTargets),
+      QUEUE_AGE_METRICS: 'none',
+    });
 
     // S3 → SQS, as the bucket's notification configuration does in the cloud.
     const notify = (ref: ObjectRef) =>
@@ -144,6 +161,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         const schedule = scheduleMapping({ name, spec: { ...spec, trigger }, region: REGION, handler, onError: onError(name) });
         schedules.set(name, schedule);
         mappings.push(schedule);
+      } else if (trigger.type === 'stream') {
+        const handler = await loadHandler<DynamoDBStreamEvent, DynamoDBBatchResponse | void>(spec);
+        mappings.push(
+          streamMapping({ name, spec: { ...spec, trigger }, streamArn, streams, region: REGION, handler, checkpointFile: path.join(dataDir, `stream-${name}.json`), onError: onError(name) }),
+        );
       } else {
         const handler = await loadHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(spec);
         for (const routeKey of trigger.routes) routes.push({ routeKey, handler, functionName: name, contextFor: () => lambdaContext(name, spec, REGION) });
@@ -153,7 +175,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stoppers.push(() => gateway.close());
 
     await recoverUnfinishedFiles(DynamoDBDocumentClient.from(dynamoClient), tableName, bucket, s3, sqs, queues.fileEvents.url, log);
-    for (const mapping of mappings) mapping.start();
+    const controlled = (Object.values(SYNC_SOURCES) as FunctionName[]).map((fn) => ({ id: localMappingId(fn), kind: FUNCTIONS[fn].trigger.type === 'schedule' ? ('rule' as const) : ('mapping' as const), mapping: mappings.find((m) => m.name === fn)! }));
+    const controlPlane = await startControlPlane(ports.control, controlled, path.join(dataDir, 'sync-state.json'));
+    stoppers.push(() => controlPlane.close());
+    // Sync sources start as they were left (a stopped sync stays stopped); the rest always run.
+    controlPlane.applySavedState();
+    for (const mapping of mappings) if (!controlled.some((c) => c.mapping === mapping)) mapping.start();
     stoppers.push(async () => {
       await Promise.all(mappings.map((m) => m.stop()));
     });
@@ -189,6 +216,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
 }
 
+/** The local stand-in for a mapping's UUID or a rule's name. */
+export const localMappingId = (fn: FunctionName) => `hi-vis-${fn}`;
+
 async function ensureSecretFile(file: string, bytes: number): Promise<string> {
   if (!existsSync(file)) {
     await mkdir(path.dirname(file), { recursive: true });
@@ -198,12 +228,13 @@ async function ensureSecretFile(file: string, bytes: number): Promise<string> {
   return file;
 }
 
-async function ensureTable(client: DynamoDBClient, tableName: string) {
+/** Creates the table on first start; returns its stream's ARN. */
+async function ensureTable(client: DynamoDBClient, tableName: string): Promise<string> {
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table!.LatestStreamArn!;
   } catch (err) {
     if (!(err instanceof ResourceNotFoundException)) throw err;
-    await client.send(new CreateTableCommand(tableDefinition(tableName)));
+    return (await client.send(new CreateTableCommand(tableDefinition(tableName)))).TableDescription!.LatestStreamArn!;
   }
 }
 

@@ -38,7 +38,18 @@ export type Trigger =
     }
   | { type: 'schedule'; everyMinutes: number }
   /** HTTP API routes, as API Gateway route keys: `METHOD /path/{param}`. */
-  | { type: 'http'; routes: readonly string[] };
+  | { type: 'http'; routes: readonly string[] }
+  /**
+   * The table's stream. `filters` are Lambda event filter patterns (any one must match); the local stream
+   * poller applies the same patterns.
+   */
+  | { type: 'stream'; batchSize: number; maxBatchingWindowSeconds: number; filters: readonly StreamFilter[]; retryAttempts: number };
+
+/** A Lambda event filter pattern over a DynamoDB stream record: leaves are lists of accepted values. */
+export interface StreamFilter {
+  eventName?: readonly string[];
+  dynamodb: { NewImage?: Record<string, { S?: readonly string[]; BOOL?: readonly boolean[] }> };
+}
 
 export interface FunctionSpec {
   /** Handler file, relative to the repository root; it exports `handler`. */
@@ -49,7 +60,34 @@ export interface FunctionSpec {
   description: string;
 }
 
-export type FunctionName = 'ingestFile' | 'ingestMessage' | 'reconcile';
+export type FunctionName = 'ingestFile' | 'ingestMessage' | 'reconcile' | 'stats' | 'adminApi';
+
+export const ADMIN_ROUTES = [
+  'POST /admin/sync/start',
+  'POST /admin/sync/stop',
+  'GET /admin/sync/status',
+  'POST /admin/sync/test',
+  'GET /admin/transactions',
+  'GET /admin/transactions/{transactionId}',
+  'POST /admin/transactions/{transactionId}/reverse',
+  'GET /admin/failures',
+  'POST /admin/failures/{failureId}/retry',
+  'POST /admin/dlq/redrive',
+  'GET /admin/unmatched',
+  'POST /admin/unmatched/{transactionId}/assign',
+  'PUT /admin/users/{userId}',
+  'GET /admin/users/{userId}',
+  'POST /admin/users/{userId}/cards',
+  'DELETE /admin/users/{userId}/cards/{cardId}',
+  'GET /admin/users/{userId}/transactions',
+  'POST /admin/users/{userId}/adjustments',
+  'POST /admin/import',
+  'GET /admin/stats',
+] as const;
+
+/** What "Start/Stop AWS Sync" switches: the two ingest paths' event source mappings and the reconcile schedule. */
+export const SYNC_SOURCES = { files: 'ingestFile', messages: 'ingestMessage', reconcile: 'reconcile' } as const satisfies Record<string, FunctionName>;
+export type SyncSource = keyof typeof SYNC_SOURCES;
 
 export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
   ingestFile: {
@@ -72,6 +110,26 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     timeoutSeconds: 120,
     trigger: { type: 'schedule', everyMinutes: 5 },
     description: 'Re-queues Moma files that were never processed',
+  },
+  stats: {
+    entry: 'functions/stats/handler.ts',
+    memoryMb: 256,
+    timeoutSeconds: 60,
+    trigger: {
+      type: 'stream',
+      batchSize: 100,
+      maxBatchingWindowSeconds: 1,
+      filters: [{ dynamodb: { NewImage: { entity: { S: ['sale', 'conflict', 'failure'] } } } }],
+      retryAttempts: 10,
+    },
+    description: 'Aggregates sales, points and review counts by day, machine and product',
+  },
+  adminApi: {
+    entry: 'functions/admin-api/handler.ts',
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    trigger: { type: 'http', routes: ADMIN_ROUTES },
+    description: 'The operators\' admin API',
   },
 };
 

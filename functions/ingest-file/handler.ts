@@ -12,7 +12,7 @@ const logger = new Logger({ serviceName: 'ingest-file' });
 const processor = new BatchProcessor(EventType.SQS);
 
 async function processFileEvent(record: SQSRecord, context: Context): Promise<void> {
-  const { deps, fileEvents } = await ingestContainer();
+  const { deps, fileEvents, activity } = await ingestContainer();
   const notification = parseS3Notification(record.body);
   if (notification.kind === 'test') return;
   if (notification.kind === 'invalid') {
@@ -26,6 +26,7 @@ async function processFileEvent(record: SQSRecord, context: Context): Promise<vo
       // Hand the rest to a fresh invocation; the checkpoint makes it resume where this one stopped.
       await fileEvents().enqueue(ref);
     }
+    await activity.record('files', { duplicates: result.counts.duplicate });
     logger.info('File ingested', { bucket: ref.bucket, key: ref.key, eTag: ref.eTag, status: result.status, records: result.records, ...result.counts });
   }
 }

@@ -9,14 +9,16 @@ import { ingestContainer } from '../../shared/wiring/ingest';
 const logger = new Logger({ serviceName: 'ingest-message' });
 const processor = new BatchProcessor(EventType.SQS);
 
-async function processMessage(record: SQSRecord): Promise<void> {
-  const { deps } = await ingestContainer();
-  const queue = record.eventSourceARN.split(':').pop() ?? 'moma';
-  const counts = await ingestMessage(record.body, { queue, messageId: record.messageId }, deps);
-  logger.info('Message ingested', { messageId: record.messageId, ...counts });
-}
-
-export const handler = middy(
-  async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, processMessage, processor, { context, throwOnFullBatchFailure: false }),
-).use(injectLambdaContext(logger));
+export const handler = middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  const { deps, activity } = await ingestContainer();
+  let duplicates = 0;
+  const processMessage = async (record: SQSRecord) => {
+    const queue = record.eventSourceARN.split(':').pop() ?? 'moma';
+    const counts = await ingestMessage(record.body, { queue, messageId: record.messageId }, deps);
+    duplicates += counts.duplicate;
+    logger.info('Message ingested', { messageId: record.messageId, ...counts });
+  };
+  const response = await processPartialResponse(event, processMessage, processor, { context, throwOnFullBatchFailure: false });
+  await activity.record('messages', { duplicates });
+  return response;
+}).use(injectLambdaContext(logger));

@@ -10,7 +10,7 @@ import { ingestContainer } from '../../shared/wiring/ingest';
 const logger = new Logger({ serviceName: 'reconcile' });
 
 export const handler = middy(async (event: ScheduledEvent) => {
-  const { config, deps, objects, fileEvents } = await ingestContainer();
+  const { config, deps, objects, fileEvents, activity } = await ingestContainer();
   const bucket = required(config.bucketName, 'BUCKET_NAME');
   const result = await reconcileFiles(bucket, Object.values(WATCHED_PREFIXES), RECONCILE_MIN_AGE_MS, {
     listOlderThan: (b, prefix, before) => objects.listOlderThan(b, prefix, before),
@@ -19,6 +19,7 @@ export const handler = middy(async (event: ScheduledEvent) => {
     now: new Date(event.time ?? Date.now()),
   });
   if (result.requeued.length > 0) logger.warn('Re-queued files that were never processed', { count: result.requeued.length, keys: result.requeued.slice(0, 20).map((r) => r.key) });
+  await activity.record('reconcile');
   logger.info('Reconciled', { scanned: result.scanned, requeued: result.requeued.length });
   return { scanned: result.scanned, requeued: result.requeued.length };
 }).use(injectLambdaContext(logger));

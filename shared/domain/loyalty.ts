@@ -92,3 +92,26 @@ export function matchCustomer(candidateUserIds: readonly string[]): MatchResult 
   if (distinct.length === 0) return { kind: 'unmatched', reason: 'unknown_card', candidates: 0 };
   return { kind: 'unmatched', reason: 'ambiguous', candidates: distinct.length };
 }
+
+export interface AwardedSale {
+  points: number;
+  bonusPoints: number;
+}
+
+/**
+ * A refund: takes back everything the sale earned (its purchase points and any punch-card bonus it triggered)
+ * and its punch. A tier already reached is kept: tiers are never taken away.
+ */
+export function planReversal(account: LoyaltyAccount, sale: AwardedSale, program: ProgramConfig): LoyaltyAccount {
+  const completedACard = sale.bonusPoints > 0;
+  return {
+    ...account,
+    points: account.points - sale.points,
+    lifetimePoints: Math.max(0, account.lifetimePoints - sale.points),
+    // The punch that completed a card is taken back by reopening that card at its last punch.
+    punchCount: completedACard ? program.punchCard.purchasesPerCard - 1 : Math.max(0, account.punchCount - 1),
+    punchCardsCompleted: completedACard ? Math.max(0, account.punchCardsCompleted - 1) : account.punchCardsCompleted,
+    purchaseCount: Math.max(0, account.purchaseCount - 1),
+    version: account.version + 1,
+  };
+}

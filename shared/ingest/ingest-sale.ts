@@ -1,9 +1,9 @@
-import { maskCardNumbers } from '../domain/card-number';
+import { CARD_FORMAT_RULE, maskCardNumbers, normalizeCardNumber } from '../domain/card-number';
 import { matchCustomer, planAward } from '../domain/loyalty';
-import { describeErrors, validateMomaRecord, type MomaSale, momaRecordSchema } from '../domain/moma-record';
+import { describeErrors, validateMomaRecord, type FieldError, type MomaSale, momaRecordSchema } from '../domain/moma-record';
 import type { ProgramConfig } from '../domain/program';
 import { describeSource, saleContentHash, type SaleSource } from '../domain/sale';
-import type { CardHasher, Clock, CustomerDirectory, ExistingSale, FailureStore, LoyaltyLedger, SaleRecord } from './ports';
+import type { CardHasher, CardHashes, Clock, CustomerDirectory, ExistingSale, FailureReport, FailureStore, LoyaltyLedger, SaleRecord } from './ports';
 
 export type SaleOutcome = 'awarded' | 'duplicate' | 'conflict' | 'unmatched';
 export type RecordOutcome = SaleOutcome | 'failed';
@@ -47,14 +47,33 @@ export async function ingestRecord(raw: unknown, source: SaleSource, sourceId: s
       errors: validation.errors,
       raw: maskCardNumbers(raw),
       transactionId: typeof transactionId === 'string' ? transactionId.slice(0, 128) : undefined,
+      retry: retryCopy(raw, deps),
     });
     return 'failed';
   }
   return ingestSale(validation.sale, source, deps);
 }
 
-export function toSaleRecord(sale: MomaSale, source: SaleSource, deps: Pick<IngestDeps, 'hasher' | 'clock'>): SaleRecord {
-  const card = deps.hasher.hash(sale.cardNumber);
+function retryCopy(raw: unknown, deps: Pick<IngestDeps, 'hasher'>): FailureReport['retry'] {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const { cardNumber, ...record } = raw as Record<string, unknown>;
+  const card = typeof cardNumber === 'string' ? normalizeCardNumber(cardNumber) : undefined;
+  return { record: maskCardNumbers(record) as Record<string, unknown>, card: card ? deps.hasher.hash(card) : undefined };
+}
+
+/**
+ * Retries a stored failure's record. The card comes as its keyed hashes (the number was never stored), so the
+ * record is validated with its last four standing in for the card and matched on the hashes.
+ */
+export async function retryRecord(copy: NonNullable<FailureReport['retry']>, source: SaleSource, deps: IngestDeps): Promise<{ ok: true; outcome: SaleOutcome } | { ok: false; errors: FieldError[] }> {
+  if (!copy.card) return { ok: false, errors: [{ field: 'cardNumber', rule: `${CARD_FORMAT_RULE}; the stored record has no usable card number, so Moma must send the sale again` }] };
+  const validation = validateMomaRecord({ ...copy.record, cardNumber: copy.card.lastFour }, schemaFor(deps.program));
+  if (!validation.ok) return { ok: false, errors: validation.errors };
+  return { ok: true, outcome: await ingestSale(validation.sale, source, deps, copy.card) };
+}
+
+export function toSaleRecord(sale: MomaSale, source: SaleSource, deps: Pick<IngestDeps, 'hasher' | 'clock'>, knownCard?: CardHashes): SaleRecord {
+  const card = knownCard ?? deps.hasher.hash(sale.cardNumber);
   return {
     transactionId: sale.transactionId,
     date: new Date(sale.date).toISOString(),
@@ -71,8 +90,8 @@ export function toSaleRecord(sale: MomaSale, source: SaleSource, deps: Pick<Inge
 }
 
 /** Matches a valid sale to a customer and awards it exactly once, or holds it as unmatched. */
-export async function ingestSale(sale: MomaSale, source: SaleSource, deps: IngestDeps): Promise<SaleOutcome> {
-  const record = toSaleRecord(sale, source, deps);
+export async function ingestSale(sale: MomaSale, source: SaleSource, deps: IngestDeps, knownCard?: CardHashes): Promise<SaleOutcome> {
+  const record = toSaleRecord(sale, source, deps, knownCard);
   const match = matchCustomer(await deps.directory.findCustomersByCard({ fullHash: record.cardFullHash, lastFourHash: record.cardLast4Hash, lastFour: record.cardLast4 }));
   if (match.kind === 'unmatched') {
     const held = await deps.ledger.holdUnmatched(record, match.reason, match.candidates);

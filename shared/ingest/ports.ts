@@ -68,6 +68,11 @@ export interface FailureReport {
   /** The raw input with card numbers masked. */
   raw?: unknown;
   transactionId?: string;
+  /**
+   * What a retry needs: the record with the card number removed and, when the card number itself was valid,
+   * its keyed hashes (never the number). Absent when the input could not even be read as a record.
+   */
+  retry?: { record: Record<string, unknown>; card?: CardHashes };
 }
 
 export interface FailureStore {

@@ -4,6 +4,7 @@ import { DynamoDbCustomerDirectory } from '../adapters/dynamodb/customer-directo
 import { DynamoDbFailureStore } from '../adapters/dynamodb/failure-store';
 import { DynamoDbFileLedger } from '../adapters/dynamodb/file-ledger';
 import { DynamoDbLoyaltyLedger } from '../adapters/dynamodb/loyalty-ledger';
+import { DynamoDbSourceActivity } from '../adapters/dynamodb/source-activity';
 import { loadCardPepper } from '../adapters/pepper';
 import { S3ObjectStore } from '../adapters/s3/object-store';
 import { SqsFileEventQueue } from '../adapters/sqs/file-event-queue';
@@ -17,6 +18,7 @@ export interface IngestContainer {
   deps: FileIngestDeps;
   objects: S3ObjectStore;
   fileEvents: () => SqsFileEventQueue;
+  activity: DynamoDbSourceActivity;
 }
 
 let container: Promise<IngestContainer> | undefined;
@@ -48,5 +50,6 @@ async function build(): Promise<IngestContainer> {
     deps,
     objects,
     fileEvents: () => new SqsFileEventQueue(sqsClient, required(config.fileEventsQueueUrl, 'FILE_EVENTS_QUEUE_URL')),
+    activity: new DynamoDbSourceActivity(documentClient, config.tableName),
   };
 }

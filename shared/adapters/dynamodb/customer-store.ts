@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CardHashes, SaleRecord } from '../../ingest/ports';
 import { indexKeys, keys, withoutKeys } from './table-keys';
 
@@ -79,6 +79,10 @@ export class DynamoDbCustomerStore {
       if (err.name !== 'ConditionalCheckFailedException') throw err;
     });
     return { cardId, last4: card.lastFour, linkedAt };
+  }
+
+  async unlinkCard(userId: string, cardId: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.card(userId, cardId) }));
   }
 
   async listCards(userId: string): Promise<LinkedCard[]> {

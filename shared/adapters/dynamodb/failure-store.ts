@@ -30,6 +30,7 @@ export class DynamoDbFailureStore implements FailureStore {
             errors: failure.errors ?? [],
             raw: failure.raw === undefined ? null : JSON.stringify(failure.raw).slice(0, 20_000),
             transactionId: failure.transactionId ?? null,
+            retryRecord: failure.retry ? JSON.stringify(failure.retry) : null,
             lastSeenAt: now,
           },
           setIfMissing: { status: 'open', firstSeenAt: now, GSI3PK: indexKeys.byDay('FAILURE', now), GSI3SK: `${now}#${failureId}` },

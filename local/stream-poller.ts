@@ -1,0 +1,153 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, type _Record, type DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { FunctionSpec, StreamFilter } from '../shared/topology';
+import type { Mapping } from './event-source-mappings';
+import { lambdaContext, type LambdaHandler } from './lambda-runtime';
+
+export interface StreamMappingOptions {
+  name: string;
+  spec: FunctionSpec & { trigger: { type: 'stream' } };
+  streamArn: string;
+  streams: DynamoDBStreamsClient;
+  region: string;
+  handler: LambdaHandler<DynamoDBStreamEvent, DynamoDBBatchResponse | void>;
+  /** Where the last processed sequence number of each shard is kept, so a restart resumes rather than replays. */
+  checkpointFile: string;
+  onError(error: Error): void;
+}
+
+/**
+ * Lambda's DynamoDB stream event source mapping, emulated: reads each shard in order, keeps the records the
+ * function's filter patterns accept, invokes the handler with a genuine DynamoDBStreamEvent, and advances only
+ * past what succeeded (honouring `batchItemFailures`); a failing batch is retried, then skipped after
+ * `retryAttempts`, as Lambda does.
+ */
+export function streamMapping(options: StreamMappingOptions): Mapping {
+  const { spec, streams } = options;
+  const checkpoints: Record<string, string> = existsSync(options.checkpointFile) ? JSON.parse(readFileSync(options.checkpointFile, 'utf8')) : {};
+  const iterators = new Map<string, string | undefined>();
+  const closed = new Set<string>();
+  let running = false;
+  let loop: Promise<void> | undefined;
+
+  const saveCheckpoints = () => writeFile(options.checkpointFile, JSON.stringify(checkpoints));
+
+  async function iteratorFor(shardId: string, at?: { type: 'AT_SEQUENCE_NUMBER' | 'AFTER_SEQUENCE_NUMBER'; sequence: string }) {
+    const after = at ?? (checkpoints[shardId] ? { type: 'AFTER_SEQUENCE_NUMBER' as const, sequence: checkpoints[shardId]! } : undefined);
+    const out = await streams.send(
+      new GetShardIteratorCommand({ StreamArn: options.streamArn, ShardId: shardId, ShardIteratorType: after?.type ?? 'TRIM_HORIZON', SequenceNumber: after?.sequence }),
+    );
+    return out.ShardIterator;
+  }
+
+  async function pollShard(shardId: string): Promise<number> {
+    if (!iterators.has(shardId)) iterators.set(shardId, await iteratorFor(shardId));
+    const iterator = iterators.get(shardId);
+    if (!iterator) {
+      closed.add(shardId);
+      return 0;
+    }
+    const out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: spec.trigger.batchSize }));
+    const records = out.Records ?? [];
+    const selected = records.filter((r) => spec.trigger.filters.some((f) => matches(f, r)));
+    if (selected.length > 0) {
+      const failedAt = await invokeWithRetries(selected.map((r) => toLambdaRecord(r, options.streamArn, options.region)));
+      if (failedAt) {
+        // Resume at the record that failed and never got past its retries: skip it, as Lambda does without a destination.
+        options.onError(new Error(`${options.name}: gave up on stream record ${failedAt} after ${spec.trigger.retryAttempts} retries`));
+      }
+    }
+    if (records.length > 0) {
+      checkpoints[shardId] = records[records.length - 1]!.dynamodb!.SequenceNumber!;
+      await saveCheckpoints();
+    }
+    iterators.set(shardId, out.NextShardIterator);
+    return records.length;
+  }
+
+  async function invokeWithRetries(records: DynamoDBRecord[]): Promise<string | undefined> {
+    let pending = records;
+    for (let attempt = 0; attempt <= spec.trigger.retryAttempts; attempt++) {
+      try {
+        const response = await options.handler({ Records: pending }, lambdaContext(options.name, spec, options.region));
+        const failed = response?.batchItemFailures?.[0]?.itemIdentifier;
+        if (!failed) return undefined;
+        pending = pending.slice(Math.max(0, pending.findIndex((r) => r.dynamodb?.SequenceNumber === failed)));
+      } catch (err) {
+        options.onError(err as Error);
+      }
+      await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** attempt)));
+    }
+    return pending[0]?.dynamodb?.SequenceNumber;
+  }
+
+  async function run() {
+    while (running) {
+      let seen = 0;
+      try {
+        const stream = await streams.send(new DescribeStreamCommand({ StreamArn: options.streamArn }));
+        for (const shard of stream.StreamDescription?.Shards ?? []) {
+          if (!running) break;
+          if (closed.has(shard.ShardId!)) continue;
+          // A child shard starts after its parent has been read to its end.
+          if (shard.ParentShardId && !closed.has(shard.ParentShardId) && (stream.StreamDescription?.Shards ?? []).some((s) => s.ShardId === shard.ParentShardId)) continue;
+          seen += await pollShard(shard.ShardId!);
+        }
+      } catch (err) {
+        options.onError(err as Error);
+      }
+      if (seen === 0) await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  return {
+    name: options.name,
+    get running() {
+      return running;
+    },
+    start() {
+      if (running) return;
+      running = true;
+      loop = run();
+    },
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+/** Lambda's filter semantics for the patterns we use: every key must match, a list accepts any of its values. */
+function matches(pattern: unknown, value: unknown): boolean {
+  if (Array.isArray(pattern)) return pattern.includes(value);
+  if (pattern && typeof pattern === 'object') {
+    if (!value || typeof value !== 'object') return false;
+    return Object.entries(pattern).every(([k, p]) => matches(p, (value as Record<string, unknown>)[k]));
+  }
+  return pattern === value;
+}
+
+function toLambdaRecord(record: _Record, streamArn: string, region: string): DynamoDBRecord {
+  const d = record.dynamodb!;
+  return {
+    eventID: record.eventID,
+    eventName: record.eventName as DynamoDBRecord['eventName'],
+    eventVersion: record.eventVersion ?? '1.1',
+    eventSource: 'aws:dynamodb',
+    awsRegion: region,
+    eventSourceARN: streamArn,
+    dynamodb: {
+      ApproximateCreationDateTime: d.ApproximateCreationDateTime ? Math.floor(d.ApproximateCreationDateTime.getTime() / 1000) : undefined,
+      Keys: d.Keys as never,
+      NewImage: d.NewImage as never,
+      OldImage: d.OldImage as never,
+      SequenceNumber: d.SequenceNumber,
+      SizeBytes: d.SizeBytes,
+      StreamViewType: d.StreamViewType,
+    },
+  };
+}
+
+export type { StreamFilter };

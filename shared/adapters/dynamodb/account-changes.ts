@@ -1,0 +1,101 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { LoyaltyAccount } from '../../domain/loyalty';
+import { keys } from './table-keys';
+
+export type ChangeResult = 'applied' | 'stale' | 'precondition_failed';
+
+export interface Adjustment {
+  userId: string;
+  idempotencyKey: string;
+  points: number;
+  reason: string;
+}
+
+/** Account changes other than awards: refunds and manual adjustments, each applied once. */
+export class DynamoDbAccountChanges {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Marks an awarded sale reversed and writes the account's new standing, guarded by its version. */
+  async reverse(transactionId: string, before: LoyaltyAccount, after: LoyaltyAccount, reason: string): Promise<ChangeResult> {
+    const now = new Date().toISOString();
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.sale(transactionId),
+                UpdateExpression: 'SET #status = :reversed, reversedAt = :now, reversalReason = :reason REMOVE GSI1PK, GSI1SK',
+                ConditionExpression: '#status = :awarded AND userId = :user',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':reversed': 'reversed', ':awarded': 'awarded', ':now': now, ':reason': reason, ':user': before.userId },
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.customer(before.userId),
+                UpdateExpression: 'SET points = :points, lifetimePoints = :lifetime, punchCount = :punch, punchCardsCompleted = :cards, purchaseCount = :purchases, version = :next, updatedAt = :now',
+                ConditionExpression: 'version = :expected',
+                ExpressionAttributeValues: {
+                  ':points': after.points,
+                  ':lifetime': after.lifetimePoints,
+                  ':punch': after.punchCount,
+                  ':cards': after.punchCardsCompleted,
+                  ':purchases': after.purchaseCount,
+                  ':next': after.version,
+                  ':expected': before.version,
+                  ':now': now,
+                },
+              },
+            },
+          ],
+        }),
+      );
+      return 'applied';
+    } catch (err) {
+      if (!(err instanceof TransactionCanceledException)) throw err;
+      const [saleReason, accountReason] = err.CancellationReasons ?? [];
+      if (saleReason?.Code === 'ConditionalCheckFailed') return 'precondition_failed';
+      if (accountReason?.Code === 'ConditionalCheckFailed' || err.CancellationReasons?.some((r) => r.Code === 'TransactionConflict')) return 'stale';
+      throw err;
+    }
+  }
+
+  /**
+   * Records an audited adjustment and adds its points to the balance, once per idempotency key. The version
+   * bump makes any award planned on the old balance retry.
+   */
+  async adjust(adjustment: Adjustment): Promise<{ applied: boolean; stored: Record<string, unknown> }> {
+    const now = new Date().toISOString();
+    const item = { PK: keys.customer(adjustment.userId).PK, SK: `ADJUSTMENT#${adjustment.idempotencyKey}`, entity: 'adjustment', ...adjustment, createdAt: now };
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' } },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.customer(adjustment.userId),
+                UpdateExpression: 'ADD points :points, version :one SET updatedAt = :now',
+                ConditionExpression: 'attribute_exists(PK)',
+                ExpressionAttributeValues: { ':points': adjustment.points, ':one': 1, ':now': now },
+              },
+            },
+          ],
+        }),
+      );
+      return { applied: true, stored: item };
+    } catch (err) {
+      if (!(err instanceof TransactionCanceledException) || err.CancellationReasons?.[0]?.Code !== 'ConditionalCheckFailed') throw err;
+      const existing = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { PK: item.PK, SK: item.SK }, ConsistentRead: true }));
+      return { applied: false, stored: existing.Item! };
+    }
+  }
+}

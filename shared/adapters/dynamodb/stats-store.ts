@@ -1,0 +1,71 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { StatsDelta } from '../../domain/stats';
+import { buildUpdate } from './update-expression';
+
+const TOTAL = 'TOTAL';
+/** A transaction holds at most 100 items; one is the batch marker. */
+const DELTAS_PER_TRANSACTION = 99;
+const MARKER_TTL_SECONDS = 7 * 86_400;
+
+export const statsKeys = {
+  day: (day: string) => `STATS#${day}`,
+  figures: (machineId: string, product: string) => `MACHINE#${machineId}#PRODUCT#${product}`,
+};
+
+/**
+ * Per-day statistics items, written once per stream batch. Each write carries a marker for the batch in the
+ * same transaction, so a batch the stream delivers again is not counted twice.
+ */
+export class DynamoDbStatsStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async apply(batchId: string, deltas: StatsDelta[]): Promise<'applied' | 'already_applied'> {
+    const expiresAt = Math.floor(Date.now() / 1000) + MARKER_TTL_SECONDS;
+    let outcome: 'applied' | 'already_applied' = 'applied';
+    for (let i = 0, part = 0; i < deltas.length; i += DELTAS_PER_TRANSACTION, part++) {
+      const chunk = deltas.slice(i, i + DELTAS_PER_TRANSACTION);
+      try {
+        await this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Put: { TableName: this.tableName, Item: { PK: `STATSBATCH#${batchId}`, SK: `PART#${part}`, entity: 'stats-batch', expiresAt }, ConditionExpression: 'attribute_not_exists(PK)' } },
+              ...chunk.map((delta) => ({ Update: { TableName: this.tableName, ...this.update(delta) } })),
+            ],
+          }),
+        );
+      } catch (err) {
+        if (err instanceof TransactionCanceledException && err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
+          outcome = 'already_applied';
+          continue;
+        }
+        throw err;
+      }
+    }
+    return outcome;
+  }
+
+  private update(delta: StatsDelta) {
+    if (delta.kind === 'sales') {
+      return {
+        Key: { PK: statsKeys.day(delta.day), SK: statsKeys.figures(delta.machineId, delta.product) },
+        ...buildUpdate({ set: { entity: 'stats', day: delta.day, machineId: delta.machineId, product: delta.product }, add: { ...delta.figures } }),
+      };
+    }
+    return { Key: { PK: statsKeys.day(delta.day), SK: TOTAL }, ...buildUpdate({ set: { entity: 'stats', day: delta.day }, add: delta.counts as Record<string, number> }) };
+  }
+
+  async figures(day: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': statsKeys.day(day) }, ExclusiveStartKey: start }));
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+}

@@ -1,0 +1,56 @@
+import { DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { GetEventSourceMappingCommand, LambdaClient, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { z } from 'zod';
+import type { SyncSource } from '../topology';
+
+export type SourceState = 'running' | 'stopped' | 'starting' | 'stopping';
+
+/** How each sync source is switched: its event source mapping, or its schedule's rule. */
+export const syncTargetsSchema = z.record(
+  z.enum(['files', 'messages', 'reconcile']),
+  z.discriminatedUnion('type', [z.object({ type: z.literal('mapping'), id: z.string().min(1) }), z.object({ type: z.literal('rule'), name: z.string().min(1) })]),
+);
+export type SyncTargets = z.infer<typeof syncTargetsSchema>;
+
+const lambda = new LambdaClient({});
+const eventBridge = new EventBridgeClient({});
+
+/**
+ * Start/stop sync through the AWS control plane: disabling a mapping leaves its messages waiting in the queue,
+ * disabling the rule pauses reconcile. The local stack answers the same two APIs for its pollers and timer.
+ */
+export class AwsSyncControl {
+  constructor(private readonly targets: SyncTargets) {}
+
+  async setEnabled(source: SyncSource, enabled: boolean): Promise<SourceState> {
+    const target = this.targets[source];
+    if (!target) throw new Error(`no sync target configured for ${source}`);
+    if (target.type === 'mapping') {
+      const out = await lambda.send(new UpdateEventSourceMappingCommand({ UUID: target.id, Enabled: enabled }));
+      return mappingState(out.State);
+    }
+    await eventBridge.send(enabled ? new EnableRuleCommand({ Name: target.name }) : new DisableRuleCommand({ Name: target.name }));
+    return enabled ? 'running' : 'stopped';
+  }
+
+  async state(source: SyncSource): Promise<SourceState> {
+    const target = this.targets[source];
+    if (!target) throw new Error(`no sync target configured for ${source}`);
+    if (target.type === 'mapping') return mappingState((await lambda.send(new GetEventSourceMappingCommand({ UUID: target.id }))).State);
+    return (await eventBridge.send(new DescribeRuleCommand({ Name: target.name }))).State === 'ENABLED' ? 'running' : 'stopped';
+  }
+}
+
+function mappingState(state: string | undefined): SourceState {
+  switch (state) {
+    case 'Enabled':
+      return 'running';
+    case 'Enabling':
+    case 'Creating':
+      return 'starting';
+    case 'Disabling':
+      return 'stopping';
+    default:
+      return 'stopped';
+  }
+}

@@ -1,0 +1,86 @@
+import type { DynamoDbAccountChanges } from '../adapters/dynamodb/account-changes';
+import type { DynamoDbAdminQueries } from '../adapters/dynamodb/admin-queries';
+import type { DynamoDbCustomerStore } from '../adapters/dynamodb/customer-store';
+import { normalizeCardNumber, CARD_FORMAT_RULE } from '../domain/card-number';
+import { matchCustomer } from '../domain/loyalty';
+import type { ProgramConfig } from '../domain/program';
+import { assignUnmatchedSale } from '../ingest/assign-unmatched';
+import type { IngestDeps } from '../ingest/ingest-sale';
+import { AdminError, notFound } from './errors';
+
+export interface CustomerDeps extends IngestDeps {
+  customers: DynamoDbCustomerStore;
+  queries: DynamoDbAdminQueries;
+  changes: DynamoDbAccountChanges;
+}
+
+const AUTO_CREDIT_DAYS = 90;
+
+export async function getCustomer(userId: string, deps: Pick<CustomerDeps, 'customers' | 'program'>) {
+  const customer = await deps.customers.getCustomer(userId);
+  if (!customer) throw notFound(`customer ${userId}`);
+  return {
+    userId,
+    name: customer.name ?? null,
+    email: customer.email ?? null,
+    pushEndpoint: customer.pushEndpoint ?? null,
+    points: customer.points,
+    lifetimePoints: customer.lifetimePoints,
+    tier: customer.tier,
+    punchCard: punchCard(Number(customer.punchCount ?? 0), Number(customer.punchCardsCompleted ?? 0), deps.program),
+    purchaseCount: customer.purchaseCount,
+    cards: await deps.customers.listCards(userId),
+    createdAt: customer.createdAt,
+    updatedAt: customer.updatedAt,
+  };
+}
+
+function punchCard(punches: number, completed: number, program: ProgramConfig) {
+  return { punches, of: program.punchCard.purchasesPerCard, completed, bonusPoints: program.punchCard.bonusPoints };
+}
+
+/**
+ * Links a card (only its keyed hashes and last four are stored), then credits the unmatched sales of the last
+ * 90 days that this card now matches unambiguously.
+ */
+export async function linkCard(userId: string, cardNumber: string, deps: CustomerDeps, now = new Date()) {
+  const card = normalizeCardNumber(cardNumber);
+  if (!card) throw new AdminError(400, 'invalid request', [{ field: 'cardNumber', rule: CARD_FORMAT_RULE }]);
+  if (!(await deps.customers.getCustomer(userId))) throw notFound(`customer ${userId}`);
+  const hashes = deps.hasher.hash(card);
+  const linked = await deps.customers.linkCard(userId, hashes);
+
+  const from = new Date(now.getTime() - (AUTO_CREDIT_DAYS - 1) * 86_400_000).toISOString().slice(0, 10);
+  const credited: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.queries.byDay('UNMATCHED', { from, to: now.toISOString().slice(0, 10) }, 100, cursor);
+    for (const sale of page.items) {
+      const sameCard = hashes.fullHash ? sale.cardFullHash === hashes.fullHash || (!sale.cardFullHash && sale.cardLast4Hash === hashes.lastFourHash) : sale.cardLast4Hash === hashes.lastFourHash;
+      if (!sameCard) continue;
+      const match = matchCustomer(await deps.directory.findCustomersByCard({ fullHash: sale.cardFullHash as string | undefined, lastFourHash: String(sale.cardLast4Hash), lastFour: String(sale.cardLast4) }));
+      if (match.kind !== 'matched' || match.userId !== userId) continue;
+      const result = await assignUnmatchedSale(String(sale.transactionId), userId, { ...deps, sales: deps.customers });
+      if (result.kind === 'awarded') credited.push(String(sale.transactionId));
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
+  return { card: linked, creditedUnmatchedSales: credited };
+}
+
+export async function removeCard(userId: string, cardId: string, deps: Pick<CustomerDeps, 'customers'>) {
+  const cards = await deps.customers.listCards(userId);
+  if (!cards.some((c) => c.cardId === cardId)) throw notFound(`card ${cardId} of customer ${userId}`);
+  await deps.customers.unlinkCard(userId, cardId);
+}
+
+export async function adjustPoints(userId: string, request: { points: number; reason: string; idempotencyKey: string }, deps: Pick<CustomerDeps, 'customers' | 'changes'>) {
+  if (!(await deps.customers.getCustomer(userId))) throw notFound(`customer ${userId}`);
+  const result = await deps.changes.adjust({ userId, ...request });
+  const stored = result.stored as { points: number; reason: string };
+  if (!result.applied && (stored.points !== request.points || stored.reason !== request.reason)) {
+    throw new AdminError(409, `idempotency key ${request.idempotencyKey} was already used for a different adjustment`, { existing: stored });
+  }
+  return { applied: result.applied, adjustment: result.stored, balance: (await deps.customers.getCustomer(userId))?.points };
+}
+
