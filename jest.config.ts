@@ -11,6 +11,10 @@ const transformIgnorePatterns = ['/node_modules/(?!@middy/)'];
 
 // Type checking is `tsc --noEmit` (part of `npm test`); ts-jest only transpiles, which keeps runs fast.
 const config: Config = {
+  // The integration files share one DynamoDB Local: running them one at a time keeps a heavy file from starving the others.
+  maxWorkers: 1,
+  // Integration tests share one local stack on a 2-core machine: give each room to finish.
+  testTimeout: 30_000,
   projects: [
     {
       displayName: 'unit',

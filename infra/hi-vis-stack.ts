@@ -1,17 +1,21 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { TABLE_INDEXES, TTL_ATTRIBUTE } from '../shared/adapters/dynamodb/table-keys';
-import { FUNCTIONS, QUEUES, WATCHED_PREFIXES, type FunctionName, type QueueName } from '../shared/topology';
+import { FUNCTIONS, QUEUES, SYNC_SOURCES, WATCHED_PREFIXES, type FunctionName, type QueueName } from '../shared/topology';
 import { LoyaltyFunction } from './constructs/loyalty-function';
 import { WatchedQueue } from './constructs/watched-queue';
 
@@ -104,7 +108,10 @@ export class HiVisLoyaltyStack extends Stack {
       BUCKET_NAME: bucket.bucketName,
       FILE_EVENTS_QUEUE_URL: queues.fileEvents.queue.queueUrl,
       MOMA_QUEUE_URL: queues.moma.queue.queueUrl,
+      FILE_EVENTS_DLQ_URL: queues.fileEvents.deadLetterQueue.queueUrl,
+      MOMA_DLQ_URL: queues.moma.deadLetterQueue.queueUrl,
       CARD_PEPPER_SECRET_ID: pepper.secretArn,
+      ACHIEVEMENTS_TOPIC_ARN: topic.topicArn,
     };
     this.functions = Object.fromEntries(
       (Object.keys(FUNCTIONS) as FunctionName[]).map((name) => [name, new LoyaltyFunction(this, name, { spec: FUNCTIONS[name], environment })]),
@@ -115,9 +122,9 @@ export class HiVisLoyaltyStack extends Stack {
     const indexArns = TABLE_INDEXES.map((i) => `${table.tableArn}/index/${i.indexName}`);
     const transactionsObjects = bucket.arnForObjects(`${WATCHED_PREFIXES.transactions}*`);
     const importsObjects = bucket.arnForObjects(`${WATCHED_PREFIXES.imports}*`);
-    const { ingestFile, ingestMessage, reconcile } = this.functions;
+    const { ingestFile, ingestMessage, reconcile, stats, adminApi } = this.functions;
 
-    for (const fn of [ingestFile, ingestMessage]) {
+    for (const fn of [ingestFile, ingestMessage, adminApi]) {
       fn.allow(ingestTableActions, [table.tableArn, ...indexArns]);
       fn.allow(['secretsmanager:GetSecretValue'], [pepper.secretArn]);
     }
@@ -129,17 +136,59 @@ export class HiVisLoyaltyStack extends Stack {
         reason: 'Object reads are limited to the two prefixes Moma writes to; the object names are not known in advance.',
       })),
     );
-    reconcile.allow(['dynamodb:BatchGetItem'], [table.tableArn]);
+    reconcile.allow(['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], [table.tableArn]);
+    stats.allow(['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'], [table.tableArn]);
+    adminApi.allow(['dynamodb:BatchGetItem', 'dynamodb:DeleteItem'], [table.tableArn]);
+    adminApi.allow(['s3:ListBucket'], [bucket.bucketArn]);
+    adminApi.allow(['sqs:GetQueueAttributes'], Object.values(queues).flatMap((q) => [q.queue.queueArn, q.deadLetterQueue.queueArn]));
+    // A message move task reads the DLQ and sends to the queue the messages came from.
+    adminApi.allow(['sqs:StartMessageMoveTask', 'sqs:ReceiveMessage', 'sqs:DeleteMessage'], Object.values(queues).map((q) => q.deadLetterQueue.queueArn));
+    adminApi.allow(['sqs:SendMessage'], Object.values(queues).map((q) => q.queue.queueArn));
+    adminApi.allow(['sns:GetTopicAttributes'], [topic.topicArn]);
+    adminApi.allow(['secretsmanager:DescribeSecret'], [pepper.secretArn]);
+    adminApi.allow(['cloudwatch:GetMetricData'], ['*']);
+    Validations.of(adminApi.role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: 'cloudwatch:GetMetricData has no resource-level permissions; it only reads the queues\' oldest-message age.',
+    });
     reconcile.allow(['s3:ListBucket'], [bucket.bucketArn]);
     reconcile.allow(['sqs:SendMessage'], [queues.fileEvents.queue.queueArn]);
     reconcile.allow(['secretsmanager:GetSecretValue'], [pepper.secretArn]);
 
+    const syncTargets: Record<string, { type: 'mapping'; id: string } | { type: 'rule'; name: string }> = {};
+    const httpApi = new apigw.HttpApi(this, 'AdminApi', {
+      description: 'Hi-Vis loyalty admin API (IAM-authorised)',
+      defaultAuthorizer: new HttpIamAuthorizer(),
+      createDefaultStage: true,
+    });
+
     for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, (typeof FUNCTIONS)[FunctionName]][]) {
       const fn = this.functions[name];
-      if (spec.trigger.type === 'sqs') {
+      const syncSource = Object.entries(SYNC_SOURCES).find(([, f]) => f === name)?.[0];
+      if (spec.trigger.type === 'http') {
+        const integration = new HttpLambdaIntegration(`${name}Integration`, fn.fn);
+        for (const routeKey of spec.trigger.routes) {
+          const [method, routePath] = routeKey.split(' ') as [string, string];
+          httpApi.addRoutes({ path: routePath, methods: [method as apigw.HttpMethod], integration });
+        }
+      } else if (spec.trigger.type === 'stream') {
+        const mapping = new lambda.EventSourceMapping(this, `${name}Trigger`, {
+          target: fn.fn,
+          eventSourceArn: table.tableStreamArn!,
+          startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+          batchSize: spec.trigger.batchSize,
+          maxBatchingWindow: Duration.seconds(spec.trigger.maxBatchingWindowSeconds),
+          retryAttempts: spec.trigger.retryAttempts,
+          bisectBatchOnError: false,
+          reportBatchItemFailures: true,
+          filters: spec.trigger.filters.map((f) => lambda.FilterCriteria.filter(f as unknown as Record<string, unknown>)),
+        });
+        fn.allow(['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'], [table.tableStreamArn!]);
+        void mapping;
+      } else if (spec.trigger.type === 'sqs') {
         const queue = queues[spec.trigger.queue].queue;
         fn.allow(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], [queue.queueArn]);
-        new lambda.EventSourceMapping(this, `${name}Trigger`, {
+        const mapping = new lambda.EventSourceMapping(this, `${name}Trigger`, {
           target: fn.fn,
           eventSourceArn: queue.queueArn,
           batchSize: spec.trigger.batchSize,
@@ -147,14 +196,32 @@ export class HiVisLoyaltyStack extends Stack {
           maxConcurrency: spec.trigger.maxConcurrency,
           reportBatchItemFailures: true,
         });
+        if (syncSource) {
+          syncTargets[syncSource] = { type: 'mapping', id: mapping.eventSourceMappingId };
+          adminApi.allow(['lambda:GetEventSourceMapping', 'lambda:UpdateEventSourceMapping'], [mapping.eventSourceMappingArn]);
+        }
       } else if (spec.trigger.type === 'schedule') {
-        new events.Rule(this, `${name}Schedule`, {
+        const rule = new events.Rule(this, `${name}Schedule`, {
           description: `Runs ${name} every ${spec.trigger.everyMinutes} minutes`,
           schedule: events.Schedule.rate(Duration.minutes(spec.trigger.everyMinutes)),
           targets: [new targets.LambdaFunction(fn.fn, { retryAttempts: 2 })],
         });
+        if (syncSource) {
+          syncTargets[syncSource] = { type: 'rule', name: rule.ruleName };
+          adminApi.allow(['events:DescribeRule', 'events:EnableRule', 'events:DisableRule'], [rule.ruleArn]);
+        }
       }
     }
+    adminApi.fn.addEnvironment('SYNC_TARGETS', this.toJsonString(syncTargets));
+    adminApi.fn.addEnvironment('QUEUE_AGE_METRICS', 'cloudwatch');
+
+    const apiLogs = new logs.LogGroup(this, 'AdminApiAccessLogs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
+    const stage = httpApi.defaultStage!.node.defaultChild as apigw.CfnStage;
+    stage.accessLogSettings = {
+      destinationArn: apiLogs.logGroupArn,
+      format: JSON.stringify({ requestId: '$context.requestId', ip: '$context.identity.sourceIp', caller: '$context.identity.caller', user: '$context.identity.user', routeKey: '$context.routeKey', status: '$context.status', latency: '$context.responseLatency' }),
+    };
+    new CfnOutput(this, 'AdminApiUrl', { value: httpApi.apiEndpoint, description: 'Admin API: sign requests with SigV4 (service execute-api)' });
 
     const alarmAction = new cloudwatchActions.SnsAction(operatorAlarms);
     for (const alarm of [...Object.values(queues).flatMap((q) => q.alarms), ...Object.values(this.functions).map((f) => f.errorsAlarm)]) {

@@ -2,7 +2,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { HiVisLoyaltyStack } from '../../infra/hi-vis-stack';
-import { FUNCTIONS, QUEUES } from '../../shared/topology';
+import { ADMIN_ROUTES, FUNCTIONS, QUEUES } from '../../shared/topology';
 
 let template: Template;
 
@@ -18,13 +18,32 @@ beforeAll(() => {
 const policies = () => Object.values(template.findResources('AWS::IAM::Policy')) as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }[];
 
 describe('HiVisLoyalty stack', () => {
-  test('every SQS event source mapping reports batch item failures', () => {
-    const mappings = template.findResources('AWS::Lambda::EventSourceMapping');
-    const sqsTriggers = Object.values(FUNCTIONS).filter((f) => f.trigger.type === 'sqs');
-    expect(Object.keys(mappings)).toHaveLength(sqsTriggers.length);
-    for (const mapping of Object.values(mappings)) {
-      expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
-    }
+  test('every event source mapping (SQS and stream) reports batch item failures', () => {
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
+    const triggers = Object.values(FUNCTIONS).filter((f) => f.trigger.type === 'sqs' || f.trigger.type === 'stream');
+    expect(mappings).toHaveLength(triggers.length);
+    for (const mapping of mappings) expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+  });
+
+  test('the stats function reads the table stream through the topology\'s filter', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      StartingPosition: 'TRIM_HORIZON',
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify(FUNCTIONS.stats.trigger.type === 'stream' && FUNCTIONS.stats.trigger.filters[0]) }] },
+    });
+  });
+
+  test('every admin route requires IAM authorization, and every route of the topology exists', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([...ADMIN_ROUTES].sort());
+    for (const route of routes) expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
+  });
+
+  test('the admin function can switch exactly the sync sources: the two ingest mappings and the reconcile rule', () => {
+    const statements = policies().flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const lambdaControl = statements.filter((s) => [s.Action].flat().includes('lambda:UpdateEventSourceMapping'));
+    const ruleControl = statements.filter((s) => [s.Action].flat().includes('events:DisableRule'));
+    expect(lambdaControl).toHaveLength(2);
+    expect(ruleControl).toHaveLength(1);
   });
 
   test('the Moma bucket is encrypted, versioned, private, TLS-only, and notifies the file-events queue for both prefixes', () => {
@@ -88,6 +107,8 @@ describe('HiVisLoyalty stack', () => {
     for (const policy of policies()) {
       for (const statement of policy.Properties.PolicyDocument.Statement) {
         for (const action of [statement.Action].flat()) expect(action).not.toContain('*');
+        // The one exception is cloudwatch:GetMetricData, which has no resource-level permissions.
+        if ([statement.Action].flat().includes('cloudwatch:GetMetricData')) continue;
         for (const resource of [statement.Resource].flat()) expect(resource).not.toBe('*');
       }
     }
