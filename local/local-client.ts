@@ -114,6 +114,19 @@ export class LocalStackClient {
     return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
   }
 
+  /** Calls the admin API as an operator would, with the local bearer token unless told otherwise. */
+  async admin(method: string, route: string, body?: unknown, options: { token?: string | null; contentType?: string } = {}) {
+    const token = options.token === undefined ? this.endpoints.adminToken : options.token;
+    const contentType = options.contentType ?? 'application/json';
+    const response = await fetch(`${this.endpoints.adminApiUrl}${route}`, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': contentType } : {}) },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, any>) : {} };
+  }
+
   destroy() {
     this.s3.destroy();
     this.sqs.destroy();

@@ -93,8 +93,8 @@ export const ROUTES: Record<string, Route> = {
   'GET /admin/transactions': async (req, app) => {
     const q = parse(listQuery.extend({ customer: id.optional(), machine: id.optional() }), req.query, 'query');
     const range = dayRange(q);
-    if (q.customer) return ok(await app.queries.customerSales(q.customer, q.limit, q.cursor, range));
-    return ok(await app.queries.byDay('SALE', range, q.limit, q.cursor, { machineId: q.machine }));
+    const page = q.customer ? await app.queries.customerSales(q.customer, q.limit, q.cursor, range) : await app.queries.byDay('SALE', range, q.limit, q.cursor, { machineId: q.machine });
+    return ok({ ...page, items: page.items.map(redactSale) });
   },
 
   'GET /admin/transactions/{transactionId}': async (req, app) => {
@@ -102,7 +102,7 @@ export const ROUTES: Record<string, Route> = {
     const sale = await app.customers.getSale(transactionId);
     if (!sale) throw notFound(`transaction ${transactionId}`);
     const conflicts = await app.queries.underPartition(keys.sale(transactionId).PK, 'CONFLICT#');
-    return ok({ ...redactSale(sale), conflicts });
+    return ok({ ...redactSale(sale), conflicts: conflicts.map((c) => ({ ...c, incoming: c.incoming && redactSale(c.incoming as object) })) });
   },
 
   'POST /admin/transactions/{transactionId}/reverse': async (req, app) => {
