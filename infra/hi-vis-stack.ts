@@ -1,18 +1,21 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { TABLE_INDEXES, TTL_ATTRIBUTE } from '../shared/adapters/dynamodb/table-keys';
 import { FUNCTIONS, QUEUES, SYNC_SOURCES, WATCHED_PREFIXES, type FunctionName, type QueueName } from '../shared/topology';
@@ -122,7 +125,7 @@ export class HiVisLoyaltyStack extends Stack {
     const indexArns = TABLE_INDEXES.map((i) => `${table.tableArn}/index/${i.indexName}`);
     const transactionsObjects = bucket.arnForObjects(`${WATCHED_PREFIXES.transactions}*`);
     const importsObjects = bucket.arnForObjects(`${WATCHED_PREFIXES.imports}*`);
-    const { ingestFile, ingestMessage, reconcile, stats, adminApi } = this.functions;
+    const { ingestFile, ingestMessage, reconcile, stats, notify, adminApi } = this.functions;
 
     for (const fn of [ingestFile, ingestMessage, adminApi]) {
       fn.allow(ingestTableActions, [table.tableArn, ...indexArns]);
@@ -138,6 +141,13 @@ export class HiVisLoyaltyStack extends Stack {
     );
     reconcile.allow(['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], [table.tableArn]);
     stats.allow(['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'], [table.tableArn]);
+    notify.allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [table.tableArn]);
+    const pushEndpoints = this.formatArn({ service: 'sns', resource: 'endpoint', resourceName: '*' });
+    notify.allow(['sns:Publish'], [topic.topicArn, pushEndpoints]);
+    Validations.of(notify.role).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sns:${this.nagName(this.region, 'AWS::Region')}:${this.nagName(this.account, 'AWS::AccountId')}:endpoint/*]`,
+      reason: 'Customers\' mobile push endpoints are created as they register devices; publishing is limited to endpoints of this account and region.',
+    });
     adminApi.allow(['dynamodb:BatchGetItem', 'dynamodb:DeleteItem'], [table.tableArn]);
     adminApi.allow(['s3:ListBucket'], [bucket.bucketArn]);
     adminApi.allow(['sqs:GetQueueAttributes'], Object.values(queues).flatMap((q) => [q.queue.queueArn, q.deadLetterQueue.queueArn]));
@@ -156,6 +166,17 @@ export class HiVisLoyaltyStack extends Stack {
     reconcile.allow(['secretsmanager:GetSecretValue'], [pepper.secretArn]);
 
     const syncTargets: Record<string, { type: 'mapping'; id: string } | { type: 'rule'; name: string }> = {};
+    // Stream records a function gave up on (after its retries) are parked here for review instead of being lost.
+    const streamFailures = new sqs.Queue(this, 'StreamFailures', { retentionPeriod: Duration.days(14), encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true });
+    Validations.of(streamFailures).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is itself the on-failure destination of the stream mappings.' });
+    const streamFailuresAlarm = new cloudwatch.Alarm(this, 'StreamFailuresWaiting', {
+      alarmDescription: 'Stream records were given up on (stats or notifications): inspect the StreamFailures queue',
+      metric: streamFailures.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     const httpApi = new apigw.HttpApi(this, 'AdminApi', {
       description: 'Hi-Vis loyalty admin API (IAM-authorised)',
       defaultAuthorizer: new HttpIamAuthorizer(),
@@ -182,8 +203,10 @@ export class HiVisLoyaltyStack extends Stack {
           bisectBatchOnError: false,
           reportBatchItemFailures: true,
           filters: spec.trigger.filters.map((f) => lambda.FilterCriteria.filter(f as unknown as Record<string, unknown>)),
+          onFailure: new SqsDlq(streamFailures),
         });
         fn.allow(['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'], [table.tableStreamArn!]);
+        fn.allow(['sqs:SendMessage'], [streamFailures.queueArn]);
         void mapping;
       } else if (spec.trigger.type === 'sqs') {
         const queue = queues[spec.trigger.queue].queue;
@@ -224,7 +247,7 @@ export class HiVisLoyaltyStack extends Stack {
     new CfnOutput(this, 'AdminApiUrl', { value: httpApi.apiEndpoint, description: 'Admin API: sign requests with SigV4 (service execute-api)' });
 
     const alarmAction = new cloudwatchActions.SnsAction(operatorAlarms);
-    for (const alarm of [...Object.values(queues).flatMap((q) => q.alarms), ...Object.values(this.functions).map((f) => f.errorsAlarm)]) {
+    for (const alarm of [...Object.values(queues).flatMap((q) => q.alarms), ...Object.values(this.functions).map((f) => f.errorsAlarm), streamFailuresAlarm]) {
       alarm.addAlarmAction(alarmAction);
     }
 
@@ -240,6 +263,11 @@ export class HiVisLoyaltyStack extends Stack {
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'AchievementsTopicArn', { value: topic.topicArn });
     new CfnOutput(this, 'OperatorAlarmsTopicArn', { value: operatorAlarms.topicArn });
+  }
+
+  /** cdk-nag renders an unresolved pseudo parameter as `<AWS::Region>`, a concrete one as itself. */
+  private nagName(value: string, pseudo: string): string {
+    return Token.isUnresolved(value) ? `<${pseudo}>` : value;
   }
 
   /** cdk-nag names a bucket-object ARN finding after the bucket's logical id, e.g. `<MomaData1234.Arn>/transactions/*`. */

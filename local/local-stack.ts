@@ -138,6 +138,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       MOMA_DLQ_URL: queues.moma.dlqUrl,
       SYNC_TARGETS: JSON.stringify(syncTargets),
       QUEUE_AGE_METRICS: 'none',
+      NOTIFICATION_SINK_FILE: path.join(dataDir, 'notifications.ndjson'),
     });
 
     // S3 → SQS, as the bucket's notification configuration does in the cloud.

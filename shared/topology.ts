@@ -60,7 +60,7 @@ export interface FunctionSpec {
   description: string;
 }
 
-export type FunctionName = 'ingestFile' | 'ingestMessage' | 'reconcile' | 'stats' | 'adminApi';
+export type FunctionName = 'ingestFile' | 'ingestMessage' | 'reconcile' | 'stats' | 'notify' | 'adminApi';
 
 export const ADMIN_ROUTES = [
   'POST /admin/sync/start',
@@ -83,6 +83,7 @@ export const ADMIN_ROUTES = [
   'POST /admin/users/{userId}/adjustments',
   'POST /admin/import',
   'GET /admin/stats',
+  'GET /admin/notifications',
 ] as const;
 
 /** What "Start/Stop AWS Sync" switches: the two ingest paths' event source mappings and the reconcile schedule. */
@@ -123,6 +124,19 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
       retryAttempts: 10,
     },
     description: 'Aggregates sales, points and review counts by day, machine and product',
+  },
+  notify: {
+    entry: 'functions/notify/handler.ts',
+    memoryMb: 256,
+    timeoutSeconds: 60,
+    trigger: {
+      type: 'stream',
+      batchSize: 25,
+      maxBatchingWindowSeconds: 0,
+      filters: [{ dynamodb: { NewImage: { entity: { S: ['sale'] }, status: { S: ['awarded', 'unmatched'] } } } }],
+      retryAttempts: 10,
+    },
+    description: 'Announces awards, punch cards, bonuses, tier upgrades and unmatched sales',
   },
   adminApi: {
     entry: 'functions/admin-api/handler.ts',

@@ -218,6 +218,11 @@ export const ROUTES: Record<string, Route> = {
 
   'POST /admin/import': async (req, app) => ok(await importCsv(req.rawBody, app.deps)),
 
+  'GET /admin/notifications': async (req, app) => {
+    const q = parse(listQuery, req.query, 'query');
+    return ok(await app.queries.byDay('NOTIFICATION', dayRange(q, 30), q.limit, q.cursor));
+  },
+
   'GET /admin/stats': async (req, app) => {
     const q = parse(z.object({ from: isoDay.optional(), to: isoDay.optional() }), req.query, 'query');
     const range = dayRange(q, 7);

@@ -32,6 +32,12 @@ describe('HiVisLoyalty stack', () => {
     });
   });
 
+  test('stream records a function gives up on go to an on-failure queue, not nowhere', () => {
+    const streamMappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).filter((m) => m.Properties.StartingPosition);
+    expect(streamMappings).toHaveLength(2);
+    for (const mapping of streamMappings) expect(mapping.Properties.DestinationConfig.OnFailure.Destination).toBeDefined();
+  });
+
   test('every admin route requires IAM authorization, and every route of the topology exists', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
     expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([...ADMIN_ROUTES].sort());
@@ -64,7 +70,8 @@ describe('HiVisLoyalty stack', () => {
 
   test('queues are encrypted and redrive to a 14-day dead-letter queue after 5 receives', () => {
     const queues = Object.values(template.findResources('AWS::SQS::Queue'));
-    expect(queues).toHaveLength(4);
+    // Two queues, their two DLQs, and the stream mappings' on-failure queue.
+    expect(queues).toHaveLength(5);
     for (const queue of queues) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
     const main = queues.filter((q) => q.Properties.RedrivePolicy);
     expect(main).toHaveLength(2);
@@ -116,7 +123,7 @@ describe('HiVisLoyalty stack', () => {
 
   test('alarms watch dead letters, oldest message age and function errors', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties.MetricName);
-    expect(alarms.filter((m) => m === 'ApproximateNumberOfMessagesVisible')).toHaveLength(2);
+    expect(alarms.filter((m) => m === 'ApproximateNumberOfMessagesVisible')).toHaveLength(3);
     expect(alarms.filter((m) => m === 'ApproximateAgeOfOldestMessage')).toHaveLength(2);
     expect(alarms.filter((m) => m === 'Errors')).toHaveLength(Object.keys(FUNCTIONS).length);
   });

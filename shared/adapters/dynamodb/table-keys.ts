@@ -10,6 +10,7 @@
  * | conflict        | SALE#<transactionId>   | CONFLICT#<contentHash> |                                |                     | CONFLICT#<day> / <at>#<id>  |
  * | failure         | FAILURE#<failureId>    | FAILURE                |                                |                     | FAILURE#<day> / <at>#<id>   |
  * | processed file  | FILE#<bucket>/<key>    | ETAG#<eTag>            |                                |                     | FILE#<day> / <at>           |
+ * | notification    | NOTIFICATION#<eventId> | NOTIFICATION           |                                |                     | NOTIFICATION#<day> / <at>#<id> |
  *
  * Day-partitioned GSI3 keys keep any one partition from running hot when a bad file produces a burst of failures.
  */
@@ -41,7 +42,7 @@ export const indexKeys = {
   cardByFullHash: (hash: string) => `CARDHASH#${hash}`,
   cardByLastFourHash: (hash: string) => `CARD4#${hash}`,
   customerSales: (userId: string) => `CUSTOMER#${userId}`,
-  byDay: (kind: 'SALE' | 'UNMATCHED' | 'CONFLICT' | 'FAILURE' | 'FILE', isoDate: string) => `${kind}#${day(isoDate)}`,
+  byDay: (kind: 'SALE' | 'UNMATCHED' | 'CONFLICT' | 'FAILURE' | 'FILE' | 'NOTIFICATION', isoDate: string) => `${kind}#${day(isoDate)}`,
 };
 
 /** Strips DynamoDB's key attributes from an item before it leaves the adapter. */

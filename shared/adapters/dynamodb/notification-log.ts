@@ -1,0 +1,54 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { NotificationEvent } from '../../domain/notifications';
+import { indexKeys, TTL_ATTRIBUTE } from './table-keys';
+
+const RETENTION_SECONDS = 30 * 86_400;
+const key = (eventId: string) => ({ PK: `NOTIFICATION#${eventId}`, SK: 'NOTIFICATION' });
+
+/** A short-lived record of every notification (kept 30 days), which also makes publishing effectively once. */
+export class DynamoDbNotificationLog {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Records the event unless it is already recorded; says whether it still has to be published. */
+  async begin(event: NotificationEvent): Promise<'publish' | 'already_published'> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...key(event.eventId),
+            GSI3PK: indexKeys.byDay('NOTIFICATION', event.occurredAt),
+            GSI3SK: `${event.occurredAt}#${event.eventId}`,
+            entity: 'notification',
+            ...event,
+            status: 'pending',
+            [TTL_ATTRIBUTE]: Math.floor(Date.now() / 1000) + RETENTION_SECONDS,
+          },
+          ConditionExpression: 'attribute_not_exists(PK)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return 'publish';
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      // Recorded before: publish again only if the earlier attempt never finished.
+      return (err.Item?.status as { S?: string } | undefined)?.S === 'published' ? 'already_published' : 'publish';
+    }
+  }
+
+  async published(eventId: string, channels: string[]): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key(eventId),
+        UpdateExpression: 'SET #status = :published, publishedAt = :now, channels = :channels',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':published': 'published', ':now': new Date().toISOString(), ':channels': channels },
+      }),
+    );
+  }
+}

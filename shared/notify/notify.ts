@@ -1,0 +1,34 @@
+import { deriveNotifications, type NotificationEvent } from '../domain/notifications';
+import type { ProgramConfig } from '../domain/program';
+
+export interface NotificationPublisher {
+  /** Publishes to every channel the event has; returns the channels used. */
+  publish(event: NotificationEvent, pushEndpoint?: string): Promise<string[]>;
+}
+
+export interface NotificationLog {
+  begin(event: NotificationEvent): Promise<'publish' | 'already_published'>;
+  published(eventId: string, channels: string[]): Promise<void>;
+}
+
+export interface NotifyDeps {
+  program: ProgramConfig;
+  log: NotificationLog;
+  publisher: NotificationPublisher;
+  pushEndpointOf(userId: string): Promise<string | undefined>;
+}
+
+/**
+ * Announces what one committed change achieved. At-least-once delivery from the stream becomes effectively
+ * once: each event is recorded under its deterministic id before it is published, and marked when done.
+ */
+export async function notifyChange(before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined, deps: NotifyDeps): Promise<NotificationEvent[]> {
+  const sent: NotificationEvent[] = [];
+  for (const event of deriveNotifications(before, after, deps.program)) {
+    if ((await deps.log.begin(event)) === 'already_published') continue;
+    const endpoint = event.audience === 'customer' && event.userId ? await deps.pushEndpointOf(event.userId) : undefined;
+    await deps.log.published(event.eventId, await deps.publisher.publish(event, endpoint));
+    sent.push(event);
+  }
+  return sent;
+}
