@@ -191,7 +191,7 @@ describe('admin API on the local stack', () => {
     await waitFor(async () => {
       const stats = await local.admin('GET', `/admin/stats?from=${today()}&to=${today()}`);
       return stats.body.byMachine?.some((m: { machineId: string; sales: number }) => m.machineId === 'VEND-TX' && m.sales === 2) ? stats : undefined;
-    }, 'the stats to include the reversal');
+    }, 'the stats to include the reversal', 60_000);
     expect((await local.admin('GET', '/admin/stats?from=yesterday')).body.errors).toEqual([{ field: 'query.from', rule: 'must be a date as YYYY-MM-DD' }]);
 
     const redrive = await local.admin('POST', '/admin/dlq/redrive', { queue: 'moma' });
