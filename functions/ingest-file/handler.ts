@@ -6,13 +6,13 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { parseS3Notification } from '../../shared/adapters/sqs/s3-notification';
 import { ingestFile } from '../../shared/ingest/ingest-file';
 import { FILE_YIELD_MARGIN_MS } from '../../shared/topology';
-import { ingestContainer } from '../../shared/wiring/ingest';
+import { fileContainer } from '../../shared/wiring/files';
 
 const logger = new Logger({ serviceName: 'ingest-file' });
 const processor = new BatchProcessor(EventType.SQS);
 
 async function processFileEvent(record: SQSRecord, context: Context): Promise<void> {
-  const { deps, fileEvents, activity } = await ingestContainer();
+  const { deps, fileEvents, activity } = await fileContainer();
   const notification = parseS3Notification(record.body);
   if (notification.kind === 'test') return;
   if (notification.kind === 'invalid') {
@@ -24,7 +24,7 @@ async function processFileEvent(record: SQSRecord, context: Context): Promise<vo
     const result = await ingestFile(ref, { ...deps, shouldYield: () => context.getRemainingTimeInMillis() < FILE_YIELD_MARGIN_MS });
     if (result.status === 'yielded') {
       // Hand the rest to a fresh invocation; the checkpoint makes it resume where this one stopped.
-      await fileEvents().enqueue(ref);
+      await fileEvents.enqueue(ref);
     }
     await activity.record('files', { duplicates: result.counts.duplicate });
     logger.info('File ingested', { bucket: ref.bucket, key: ref.key, eTag: ref.eTag, status: result.status, records: result.records, ...result.counts });

@@ -5,7 +5,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { documentClient } from '../../shared/adapters/aws-clients';
+import { documentClient } from '../../shared/adapters/clients/dynamodb';
 import { DynamoDbNotificationLog } from '../../shared/adapters/dynamodb/notification-log';
 import { keys } from '../../shared/adapters/dynamodb/table-keys';
 import { FileNotificationSink, SnsNotificationPublisher } from '../../shared/adapters/notification-publishers';

@@ -5,17 +5,17 @@ import type { ScheduledEvent } from 'aws-lambda';
 import { reconcileFiles } from '../../shared/ingest/reconcile';
 import { RECONCILE_MIN_AGE_MS, WATCHED_PREFIXES } from '../../shared/topology';
 import { required } from '../../shared/wiring/config';
-import { ingestContainer } from '../../shared/wiring/ingest';
+import { fileContainer } from '../../shared/wiring/files';
 
 const logger = new Logger({ serviceName: 'reconcile' });
 
 export const handler = middy(async (event: ScheduledEvent) => {
-  const { config, deps, objects, fileEvents, activity } = await ingestContainer();
+  const { config, deps, objects, fileEvents, activity } = await fileContainer();
   const bucket = required(config.bucketName, 'BUCKET_NAME');
   const result = await reconcileFiles(bucket, Object.values(WATCHED_PREFIXES), RECONCILE_MIN_AGE_MS, {
     listOlderThan: (b, prefix, before) => objects.listOlderThan(b, prefix, before),
     files: deps.files,
-    queue: fileEvents(),
+    queue: fileEvents,
     now: new Date(event.time ?? Date.now()),
   });
   if (result.requeued.length > 0) logger.warn('Re-queued files that were never processed', { count: result.requeued.length, keys: result.requeued.slice(0, 20).map((r) => r.key) });

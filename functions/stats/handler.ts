@@ -4,7 +4,7 @@ import middy from '@middy/core';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
-import { documentClient } from '../../shared/adapters/aws-clients';
+import { documentClient } from '../../shared/adapters/clients/dynamodb';
 import { DynamoDbStatsStore } from '../../shared/adapters/dynamodb/stats-store';
 import { batchDeltas } from '../../shared/domain/stats';
 import { readConfig } from '../../shared/wiring/config';

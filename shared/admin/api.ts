@@ -1,6 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidCursorError, daysBackwards } from '../adapters/dynamodb/admin-queries';
 import { keys } from '../adapters/dynamodb/table-keys';
 import { ALL_TIME } from '../domain/stats';

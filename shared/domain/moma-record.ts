@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CARD_FORMAT_RULE, normalizeCardNumber, type NormalizedCard } from './card-number';
 import { DEFAULT_PROGRAM } from './program';
 

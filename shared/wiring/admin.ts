@@ -3,7 +3,10 @@ import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { GetTopicAttributesCommand } from '@aws-sdk/client-sns';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient, s3Client, snsClient, sqsClient } from '../adapters/aws-clients';
+import { documentClient } from '../adapters/clients/dynamodb';
+import { s3Client } from '../adapters/clients/s3';
+import { snsClient } from '../adapters/clients/sns';
+import { sqsClient } from '../adapters/clients/sqs';
 import { DynamoDbAccountChanges } from '../adapters/dynamodb/account-changes';
 import { DynamoDbAdminQueries } from '../adapters/dynamodb/admin-queries';
 import { DynamoDbCustomerStore } from '../adapters/dynamodb/customer-store';
@@ -15,20 +18,13 @@ import { AwsSyncControl, syncTargetsSchema } from '../adapters/sync-control';
 import type { ConnectionCheck } from '../admin/connection-test';
 import { ingestContainer } from './ingest';
 import { required } from './config';
+import { once } from './lazy';
 
 const secrets = new SecretsManagerClient({});
 
 export type AdminContainer = Awaited<ReturnType<typeof build>>;
 
-let container: ReturnType<typeof build> | undefined;
-
-export function adminContainer(): ReturnType<typeof build> {
-  container ??= build().catch((err) => {
-    container = undefined;
-    throw err;
-  });
-  return container;
-}
+export const adminContainer = once(build);
 
 async function build() {
   const { config, deps } = await ingestContainer();

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadProgramConfig, type ProgramConfig } from '../domain/program';
 
 const envSchema = z.object({

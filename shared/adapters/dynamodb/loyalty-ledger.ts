@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AwardPlan, LoyaltyAccount } from '../../domain/loyalty';
 import type { AwardCommit, ExistingSale, HoldResult, LoyaltyLedger, SaleRecord, UnmatchedReason } from '../../ingest/ports';
 import { indexKeys, keys } from './table-keys';
