@@ -8,7 +8,8 @@ export interface Mapping {
   readonly name: string;
   readonly running: boolean;
   start(): void;
-  stop(): Promise<void>;
+  /** Graceful (sync stop): wait for the work in flight. Not graceful (shutdown): stop receiving and return. */
+  stop(options?: { graceful?: boolean }): Promise<void>;
 }
 
 export interface SqsMappingOptions {
@@ -57,6 +58,9 @@ export function sqsMapping(options: SqsMappingOptions): Mapping {
       attributeNames: ['All'],
       messageAttributeNames: ['All'],
       handleMessageBatch: invoke,
+      // Stopping waits for the poll in flight and its batch, as a disabled Lambda mapping finishes its current
+      // batch: once stop() resolves, nothing more is received.
+      pollingCompleteWaitTimeMs: spec.timeoutSeconds * 1_000,
       suppressFifoWarning: true,
     }),
   );
@@ -70,12 +74,16 @@ export function sqsMapping(options: SqsMappingOptions): Mapping {
       return consumers.some((c) => c.status.isRunning);
     },
     start: () => consumers.forEach((c) => c.start()),
-    stop: async () => {
+    stop: async ({ graceful = true } = {}) => {
       await Promise.all(
         consumers.map(
           (c) =>
             new Promise<void>((resolve) => {
               if (!c.status.isRunning) return resolve();
+              if (!graceful) {
+                c.stop({ abort: true });
+                return resolve();
+              }
               c.once('stopped', () => resolve());
               c.stop({ abort: false });
             }),

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
@@ -183,7 +183,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     controlPlane.applySavedState();
     for (const mapping of mappings) if (!controlled.some((c) => c.mapping === mapping)) mapping.start();
     stoppers.push(async () => {
-      await Promise.all(mappings.map((m) => m.stop()));
+      await Promise.all(mappings.map((m) => m.stop({ graceful: false })));
     });
 
     const endpoints: LocalEndpoints = {
@@ -203,7 +203,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dataDir,
     };
     const endpointsFile = path.join(stateDir, 'local.json');
-    await writeFile(endpointsFile, JSON.stringify(endpoints, null, 2), { mode: 0o600 });
+    // Written whole, then renamed into place: whoever waits for this file never reads half of it.
+    await writeFile(`${endpointsFile}.tmp`, JSON.stringify(endpoints, null, 2), { mode: 0o600 });
+    await rename(`${endpointsFile}.tmp`, endpointsFile);
     stoppers.push(() => rm(endpointsFile, { force: true }));
     return {
       endpoints,

@@ -65,15 +65,17 @@ describe('admin API on the local stack', () => {
     await local.admin('PUT', '/admin/users/adm-ben', { name: 'Ben' });
     await local.admin('POST', '/admin/users/adm-ben/cards', { cardNumber: '5105 1051 0510 5100' });
 
-    expect((await local.admin('POST', '/admin/sync/stop')).body).toEqual({ state: 'stopped', sources: { files: 'stopped', messages: 'stopped', reconcile: 'stopped' } });
-    expect((await local.admin('POST', '/admin/sync/stop')).body.state).toBe('stopped');
-    await local.sendMomaMessage(momaSale({ transactionId: 'ADM-WHILE-STOPPED', cardNumber: '5105105105105100', amount: 800 }));
-    await new Promise((r) => setTimeout(r, 1_500));
-    expect((await local.customer('adm-ben'))?.points).toBe(0);
-    const status = await local.admin('GET', '/admin/sync/status');
-    expect(status.body).toMatchObject({ state: 'stopped', queues: expect.arrayContaining([expect.objectContaining({ name: 'moma', waiting: 1 })]) });
-
-    expect((await local.admin('POST', '/admin/sync/start')).body.state).toBe('running');
+    try {
+      expect((await local.admin('POST', '/admin/sync/stop')).body).toEqual({ state: 'stopped', sources: { files: 'stopped', messages: 'stopped', reconcile: 'stopped' } });
+      expect((await local.admin('POST', '/admin/sync/stop')).body.state).toBe('stopped');
+      await local.sendMomaMessage(momaSale({ transactionId: 'ADM-WHILE-STOPPED', cardNumber: '5105105105105100', amount: 800 }));
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect((await local.customer('adm-ben'))?.points).toBe(0);
+      const status = await local.admin('GET', '/admin/sync/status');
+      expect(status.body).toMatchObject({ state: 'stopped', queues: expect.arrayContaining([expect.objectContaining({ name: 'moma', waiting: 1 })]) });
+    } finally {
+      expect((await local.admin('POST', '/admin/sync/start')).body.state).toBe('running');
+    }
     await waitFor(async () => (await local.customer('adm-ben'))?.points === 80, 'the sale sent while stopped');
     const after = await waitFor(async () => {
       const s = await local.admin('GET', '/admin/sync/status');
@@ -83,7 +85,7 @@ describe('admin API on the local stack', () => {
   });
 
   test('test connection reports which check failed and how to fix it', async () => {
-    expect((await local.admin('POST', '/admin/sync/test')).body).toMatchObject({ ok: true });
+    expect((await local.admin('POST', '/admin/sync/test')).body.checks.filter((c: { ok: boolean }) => !c.ok)).toEqual([]);
     await local.sqs.send(new DeleteQueueCommand({ QueueUrl: local.endpoints.fileEventsDlqUrl }));
     try {
       const result = await local.admin('POST', '/admin/sync/test');

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { LocalEndpoints } from '../../local/local-stack';
 
@@ -26,8 +26,14 @@ export async function spawnLocalStack(stateDir: string, args: string[] = [], tim
     env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' },
   });
   let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output = (output + d).slice(-20_000)));
-  child.stderr!.on('data', (d: Buffer) => (output = (output + d).slice(-20_000)));
+  // The stack's whole output is also kept in its state folder, for reading after a failed run.
+  const log = createWriteStream(path.join(stateDir, 'stack.log'), { flags: 'a' });
+  const keep = (d: Buffer) => {
+    output = (output + d).slice(-20_000);
+    log.write(d);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + timeoutMs;
   while (!existsSync(endpointsFile)) {
