@@ -51,7 +51,8 @@ const round = (n: number) => Math.round(n * 10) / 10;
 
 if (require.main === module) {
   const records = Number(process.argv[2] ?? 1_000_000);
+  const formats = (process.argv[3] ? [process.argv[3]] : ['ndjson', 'json']) as FileFormat[];
   (async () => {
-    for (const format of ['ndjson', 'json'] as const) console.log(JSON.stringify(await measureLargeFile(records, format)));
+    for (const format of formats) console.log(JSON.stringify(await measureLargeFile(records, format)));
   })();
 }

@@ -2,7 +2,7 @@ import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { ScheduledEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { Consumer } from 'sqs-consumer';
 import type { FunctionSpec, QueueSpec } from '../shared/topology';
-import { lambdaContext, type LambdaHandler } from './lambda-runtime';
+import { invoke, lambdaContext, type LambdaHandler } from './lambda-runtime';
 
 export interface Mapping {
   readonly name: string;
@@ -30,11 +30,11 @@ export interface SqsMappingOptions {
  */
 export function sqsMapping(options: SqsMappingOptions): Mapping {
   const { spec, queue, region } = options;
-  const invoke = async (messages: Message[]): Promise<Message[]> => {
+  const handleBatch = async (messages: Message[]): Promise<Message[]> => {
     const event: SQSEvent = { Records: messages.map((m) => toSqsRecord(m, queue.arn, region)) };
     let response: SQSBatchResponse | void;
     try {
-      response = await options.handler(event, lambdaContext(options.name, spec, region));
+      response = await invoke(options.name, options.handler, event, lambdaContext(options.name, spec, region));
     } catch (err) {
       options.onError(err as Error);
       return [];
@@ -57,7 +57,7 @@ export function sqsMapping(options: SqsMappingOptions): Mapping {
       // The SQS emulator reads only the older AttributeNames field; real SQS accepts both.
       attributeNames: ['All'],
       messageAttributeNames: ['All'],
-      handleMessageBatch: invoke,
+      handleMessageBatch: handleBatch,
       // Stopping waits for the poll in flight and its batch, as a disabled Lambda mapping finishes its current
       // batch: once stop() resolves, nothing more is received.
       pollingCompleteWaitTimeMs: spec.timeoutSeconds * 1_000,
@@ -140,7 +140,7 @@ export function scheduleMapping(options: ScheduleOptions): Mapping & { runNow():
       resources: [`arn:aws:events:${options.region}:000000000000:rule/hi-vis-${options.name}`],
       detail: {},
     };
-    running = options.handler(event, lambdaContext(options.name, options.spec, options.region)).catch((err: Error) => options.onError(err));
+    running = invoke(options.name, options.handler, event, lambdaContext(options.name, options.spec, options.region)).catch((err: Error) => options.onError(err));
     return running;
   };
   return {

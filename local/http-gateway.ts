@@ -2,7 +2,7 @@ import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { portError } from './sqs-emulator';
-import type { LambdaHandler } from './lambda-runtime';
+import { invoke, type LambdaHandler } from './lambda-runtime';
 
 export interface HttpRoute {
   /** API Gateway route key, e.g. `GET /admin/transactions/{transactionId}`. */
@@ -41,7 +41,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<{ u
     const pathParameters = Object.fromEntries(match.params.map((name, i) => [name, decodeURIComponent(match.pattern.exec(url.pathname)![i + 1]!)]));
     const event = toEvent(req, url, match.route.routeKey, pathParameters, body);
     try {
-      send(res, await match.route.handler(event, match.route.contextFor()));
+      send(res, await invoke(match.route.functionName, match.route.handler, event, match.route.contextFor()));
     } catch (err) {
       console.error(`${match.route.functionName} failed:`, (err as Error).message);
       send(res, { statusCode: 500, body: JSON.stringify({ message: 'Internal Server Error' }) });

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import type { FunctionSpec } from '../shared/topology';
@@ -28,4 +29,12 @@ export function lambdaContext(name: string, spec: FunctionSpec, region: string):
     fail: () => undefined,
     succeed: () => undefined,
   };
+}
+
+/** Which function the current asynchronous work belongs to, so measurements (the benchmark) can attribute it. */
+export const currentInvocation = new AsyncLocalStorage<{ functionName: string }>();
+
+/** Invokes a handler the way the Lambda service does, marking everything it does as that function's work. */
+export function invoke<E, R>(name: string, handler: LambdaHandler<E, R>, event: E, context: Context): Promise<R> {
+  return currentInvocation.run({ functionName: name }, () => handler(event, context));
 }

@@ -4,7 +4,7 @@ import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, type
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { FunctionSpec, StreamFilter } from '../shared/topology';
 import type { Mapping } from './event-source-mappings';
-import { lambdaContext, type LambdaHandler } from './lambda-runtime';
+import { invoke, lambdaContext, type LambdaHandler } from './lambda-runtime';
 
 export interface StreamMappingOptions {
   name: string;
@@ -34,8 +34,8 @@ export function streamMapping(options: StreamMappingOptions): Mapping {
 
   const saveCheckpoints = () => writeFile(options.checkpointFile, JSON.stringify(checkpoints));
 
-  async function iteratorFor(shardId: string, at?: { type: 'AT_SEQUENCE_NUMBER' | 'AFTER_SEQUENCE_NUMBER'; sequence: string }) {
-    const after = at ?? (checkpoints[shardId] ? { type: 'AFTER_SEQUENCE_NUMBER' as const, sequence: checkpoints[shardId]! } : undefined);
+  async function iteratorFor(shardId: string, at?: { type: 'AT_SEQUENCE_NUMBER' | 'AFTER_SEQUENCE_NUMBER'; sequence: string }, fromOldest = false) {
+    const after = fromOldest ? undefined : (at ?? (checkpoints[shardId] ? { type: 'AFTER_SEQUENCE_NUMBER' as const, sequence: checkpoints[shardId]! } : undefined));
     const out = await streams.send(
       new GetShardIteratorCommand({ StreamArn: options.streamArn, ShardId: shardId, ShardIteratorType: after?.type ?? 'TRIM_HORIZON', SequenceNumber: after?.sequence }),
     );
@@ -43,13 +43,19 @@ export function streamMapping(options: StreamMappingOptions): Mapping {
   }
 
   async function pollShard(shardId: string): Promise<number> {
-    if (!iterators.has(shardId)) iterators.set(shardId, await iteratorFor(shardId));
+    if (!iterators.has(shardId)) iterators.set(shardId, await acquireIterator(shardId));
     const iterator = iterators.get(shardId);
     if (!iterator) {
       closed.add(shardId);
       return 0;
     }
-    const out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: spec.trigger.batchSize }));
+    let out;
+    try {
+      out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: spec.trigger.batchSize }));
+    } catch (err) {
+      await recoverIterator(shardId, err as Error);
+      return 0;
+    }
     const records = out.Records ?? [];
     const selected = records.filter((r) => spec.trigger.filters.some((f) => matches(f, r)));
     if (selected.length > 0) {
@@ -67,11 +73,32 @@ export function streamMapping(options: StreamMappingOptions): Mapping {
     return records.length;
   }
 
+  /**
+   * An iterator that expired, or that points at records the stream no longer holds, is dropped and taken again
+   * from the checkpoint, as Lambda's poller does. Only a checkpoint the stream itself has trimmed restarts the
+   * shard from its oldest record.
+   */
+  async function recoverIterator(shardId: string, err: Error) {
+    iterators.delete(shardId);
+    if (err.name !== 'TrimmedDataAccessException' && err.name !== 'ExpiredIteratorException') throw err;
+  }
+
+  async function acquireIterator(shardId: string) {
+    try {
+      return await iteratorFor(shardId);
+    } catch (err) {
+      if ((err as Error).name !== 'TrimmedDataAccessException') throw err;
+      options.onError(new Error(`${options.name}: shard ${shardId} no longer holds the records after the checkpoint; resuming at the oldest record still there`));
+      delete checkpoints[shardId];
+      return iteratorFor(shardId, undefined, true);
+    }
+  }
+
   async function invokeWithRetries(records: DynamoDBRecord[]): Promise<string | undefined> {
     let pending = records;
     for (let attempt = 0; attempt <= spec.trigger.retryAttempts; attempt++) {
       try {
-        const response = await options.handler({ Records: pending }, lambdaContext(options.name, spec, options.region));
+        const response = await invoke(options.name, options.handler, { Records: pending }, lambdaContext(options.name, spec, options.region));
         const failed = response?.batchItemFailures?.[0]?.itemIdentifier;
         if (!failed) return undefined;
         pending = pending.slice(Math.max(0, pending.findIndex((r) => r.dynamodb?.SequenceNumber === failed)));
