@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, type _Record, type DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import type { FunctionSpec, StreamFilter } from '../shared/topology';
+import type { FunctionSpec } from '../shared/topology';
 import type { Mapping } from './event-source-mappings';
 import { invoke, lambdaContext, type LambdaHandler } from './lambda-runtime';
 
@@ -177,4 +177,3 @@ function toLambdaRecord(record: _Record, streamArn: string, region: string): Dyn
   };
 }
 
-export type { StreamFilter };

@@ -1,6 +1,5 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CardHashes, CustomerDirectory } from '../../ingest/ports';
-import type { CapacityRecorder } from './loyalty-ledger';
 import { GSI1, GSI2, indexKeys } from './table-keys';
 
 /** Finds the customers who linked a card, through the card-hash indexes. */
@@ -8,7 +7,6 @@ export class DynamoDbCustomerDirectory implements CustomerDirectory {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly capacity?: CapacityRecorder,
   ) {}
 
   async findCustomersByCard(card: CardHashes): Promise<string[]> {
@@ -23,10 +21,8 @@ export class DynamoDbCustomerDirectory implements CustomerDirectory {
         ProjectionExpression: 'userId',
         // Two are enough to know the match is ambiguous.
         Limit: 2,
-        ReturnConsumedCapacity: 'TOTAL',
       }),
     );
-    this.capacity?.record('Query', out.ConsumedCapacity);
     return (out.Items ?? []).map((item) => String(item.userId));
   }
 }

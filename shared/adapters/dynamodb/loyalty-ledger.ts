@@ -18,16 +18,11 @@ const storedAccountSchema = z.object({
   version: count,
 });
 
-export interface CapacityRecorder {
-  record(operation: string, consumed: unknown): void;
-}
-
 /** Sales and loyalty accounts in DynamoDB: one transaction per award, guarded by conditions. */
 export class DynamoDbLoyaltyLedger implements LoyaltyLedger {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly capacity?: CapacityRecorder,
   ) {}
 
   async getAccount(userId: string, options: { consistent: boolean }): Promise<LoyaltyAccount | undefined> {
@@ -37,10 +32,8 @@ export class DynamoDbLoyaltyLedger implements LoyaltyLedger {
         Key: keys.customer(userId),
         ConsistentRead: options.consistent,
         ProjectionExpression: 'userId, points, lifetimePoints, tier, punchCount, punchCardsCompleted, purchaseCount, version',
-        ReturnConsumedCapacity: 'TOTAL',
       }),
     );
-    this.capacity?.record('GetItem', out.ConsumedCapacity);
     if (!out.Item) return undefined;
     const parsed = storedAccountSchema.safeParse(out.Item);
     if (!parsed.success) {
@@ -54,9 +47,8 @@ export class DynamoDbLoyaltyLedger implements LoyaltyLedger {
     const now = new Date().toISOString();
     const { after } = plan;
     try {
-      const out = await this.db.send(
+      await this.db.send(
         new TransactWriteCommand({
-          ReturnConsumedCapacity: 'TOTAL',
           TransactItems: [
             {
               Put: {
@@ -113,7 +105,6 @@ export class DynamoDbLoyaltyLedger implements LoyaltyLedger {
           ],
         }),
       );
-      this.capacity?.record('TransactWriteItems', out.ConsumedCapacity);
       return { kind: 'committed' };
     } catch (err) {
       if (!(err instanceof TransactionCanceledException)) throw err;
@@ -130,7 +121,7 @@ export class DynamoDbLoyaltyLedger implements LoyaltyLedger {
 
   async holdUnmatched(sale: SaleRecord, reason: UnmatchedReason, candidates: number): Promise<HoldResult> {
     try {
-      const out = await this.db.send(
+      await this.db.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -145,10 +136,8 @@ export class DynamoDbLoyaltyLedger implements LoyaltyLedger {
           },
           ConditionExpression: 'attribute_not_exists(PK)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          ReturnConsumedCapacity: 'TOTAL',
         }),
       );
-      this.capacity?.record('PutItem', out.ConsumedCapacity);
       return { kind: 'held' };
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
