@@ -17,6 +17,8 @@ const empty = (): Usage => ({ requests: 0, readUnits: 0, writeUnits: 0, transact
  */
 export class CapacityMeter {
   readonly byFunction = new Map<string, Usage>();
+  /** Write units by function and command, to see where a sale's cost goes. */
+  readonly writeUnitsByCommand = new Map<string, number>();
 
   install(client: DynamoDBClient) {
     client.middlewareStack.add(
@@ -39,6 +41,10 @@ export class CapacityMeter {
           }
         }
         if (context.commandName === 'TransactWriteItemsCommand') usage.transactions += 1;
+        const fn = currentInvocation.getStore()?.functionName ?? 'other';
+        const key = `${fn} ${context.commandName?.replace(/Command$/, '')}`;
+        const units = [consumed].flat().filter(Boolean).reduce((sum: number, c) => sum + ((c as { WriteCapacityUnits?: number }).WriteCapacityUnits ?? (isRead ? 0 : ((c as { CapacityUnits?: number }).CapacityUnits ?? 0))), 0);
+        this.writeUnitsByCommand.set(key, (this.writeUnitsByCommand.get(key) ?? 0) + units);
         return result;
       },
       { step: 'initialize', name: 'hiVisCapacityMeter' },

@@ -37,7 +37,7 @@ async function main() {
   const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
   const quick = values.quick!;
   const size = quick
-    ? { customers: 400, sales: 4_000, messageLatencySamples: 20, fileLatencySamples: 4, ceilingWrites: 2_000, largeFile: [100_000, 300_000] }
+    ? { customers: 200, sales: 2_000, messageLatencySamples: 15, fileLatencySamples: 3, ceilingWrites: 1_000, largeFile: [100_000, 200_000] }
     : { customers: 2_000, sales: 20_000, messageLatencySamples: 50, fileLatencySamples: 10, ceilingWrites: 6_000, largeFile: [100_000, 1_000_000] };
   const log = (line: string) => console.error(`[bench] ${line}`);
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
@@ -53,6 +53,10 @@ async function main() {
     startedAt: new Date().toISOString(),
   };
   try {
+    // The ceiling on the fresh database, before the pipeline runs: DynamoDB Local slows as its data grows.
+    const ceilingBefore = await measureCeiling(stack.endpoints.dynamodbEndpoint, size.ceilingWrites, 20);
+    log(`ceiling before the pipeline: ${round(ceilingBefore, 1)} award writes/s`);
+
     // Throughput: the batch workload, files and messages at once, 10% of sales sent by both paths.
     log(`throughput: ${size.sales} sales for ${size.customers} customers`);
     await local.addCustomers(customersFor('bench', size.customers));
@@ -84,8 +88,10 @@ async function main() {
 
     // Ceiling: the same DynamoDB Local, the bare award write, the same concurrency, with the pipeline at rest.
     await Promise.all(stack.mappings.map((m) => m.stop({ graceful: true })));
-    const ceilingSalesPerSec = await measureCeiling(stack.endpoints.dynamodbEndpoint, size.ceilingWrites, 20);
-    log(`ceiling: ${round(ceilingSalesPerSec, 1)} award writes/s`);
+    const ceilingAfter = await measureCeiling(stack.endpoints.dynamodbEndpoint, Math.round(size.ceilingWrites / 4), 20);
+    log(`ceiling after the pipeline: ${round(ceilingAfter, 1)} award writes/s`);
+    // The ratio is taken against the higher of the two, the conservative choice.
+    const ceilingSalesPerSec = Math.max(ceilingBefore, ceilingAfter);
 
     results.throughput = {
       sales: size.sales,
@@ -94,6 +100,8 @@ async function main() {
       seconds: round(seconds, 1),
       pipelineSalesPerSec: round(pipelineSalesPerSec, 1),
       ceilingSalesPerSec: round(ceilingSalesPerSec, 1),
+      ceilingBeforePipeline: round(ceilingBefore, 1),
+      ceilingAfterPipeline: round(ceilingAfter, 1),
       ratio: round(pipelineSalesPerSec / ceilingSalesPerSec, 2),
       goal: 'ratio >= 0.8',
     };
@@ -101,7 +109,9 @@ async function main() {
       perAwardedSale: { writeUnits: round(ingest.writeUnits / size.sales), readUnits: round(ingest.readUnits / size.sales), requests: round(ingest.requests / size.sales) },
       perSaleIncludingStreamFunctions: { writeUnits: round(allFunctions.writeUnits / size.sales), readUnits: round(allFunctions.readUnits / size.sales), requests: round(allFunctions.requests / size.sales) },
       byFunction: meter.snapshot(),
+      writeUnitsByCommand: Object.fromEntries([...meter.writeUnitsByCommand.entries()].map(([k, v]) => [k, round(v)])),
       goal: 'at most 4 write units and 1 read unit per sale (ingest path)',
+      note: 'DynamoDB Local charges a transaction whose put carries GSI keys as 8 table units plus 4 per index (16 here); with no index keys it is 4. Real DynamoDB charges 2 per item and 2 per index write in a transaction (about 8).',
     };
     results.latency = { ...latency, goal: 'p95 under 1500 ms for a message, under 3000 ms for a 100-record file' };
   } finally {
@@ -184,11 +194,13 @@ async function purchaseCounts(local: LocalStackClient, userIds: string[]) {
 }
 
 /** The bare minimal award: one TransactWriteItems of a sale put (if absent) and a customer update, N writers. */
-async function measureCeiling(endpoint: string, writes: number, concurrency: number): Promise<number> {
+export async function measureCeiling(endpoint: string, writes: number, concurrency: number): Promise<number> {
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
   const db = DynamoDBDocumentClient.from(client);
   const table = `bench-ceiling-${Date.now()}`;
-  await client.send(new CreateTableCommand(tableDefinition(table)));
+  // No stream on the ceiling's table: nothing reads it, and DynamoDB Local slows down for every table while an
+  // unread stream grows (measured here: the pipeline fell from ~130 to ~20 sales/s after a ceiling run with one).
+  await client.send(new CreateTableCommand({ ...tableDefinition(table), StreamSpecification: undefined }));
   const customers = 2_000;
   for (let c = 0; c < customers; c += 50) await Promise.all(Array.from({ length: 50 }, (_, k) => db.send(new PutCommand({ TableName: table, Item: { ...keys.customer(`c${c + k}`), points: 0, version: 0 } }))));
   let next = 0;
@@ -254,7 +266,9 @@ function printTable(results: Record<string, any>) {
   console.log('\nwritten to bench/results/latest.json');
 }
 
-main().catch((err: Error) => {
-  console.error(`benchmark failed: ${err.stack ?? err.message}`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err: Error) => {
+    console.error(`benchmark failed: ${err.stack ?? err.message}`);
+    process.exit(1);
+  });
+}

@@ -75,7 +75,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
   const args = [
     `-Djava.library.path=${path.join(emulator, 'DynamoDBLocal_lib')}`,
-    '-Xmx512m',
+    '-Xmx2g',
     '-jar',
     path.join(emulator, 'DynamoDBLocal.jar'),
     '-port',
