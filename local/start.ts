@@ -8,7 +8,7 @@ const USAGE = `npm start [-- options]
 
   --fresh              start with empty data (deletes .hivis/data)
   --state-dir DIR      where data, the pepper and the admin token live (default .hivis)
-  --dynamodb-port N    --s3-port N    --sqs-port N    --api-port N    (default: free ports)
+  --dynamodb-port N  --s3-port N  --sqs-port N  --api-port N  --control-port N   (default: free ports)
   --quiet              print only the banner and errors`;
 
 async function main() {
@@ -20,6 +20,7 @@ async function main() {
       's3-port': { type: 'string' },
       'sqs-port': { type: 'string' },
       'api-port': { type: 'string' },
+      'control-port': { type: 'string' },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -38,7 +39,7 @@ async function main() {
   const stack: LocalStack = await startLocalStack({
     stateDir: values['state-dir']!,
     fresh: values.fresh,
-    ports: { dynamodb: port('dynamodb-port'), s3: port('s3-port'), sqs: port('sqs-port'), api: port('api-port') },
+    ports: { dynamodb: port('dynamodb-port'), s3: port('s3-port'), sqs: port('sqs-port'), api: port('api-port'), control: port('control-port') },
     log: (line) => console.error(`[local] ${line}`),
   });
   const e = stack.endpoints;

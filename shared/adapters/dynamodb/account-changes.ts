@@ -1,6 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LoyaltyAccount } from '../../domain/loyalty';
+import { accountStandingUpdate } from './account-standing';
 import { keys } from './table-keys';
 
 export type ChangeResult = 'applied' | 'stale' | 'precondition_failed';
@@ -36,24 +37,7 @@ export class DynamoDbAccountChanges {
                 ExpressionAttributeValues: { ':reversed': 'reversed', ':awarded': 'awarded', ':now': now, ':reason': reason, ':user': before.userId },
               },
             },
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.customer(before.userId),
-                UpdateExpression: 'SET points = :points, lifetimePoints = :lifetime, punchCount = :punch, punchCardsCompleted = :cards, purchaseCount = :purchases, version = :next, updatedAt = :now',
-                ConditionExpression: 'version = :expected',
-                ExpressionAttributeValues: {
-                  ':points': after.points,
-                  ':lifetime': after.lifetimePoints,
-                  ':punch': after.punchCount,
-                  ':cards': after.punchCardsCompleted,
-                  ':purchases': after.purchaseCount,
-                  ':next': after.version,
-                  ':expected': before.version,
-                  ':now': now,
-                },
-              },
-            },
+            { Update: accountStandingUpdate(this.tableName, before, after, now) },
           ],
         }),
       );

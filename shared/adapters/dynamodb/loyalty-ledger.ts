@@ -4,6 +4,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
 import type { AwardPlan, LoyaltyAccount } from '../../domain/loyalty';
 import type { AwardCommit, ExistingSale, HoldResult, LoyaltyLedger, SaleRecord, UnmatchedReason } from '../../ingest/ports';
+import { accountStandingUpdate } from './account-standing';
 import { indexKeys, keys } from './table-keys';
 import { TIER_NAMES } from '../../domain/program';
 
@@ -81,27 +82,7 @@ export class DynamoDbLoyaltyLedger implements LoyaltyLedger {
                 ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
               },
             },
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.customer(after.userId),
-                UpdateExpression:
-                  'SET points = :points, lifetimePoints = :lifetime, tier = :tier, punchCount = :punch, punchCardsCompleted = :cards, purchaseCount = :purchases, version = :next, lastSaleAt = :now, updatedAt = :now',
-                ConditionExpression: 'attribute_exists(PK) AND (version = :expected OR (attribute_not_exists(version) AND :expected = :zero))',
-                ExpressionAttributeValues: {
-                  ':points': after.points,
-                  ':lifetime': after.lifetimePoints,
-                  ':tier': after.tier,
-                  ':punch': after.punchCount,
-                  ':cards': after.punchCardsCompleted,
-                  ':purchases': after.purchaseCount,
-                  ':next': after.version,
-                  ':expected': plan.before.version,
-                  ':zero': 0,
-                  ':now': now,
-                },
-              },
-            },
+            { Update: accountStandingUpdate(this.tableName, plan.before, after, now, { lastSaleAt: now }) },
           ],
         }),
       );

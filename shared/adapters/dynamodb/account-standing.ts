@@ -1,0 +1,32 @@
+import type { LoyaltyAccount } from '../../domain/loyalty';
+import { keys } from './table-keys';
+
+/**
+ * The transaction item that moves an account from one standing to the next, only if nobody changed it since it
+ * was read (optimistic locking on `version`). Awards and reversals both write an account this way.
+ */
+export function accountStandingUpdate(tableName: string, before: LoyaltyAccount, after: LoyaltyAccount, now: string, extra: Record<string, string> = {}) {
+  const extraNames = Object.keys(extra);
+  return {
+    TableName: tableName,
+    Key: keys.customer(after.userId),
+    UpdateExpression:
+      'SET points = :points, lifetimePoints = :lifetime, tier = :tier, punchCount = :punch, punchCardsCompleted = :cards, purchaseCount = :purchases, version = :next, updatedAt = :now' +
+      extraNames.map((_name, i) => `, #x${i} = :x${i}`).join(''),
+    ConditionExpression: 'attribute_exists(PK) AND (version = :expected OR (attribute_not_exists(version) AND :expected = :zero))',
+    ...(extraNames.length > 0 ? { ExpressionAttributeNames: Object.fromEntries(extraNames.map((name, i) => [`#x${i}`, name])) } : {}),
+    ExpressionAttributeValues: {
+      ':points': after.points,
+      ':lifetime': after.lifetimePoints,
+      ':tier': after.tier,
+      ':punch': after.punchCount,
+      ':cards': after.punchCardsCompleted,
+      ':purchases': after.purchaseCount,
+      ':next': after.version,
+      ':expected': before.version,
+      ':zero': 0,
+      ':now': now,
+      ...Object.fromEntries(extraNames.map((name, i) => [`:x${i}`, extra[name]])),
+    },
+  };
+}
