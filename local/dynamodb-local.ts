@@ -67,6 +67,8 @@ export interface DynamoDbLocalOptions {
   /** Folder for the database file; in memory when absent. */
   dataDir?: string;
   cacheDir?: string;
+  /** Told when DynamoDB Local exits without being asked to, with the end of its output. */
+  onUnexpectedExit?: (message: string) => void;
 }
 
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<RunningDynamoDb> {
@@ -119,10 +121,15 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
     client.destroy();
   }
 
+  let stopping = false;
+  void exited.then((code) => {
+    if (!stopping) options.onUnexpectedExit?.(`DynamoDB Local exited unexpectedly (code ${code}); every function will fail until the local stack is restarted:\n${output}`);
+  });
   return {
     endpoint,
     process: child,
     async stop() {
+      stopping = true;
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.stdin?.end();
       const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);

@@ -99,7 +99,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     for (const stopOne of stoppers.splice(0).reverse()) await stopOne().catch((err: Error) => log(`while stopping: ${err.message}`));
   };
   try {
-    const [dynamodb, sqsServer] = await Promise.all([startDynamoDbLocal({ port: ports.dynamodb, dataDir: path.join(dataDir, 'dynamodb') }), startSqsEmulator(ports.sqs)]);
+    const [dynamodb, sqsServer] = await Promise.all([startDynamoDbLocal({ port: ports.dynamodb, dataDir: path.join(dataDir, 'dynamodb'), onUnexpectedExit: log }), startSqsEmulator(ports.sqs)]);
     stoppers.push(() => dynamodb.stop(), () => sqsServer.close());
 
     // The handlers find the emulators through the SDK's own endpoint variables: their code is unchanged.
