@@ -1,7 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LoyaltyAccount } from '../../domain/loyalty';
-import { accountStandingUpdate } from './account-standing';
+import { accountStandingUpdate, cancellationCause } from './account-standing';
 import { keys } from './table-keys';
 
 export type ChangeResult = 'applied' | 'stale' | 'precondition_failed';
@@ -44,9 +44,9 @@ export class DynamoDbAccountChanges {
       return 'applied';
     } catch (err) {
       if (!(err instanceof TransactionCanceledException)) throw err;
-      const [saleReason, accountReason] = err.CancellationReasons ?? [];
-      if (saleReason?.Code === 'ConditionalCheckFailed') return 'precondition_failed';
-      if (accountReason?.Code === 'ConditionalCheckFailed' || err.CancellationReasons?.some((r) => r.Code === 'TransactionConflict')) return 'stale';
+      const cause = cancellationCause(err);
+      if (cause === 'item_condition') return 'precondition_failed';
+      if (cause) return 'stale';
       throw err;
     }
   }

@@ -1,3 +1,4 @@
+import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { LoyaltyAccount } from '../../domain/loyalty';
 import { keys } from './table-keys';
 
@@ -29,4 +30,16 @@ export function accountStandingUpdate(tableName: string, before: LoyaltyAccount,
       ...Object.fromEntries(extraNames.map((name, i) => [`:x${i}`, extra[name]])),
     },
   };
+}
+
+/**
+ * Why DynamoDB cancelled a transaction of [item, account standing]: the item's own condition failed, the account
+ * changed since it was read, or another transaction touched the same items. Anything else is not ours to explain.
+ */
+export function cancellationCause(err: TransactionCanceledException): 'item_condition' | 'stale_account' | 'transaction_conflict' | undefined {
+  const [itemReason, accountReason] = err.CancellationReasons ?? [];
+  if (itemReason?.Code === 'ConditionalCheckFailed') return 'item_condition';
+  if (accountReason?.Code === 'ConditionalCheckFailed') return 'stale_account';
+  if (err.CancellationReasons?.some((r) => r.Code === 'TransactionConflict')) return 'transaction_conflict';
+  return undefined;
 }

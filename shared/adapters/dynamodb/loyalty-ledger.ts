@@ -4,7 +4,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
 import type { AwardPlan, LoyaltyAccount } from '../../domain/loyalty';
 import type { AwardCommit, ExistingSale, HoldResult, LoyaltyLedger, SaleRecord, UnmatchedReason } from '../../ingest/ports';
-import { accountStandingUpdate } from './account-standing';
+import { accountStandingUpdate, cancellationCause } from './account-standing';
 import { indexKeys, keys } from './table-keys';
 import { TIER_NAMES } from '../../domain/program';
 
@@ -89,13 +89,13 @@ export class DynamoDbLoyaltyLedger implements LoyaltyLedger {
       return { kind: 'committed' };
     } catch (err) {
       if (!(err instanceof TransactionCanceledException)) throw err;
-      const [saleReason, accountReason] = err.CancellationReasons ?? [];
-      if (saleReason?.Code === 'ConditionalCheckFailed') {
+      const cause = cancellationCause(err);
+      if (cause === 'item_condition') {
+        const saleReason = err.CancellationReasons![0]!;
         const old = saleReason.Item ? (unmarshall(saleReason.Item as never) as Record<string, unknown>) : await this.readSale(sale.transactionId);
         return { kind: 'exists', existing: toExisting(old) };
       }
-      if (accountReason?.Code === 'ConditionalCheckFailed') return { kind: 'retry', reason: 'stale_account' };
-      if (err.CancellationReasons?.some((r) => r.Code === 'TransactionConflict')) return { kind: 'retry', reason: 'transaction_conflict' };
+      if (cause) return { kind: 'retry', reason: cause };
       throw err;
     }
   }
