@@ -1,7 +1,7 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
 import { InvalidCursorError, daysBackwards } from '../adapters/dynamodb/admin-queries';
+import { TOTAL } from '../adapters/dynamodb/stats-store';
 import { keys } from '../adapters/dynamodb/table-keys';
 import { ALL_TIME } from '../domain/stats';
 import { assignUnmatchedSale } from '../ingest/assign-unmatched';
@@ -64,13 +64,12 @@ export const ROUTES: Record<string, Route> = {
 
   'GET /admin/sync/status': async (_req, app) => {
     const sources = Object.keys(SYNC_SOURCES) as SyncSource[];
-    const [sync, activity, totals, queues] = await Promise.all([
+    const [sync, activity, t, queues] = await Promise.all([
       syncStates(app.sync),
       app.activity.readAll(sources),
-      app.db.send(new GetCommand({ TableName: app.tableName, Key: { PK: `STATS#${ALL_TIME}`, SK: 'TOTAL' } })),
+      app.stats.totals(ALL_TIME),
       Promise.all(Object.entries(app.queues).map(([name, url]) => app.queueMonitor.depth(name, url))),
     ]);
-    const t = (totals.Item ?? {}) as Record<string, number>;
     return ok({
       state: sync.state,
       sources: Object.fromEntries(sources.map((s) => [s, { state: sync.sources[s], lastProcessedAt: activity[s]?.lastProcessedAt ?? null }])),
@@ -237,7 +236,7 @@ export const ROUTES: Record<string, Route> = {
       map.set(key, entry);
     };
     const byDay = days.map(({ day, items }) => {
-      const figures = items.filter((i) => i.SK !== 'TOTAL');
+      const figures = items.filter((i) => i.SK !== TOTAL);
       for (const item of figures) {
         add(byMachine, String(item.machineId), item);
         add(byProduct, String(item.product), item);

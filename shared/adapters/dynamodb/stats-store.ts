@@ -1,9 +1,10 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { StatsDelta } from '../../domain/stats';
 import { buildUpdate } from './update-expression';
 
-const TOTAL = 'TOTAL';
+/** The sort key of a day's review counts; every other item of the day is a machine-and-product figure. */
+export const TOTAL = 'TOTAL';
 /** A transaction holds at most 100 items; one is the batch marker. */
 const DELTAS_PER_TRANSACTION = 99;
 const MARKER_TTL_SECONDS = 7 * 86_400;
@@ -56,6 +57,12 @@ export class DynamoDbStatsStore {
       };
     }
     return { Key: { PK: statsKeys.day(delta.day), SK: TOTAL }, ...buildUpdate({ set: { entity: 'stats', day: delta.day }, add: delta.counts as Record<string, number> }) };
+  }
+
+  /** A day's review counts (or the all-time ones, under ALL_TIME); empty before anything was counted. */
+  async totals(day: string): Promise<Record<string, number>> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { PK: statsKeys.day(day), SK: TOTAL } }));
+    return (out.Item ?? {}) as Record<string, number>;
   }
 
   async figures(day: string): Promise<Record<string, unknown>[]> {
