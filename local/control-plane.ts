@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Mapping } from './event-source-mappings';
-import { portError } from './sqs-emulator';
+import { listenOnLoopback } from './servers';
 
 export interface ControlledMapping {
   /** The mapping's UUID (Lambda) or the rule's name (EventBridge). */
@@ -53,21 +53,9 @@ export async function startControlPlane(port: number, controlled: ControlledMapp
     return reply(res, 404, { message: `the local control plane does not answer ${req.method} ${req.url} ${action}` });
   }
 
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-  } catch (err) {
-    throw portError(err, port, 'control plane');
-  }
+  const listening = await listenOnLoopback(server, port, 'control plane');
   return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    ...listening,
     /** Starts every source that was not stopped when the stack last ran. */
     applySavedState() {
       for (const target of controlled) if (!disabled.has(target.id)) target.mapping.start();

@@ -1,7 +1,7 @@
 import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { portError } from './sqs-emulator';
+import { listenOnLoopback } from './servers';
 import { invoke, type LambdaHandler } from './lambda-runtime';
 
 export interface HttpRoute {
@@ -48,22 +48,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<{ u
     }
   }
 
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, '127.0.0.1', () => resolve());
-    });
-  } catch (err) {
-    throw portError(err, options.port, 'admin API');
-  }
-  return {
-    url: `http://127.0.0.1:${options.port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenOnLoopback(server, options.port, 'admin API');
 }
 
 function authorized(header: string | undefined, token: string): boolean {

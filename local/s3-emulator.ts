@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import S3rver from 's3rver';
 import type { ObjectRef } from '../shared/ingest/ports';
-import { portError } from './sqs-emulator';
+import { portError } from './servers';
 
 export interface S3EmulatorOptions {
   port: number;

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsServer } from 'local-aws-sqs';
 import { QUEUES, type QueueName } from '../shared/topology';
-import { LocalStackError } from './dynamodb-local';
+import { closeServer, portError } from './servers';
 
 export interface LocalQueue {
   url: string;
@@ -18,14 +18,7 @@ export async function startSqsEmulator(port: number): Promise<{ endpoint: string
   } catch (err) {
     throw portError(err, port, 'SQS');
   }
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      }),
-  };
+  return { endpoint: `http://127.0.0.1:${port}`, close: () => closeServer(server) };
 }
 
 /** The stack's queues, each with its dead-letter queue and the same redrive policy as in the cloud. */
@@ -56,9 +49,4 @@ export async function createQueues(sqs: SQSClient): Promise<Record<QueueName, Lo
 async function queueArn(sqs: SQSClient, url: string): Promise<string> {
   const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
   return out.Attributes!.QueueArn!;
-}
-
-export function portError(err: unknown, port: number, what: string): Error {
-  if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') return new LocalStackError(`port ${port} (${what}) is already in use: stop whatever holds it or choose another port`);
-  return err as Error;
 }
