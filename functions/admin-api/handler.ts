@@ -1,4 +1,4 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import { createLogger } from '../../shared/observability/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -6,7 +6,7 @@ import { InvalidCursorError, ROUTES, toApiRequest } from '../../shared/admin/api
 import { AdminError } from '../../shared/admin/errors';
 import { adminContainer } from '../../shared/wiring/admin';
 
-const logger = new Logger({ serviceName: 'admin-api' });
+const logger = createLogger('admin-api');
 
 const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({
   statusCode,

@@ -1,5 +1,5 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { Logger } from '@aws-lambda-powertools/logger';
+import { createLogger } from '../../shared/observability/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -8,7 +8,7 @@ import { ingestFile } from '../../shared/ingest/ingest-file';
 import { FILE_YIELD_MARGIN_MS } from '../../shared/topology';
 import { fileContainer } from '../../shared/wiring/files';
 
-const logger = new Logger({ serviceName: 'ingest-file' });
+const logger = createLogger('ingest-file');
 const processor = new BatchProcessor(EventType.SQS);
 
 async function processFileEvent(record: SQSRecord, context: Context): Promise<void> {

@@ -1,12 +1,12 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { Logger } from '@aws-lambda-powertools/logger';
+import { createLogger } from '../../shared/observability/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ingestMessage } from '../../shared/ingest/ingest-message';
 import { ingestContainer } from '../../shared/wiring/ingest';
 
-const logger = new Logger({ serviceName: 'ingest-message' });
+const logger = createLogger('ingest-message');
 const processor = new BatchProcessor(EventType.SQS);
 
 export const handler = middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {

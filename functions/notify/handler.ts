@@ -1,4 +1,4 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import { createLogger } from '../../shared/observability/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -12,7 +12,7 @@ import { FileNotificationSink, SnsNotificationPublisher } from '../../shared/ada
 import { notifyChange, type NotifyDeps } from '../../shared/notify/notify';
 import { readConfig } from '../../shared/wiring/config';
 
-const logger = new Logger({ serviceName: 'notify' });
+const logger = createLogger('notify');
 const config = readConfig();
 const deps: NotifyDeps = {
   program: config.program,

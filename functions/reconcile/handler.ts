@@ -1,4 +1,4 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import { createLogger } from '../../shared/observability/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
@@ -7,7 +7,7 @@ import { RECONCILE_MIN_AGE_MS, WATCHED_PREFIXES } from '../../shared/topology';
 import { required } from '../../shared/wiring/config';
 import { fileContainer } from '../../shared/wiring/files';
 
-const logger = new Logger({ serviceName: 'reconcile' });
+const logger = createLogger('reconcile');
 
 export const handler = middy(async (event: ScheduledEvent) => {
   const { config, deps, objects, fileEvents, activity } = await fileContainer();

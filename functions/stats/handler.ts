@@ -1,4 +1,4 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import { createLogger } from '../../shared/observability/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -9,7 +9,7 @@ import { DynamoDbStatsStore } from '../../shared/adapters/dynamodb/stats-store';
 import { batchDeltas } from '../../shared/domain/stats';
 import { readConfig } from '../../shared/wiring/config';
 
-const logger = new Logger({ serviceName: 'stats' });
+const logger = createLogger('stats');
 const config = readConfig();
 const store = new DynamoDbStatsStore(documentClient, config.tableName);
 

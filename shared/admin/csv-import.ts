@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { maskDigitRuns } from '../domain/card-number';
+import { maskCardNumbersInText } from '../domain/card-number';
 import { ingestRecord, type IngestDeps } from '../ingest/ingest-sale';
 import { parseMomaFile } from '../ingest/moma-file-parser';
 import { emptyCounts } from '../ingest/ports';
@@ -24,7 +24,7 @@ export async function importCsv(body: string, deps: IngestDeps) {
     const line = entry.line ?? entry.index + 2;
     const sourceId = `csv:${origin}#${line}`;
     if ('parseError' in entry) {
-      await deps.failures.recordFailure({ sourceId, source: `csv ${origin} line ${line}`, reason: entry.parseError, raw: entry.raw === undefined ? undefined : maskDigitRuns(entry.raw) });
+      await deps.failures.recordFailure({ sourceId, source: `csv ${origin} line ${line}`, reason: entry.parseError, raw: entry.raw === undefined ? undefined : maskCardNumbersInText(entry.raw) });
       counts.failed += 1;
       continue;
     }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
-import { maskDigitRuns } from '../domain/card-number';
+import { maskCardNumbersInText } from '../domain/card-number';
 import type { SaleSource } from '../domain/sale';
 import { ingestRecord, TransientIngestError, type IngestDeps, type RecordOutcome } from './ingest-sale';
 import { formatForKey, parseMomaFile, SUPPORTED_EXTENSIONS, FileReadError, type FileEntry } from './moma-file-parser';
@@ -141,7 +141,7 @@ async function ingestEntry(ref: ObjectRef, entry: FileEntry, deps: IngestDeps): 
       sourceId,
       source: `s3://${ref.bucket}/${ref.key}${entry.line ? ` line ${entry.line}` : ` record ${entry.index}`}`,
       reason: entry.parseError,
-      raw: entry.raw === undefined ? undefined : maskDigitRuns(entry.raw),
+      raw: entry.raw === undefined ? undefined : maskCardNumbersInText(entry.raw),
     });
     return 'failed';
   }

@@ -1,4 +1,4 @@
-import { maskDigitRuns } from '../domain/card-number';
+import { maskCardNumbersInText } from '../domain/card-number';
 import { ingestRecord, type IngestDeps } from './ingest-sale';
 import { emptyCounts, type FileCounts } from './ports';
 
@@ -17,7 +17,7 @@ export async function ingestMessage(body: string, message: { queue: string; mess
   try {
     parsed = JSON.parse(body);
   } catch (err) {
-    await deps.failures.recordFailure({ sourceId, source, reason: `message body is not valid JSON: ${(err as Error).message}`, raw: maskDigitRuns(body.slice(0, 2_000)) });
+    await deps.failures.recordFailure({ sourceId, source, reason: `message body is not valid JSON: ${(err as Error).message}`, raw: maskCardNumbersInText(body.slice(0, 2_000)) });
     counts.failed += 1;
     return counts;
   }

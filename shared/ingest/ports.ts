@@ -91,6 +91,8 @@ export interface OpenedObject {
   body: Readable;
   /** Base64 SHA-256 of the whole object, when the uploader sent one (composite multipart checksums are left out). */
   checksumSha256?: string;
+  /** The object's Content-Encoding metadata (for example `gzip`), when it was stored with one. */
+  contentEncoding?: string;
 }
 
 export class ObjectMissingError extends Error {

@@ -1,4 +1,4 @@
-import { maskCardNumber, maskCardNumbers, maskDigitRuns, normalizeCardNumber } from '../../shared/domain/card-number';
+import { maskCardNumber, maskCardNumbers, maskCardNumbersInText, normalizeCardNumber } from '../../shared/domain/card-number';
 
 describe('card numbers', () => {
   test('normalises last four and full numbers', () => {
@@ -21,6 +21,6 @@ describe('card numbers', () => {
       amount: 350,
       nested: [{ CardNo: '****' }],
     });
-    expect(maskDigitRuns('TXN-20250101-001')).toBe('TXN-20250101-001');
+    expect(maskCardNumbersInText('TXN-20250101-001')).toBe('TXN-20250101-001');
   });
 });

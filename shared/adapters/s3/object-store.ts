@@ -18,7 +18,7 @@ export class S3ObjectStore implements ObjectStore {
         }),
       );
       const checksum = out.ChecksumSHA256 && !out.ChecksumSHA256.includes('-') && out.ChecksumType !== 'COMPOSITE' ? out.ChecksumSHA256 : undefined;
-      return { body: out.Body as Readable, checksumSha256: checksum };
+      return { body: out.Body as Readable, checksumSha256: checksum, contentEncoding: out.ContentEncoding };
     } catch (err) {
       if (err instanceof NoSuchKey || (err instanceof S3ServiceException && ['NoSuchKey', 'NoSuchVersion', 'PreconditionFailed'].includes(err.name))) {
         throw new ObjectMissingError(ref);
