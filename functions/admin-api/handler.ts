@@ -2,16 +2,16 @@ import { createLogger } from '../../shared/observability/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { InvalidCursorError, ROUTES, toApiRequest } from '../../shared/admin/api';
+import { ROUTES, responseBody, serveAdminRequest } from '../../shared/admin/api';
 import { AdminError } from '../../shared/admin/errors';
 import { adminContainer } from '../../shared/wiring/admin';
 
 const logger = createLogger('admin-api');
 
-const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({
+const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 => ({
   statusCode,
-  headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-  body: JSON.stringify(body),
+  headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
+  body: responseBody(body),
 });
 
 /** API Gateway has already matched the route: dispatch on its route key. */
@@ -19,15 +19,14 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
   const route = ROUTES[event.routeKey];
   if (!route) return json(404, { message: `No route for ${event.routeKey}` });
   try {
-    const result = await route(toApiRequest(event), await adminContainer());
+    const result = await serveAdminRequest(route, event, await adminContainer());
     logger.info('Admin request', { routeKey: event.routeKey, status: result.status });
     return json(result.status, result.body);
   } catch (err) {
     if (err instanceof AdminError) {
-      logger.info('Admin request refused', { routeKey: event.routeKey, status: err.status, message: err.message });
-      return json(err.status, { message: err.message, ...(err.details ? { errors: err.details } : {}) });
+      logger.info('Admin request refused', { routeKey: event.routeKey, status: err.status, reason: err.message, errors: err.details });
+      return json(err.status, { message: err.message, ...(err.details ? { errors: err.details } : {}) }, err.retryAfterSeconds ? { 'retry-after': String(err.retryAfterSeconds) } : {});
     }
-    if (err instanceof InvalidCursorError) return json(400, { message: 'invalid request', errors: [{ field: 'query.cursor', rule: err.message }] });
     logger.error('Admin request failed', { routeKey: event.routeKey, error: err as Error });
     return json(500, { message: 'Internal Server Error' });
   }

@@ -69,9 +69,7 @@ export async function linkCard(userId: string, cardNumber: string, deps: Custome
 }
 
 export async function removeCard(userId: string, cardId: string, deps: Pick<CustomerDeps, 'customers'>) {
-  const cards = await deps.customers.listCards(userId);
-  if (!cards.some((c) => c.cardId === cardId)) throw notFound(`card ${cardId} of customer ${userId}`);
-  await deps.customers.unlinkCard(userId, cardId);
+  if (!(await deps.customers.unlinkCard(userId, cardId))) throw notFound(`card ${cardId} of customer ${userId}`);
 }
 
 export async function adjustPoints(userId: string, request: { points: number; reason: string; idempotencyKey: string }, deps: Pick<CustomerDeps, 'customers' | 'changes'>) {

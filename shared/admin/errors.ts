@@ -1,9 +1,19 @@
+/** One broken rule of a request: the field (`query.from`, `body.points`, `path.userId`, `header.content-type`) and the rule. */
+export interface FieldError {
+  field: string;
+  rule: string;
+}
+
+export type AdminErrorStatus = 400 | 404 | 409 | 413 | 415 | 422 | 503;
+
 /** An admin request that cannot be served as asked: mapped to its HTTP status by the handler. */
 export class AdminError extends Error {
   constructor(
-    readonly status: 400 | 404 | 409 | 422,
+    readonly status: AdminErrorStatus,
     message: string,
     readonly details?: unknown,
+    /** Seconds a client should wait before asking again (503). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'AdminError';
@@ -11,3 +21,8 @@ export class AdminError extends Error {
 }
 
 export const notFound = (what: string) => new AdminError(404, `${what} not found`);
+
+export const invalidRequest = (errors: FieldError[]) => new AdminError(400, 'invalid request', errors);
+
+/** Contention or throttling outlasted the retries: nothing was changed, asking again later is safe. */
+export const busy = (reason: string) => new AdminError(503, reason, undefined, 1);

@@ -1,8 +1,8 @@
 import { planReversal } from '../domain/loyalty';
-import { backoffMs, TransientIngestError, type IngestDeps } from '../ingest/ingest-sale';
+import { backoffMs, type IngestDeps } from '../ingest/ingest-sale';
 import type { DynamoDbAccountChanges } from '../adapters/dynamodb/account-changes';
 import type { DynamoDbCustomerStore } from '../adapters/dynamodb/customer-store';
-import { AdminError, notFound } from './errors';
+import { AdminError, busy, notFound } from './errors';
 
 export interface SaleDeps extends IngestDeps {
   customers: DynamoDbCustomerStore;
@@ -29,5 +29,5 @@ export async function reverseSale(transactionId: string, reason: string, deps: S
   }
   const now = await deps.customers.getSale(transactionId);
   if (now?.status === 'reversed') return { reversed: false, alreadyReversed: true, sale: now };
-  throw new TransientIngestError(`could not reverse ${transactionId}: the account kept changing`);
+  throw busy(`could not reverse ${transactionId}: the customer's account kept changing under concurrent updates; nothing was reversed, try again`);
 }

@@ -1,12 +1,23 @@
 import type { SourceState } from '../adapters/sync-control';
-import { SYNC_SOURCES, type SyncSource } from '../topology';
+import { reconcileFiles, type ReconcileDeps } from '../ingest/reconcile';
+import { SYNC_SOURCES, WATCHED_PREFIXES, type SyncSource } from '../topology';
 
 export interface SyncControl {
   setEnabled(source: SyncSource, enabled: boolean): Promise<SourceState>;
   state(source: SyncSource): Promise<SourceState>;
 }
 
+/** What re-queueing the files that arrived but were never processed needs: the bucket listing, the file ledger, the queue. */
+export interface FileRequeueDeps extends Pick<ReconcileDeps, 'listOlderThan' | 'files' | 'queue'> {
+  bucket: string;
+  /** Called when re-queueing fails after sync was started: the scheduled reconcile will catch up. */
+  onRequeueError(err: unknown): void;
+}
+
 const SOURCES = Object.keys(SYNC_SOURCES) as SyncSource[];
+
+/** How long sync start may spend re-queueing before it answers; the scheduled reconcile re-queues the rest. */
+export const REQUEUE_BUDGET_MS = 15_000;
 
 export function overallState(states: Record<SyncSource, SourceState>): 'running' | 'stopped' | 'partial' {
   const values = Object.values(states);
@@ -19,6 +30,53 @@ export function overallState(states: Record<SyncSource, SourceState>): 'running'
 export async function setSync(control: SyncControl, enabled: boolean) {
   const sources = Object.fromEntries(await Promise.all(SOURCES.map(async (s) => [s, await control.setEnabled(s, enabled)] as const))) as Record<SyncSource, SourceState>;
   return { state: overallState(sources), sources };
+}
+
+/**
+ * Starts every ingest path, then re-queues every file under the watched prefixes that arrived but was never
+ * processed (no record, or a crashed worker's expired lease), at once rather than at the next reconcile run.
+ * A file whose S3 notification is still waiting in the queue is sent twice; the file ledger processes it once.
+ */
+export async function startSync(control: SyncControl, files: FileRequeueDeps, now = new Date(), budgetMs = REQUEUE_BUDGET_MS) {
+  const state = await setSync(control, true);
+  const deadline = Date.now() + budgetMs;
+  let requeueComplete = true;
+  async function* untilDeadline<T>(items: AsyncIterable<T>) {
+    for await (const item of items) {
+      if (Date.now() > deadline) {
+        requeueComplete = false;
+        return;
+      }
+      yield item;
+    }
+  }
+  // LastModified has a resolution of one second: a file uploaded in this very second counts too.
+  const until = new Date(now.getTime() + 1_000);
+  let requeuedFiles = 0;
+  const counted: FileRequeueDeps['queue'] = {
+    enqueue: async (ref) => {
+      await files.queue.enqueue(ref);
+      requeuedFiles += 1;
+    },
+    ...(files.queue.enqueueMany && {
+      enqueueMany: async (refs) => {
+        await files.queue.enqueueMany!(refs);
+        requeuedFiles += refs.length;
+      },
+    }),
+  };
+  try {
+    await reconcileFiles(files.bucket, Object.values(WATCHED_PREFIXES), 0, {
+      listOlderThan: (bucket, prefix) => untilDeadline(files.listOlderThan(bucket, prefix, until)),
+      files: files.files,
+      queue: counted,
+      now: until,
+    });
+  } catch (err) {
+    files.onRequeueError(err);
+    requeueComplete = false;
+  }
+  return { ...state, requeuedFiles, requeueComplete };
 }
 
 export async function syncStates(control: SyncControl) {

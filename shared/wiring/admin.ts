@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetTopicAttributesCommand } from '@aws-sdk/client-sns';
@@ -8,26 +9,34 @@ import { s3Client } from '../adapters/clients/s3';
 import { snsClient } from '../adapters/clients/sns';
 import { sqsClient } from '../adapters/clients/sqs';
 import { DynamoDbAccountChanges } from '../adapters/dynamodb/account-changes';
-import { DynamoDbAdminQueries } from '../adapters/dynamodb/admin-queries';
+import { CursorSigner, DynamoDbAdminQueries } from '../adapters/dynamodb/admin-queries';
 import { DynamoDbCustomerStore } from '../adapters/dynamodb/customer-store';
 import { DynamoDbSourceActivity } from '../adapters/dynamodb/source-activity';
 import { DynamoDbStatsStore } from '../adapters/dynamodb/stats-store';
 import { keys } from '../adapters/dynamodb/table-keys';
+import { loadCardPepper } from '../adapters/pepper';
 import { QueueMonitor } from '../adapters/sqs/queue-monitor';
 import { AwsSyncControl, syncTargetsSchema } from '../adapters/sync-control';
 import type { ConnectionCheck } from '../admin/connection-test';
+import type { FileRequeueDeps } from '../admin/sync';
+import { createLogger } from '../observability/logger';
+import { fileContainer } from './files';
 import { ingestContainer } from './ingest';
 import { required } from './config';
 import { once } from './lazy';
 
 const secrets = new SecretsManagerClient({});
+const logger = createLogger('admin-api');
+
+/** A key of its own for each use of the pepper, so a cursor signature can never be replayed as a card hash. */
+const derivedKey = (pepper: string, purpose: string) => Buffer.from(hkdfSync('sha256', pepper, 'hi-vis-loyalty', purpose, 32));
 
 export type AdminContainer = Awaited<ReturnType<typeof build>>;
 
 export const adminContainer = once(build);
 
 async function build() {
-  const { config, deps } = await ingestContainer();
+  const [{ config, deps }, fileWiring, pepper] = await Promise.all([ingestContainer(), fileContainer(), loadCardPepper()]);
   const env = process.env;
   const queues = {
     moma: required(config.momaQueueUrl, 'MOMA_QUEUE_URL'),
@@ -37,6 +46,13 @@ async function build() {
   };
   const bucket = required(config.bucketName, 'BUCKET_NAME');
   const customers = new DynamoDbCustomerStore(documentClient, config.tableName);
+  const fileRequeue: FileRequeueDeps = {
+    bucket,
+    listOlderThan: (b, prefix, before) => fileWiring.objects.listOlderThan(b, prefix, before),
+    files: fileWiring.deps.files,
+    queue: fileWiring.fileEvents,
+    onRequeueError: (err) => logger.error('Sync started, but re-queueing unprocessed files failed; the scheduled reconcile will re-queue them', { error: err as Error }),
+  };
   const checks: ConnectionCheck[] = [
     {
       name: 'bucket',
@@ -89,7 +105,8 @@ async function build() {
     tableName: config.tableName,
     queues,
     customers,
-    queries: new DynamoDbAdminQueries(documentClient, config.tableName),
+    queries: new DynamoDbAdminQueries(documentClient, config.tableName, new CursorSigner(derivedKey(pepper, 'admin-api pagination cursors v1'))),
+    fileRequeue,
     changes: new DynamoDbAccountChanges(documentClient, config.tableName),
     stats: new DynamoDbStatsStore(documentClient, config.tableName),
     activity: new DynamoDbSourceActivity(documentClient, config.tableName),

@@ -1,4 +1,6 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
 import { GSI1, GSI3, indexKeys, withoutKeys } from './table-keys';
 
 export interface Page<T> {
@@ -14,24 +16,75 @@ export interface DayRange {
 type Kind = Parameters<typeof indexKeys.byDay>[0];
 type Key = Record<string, unknown>;
 
-const encode = (cursor: object) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
+const DAY_MS = 86_400_000;
 
+/** Longer than any cursor this adapter issues (two index keys of bounded ids, base64url, and a signature). */
+export const MAX_CURSOR_LENGTH = 2_048;
+
+/** A cursor that is not one this listing issued: malformed, altered, or from another listing. `rule` says which. */
 export class InvalidCursorError extends Error {
-  constructor() {
-    super('cursor is not one this API returned');
+  constructor(readonly rule: string) {
+    super(`cursor ${rule}`);
+    this.name = 'InvalidCursorError';
   }
 }
 
-function decode<T>(cursor: string | undefined): T | undefined {
-  if (!cursor) return undefined;
-  try {
-    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as T;
-  } catch {
-    throw new InvalidCursorError();
+const keyPart = z.string().min(1).max(1_024);
+const dayPart = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+const dayPosition = z.strictObject({ day: dayPart, key: z.strictObject({ PK: keyPart, SK: keyPart, GSI3PK: keyPart, GSI3SK: keyPart }).optional() });
+const customerPosition = z.strictObject({ PK: keyPart, SK: keyPart, GSI1PK: keyPart, GSI1SK: keyPart });
+const envelope = z.strictObject({ listing: z.string().regex(/^[A-Za-z0-9_-]{22}$/), position: z.unknown() });
+
+/**
+ * Pagination cursors that a client can hold but not forge: `<payload>.<signature>`, both base64url. The payload
+ * names the listing it belongs to (a digest of kind, filters and range) and the position to resume from; the
+ * signature is HMAC-SHA256 over the payload with a key only the admin function has. A cursor is accepted only
+ * when its signature verifies, it names the listing being asked for, and its position has the listing's shape.
+ */
+export class CursorSigner {
+  constructor(private readonly key: Buffer) {
+    if (key.length < 32) throw new Error('the cursor key must be at least 32 bytes');
+  }
+
+  seal(listing: string, position: unknown): string {
+    const payload = Buffer.from(JSON.stringify({ listing: listingDigest(listing), position })).toString('base64url');
+    return `${payload}.${this.sign(payload)}`;
+  }
+
+  open<S extends z.ZodType>(listing: string, cursor: string, shape: S): z.output<S> {
+    if (cursor.length > MAX_CURSOR_LENGTH) throw new InvalidCursorError(`must be at most ${MAX_CURSOR_LENGTH} characters`);
+    const parts = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{43})$/.exec(cursor);
+    if (!parts) throw new InvalidCursorError('is not a cursor this API returned (it must be the nextCursor of a previous page, unchanged)');
+    const [, payload, signature] = parts as unknown as [string, string, string];
+    const expected = Buffer.from(this.sign(payload));
+    if (!timingSafeEqual(Buffer.from(signature), expected)) throw new InvalidCursorError('was altered or was not issued by this API');
+    let decoded: unknown;
+    try {
+      decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    } catch {
+      throw new InvalidCursorError('is not a cursor this API returned');
+    }
+    const opened = envelope.safeParse(decoded);
+    if (!opened.success) throw new InvalidCursorError('is not a cursor this API returned');
+    if (opened.data.listing !== listingDigest(listing)) throw new InvalidCursorError('belongs to another listing (other kind, filters or range): ask for the first page again');
+    const position = shape.safeParse(opened.data.position);
+    if (!position.success) throw new InvalidCursorError('holds a position this listing cannot have');
+    return position.data;
+  }
+
+  private sign(payload: string): string {
+    return createHmac('sha256', this.key).update(payload).digest('base64url');
   }
 }
 
-/** Days from `to` back to `from`, newest first (YYYY-MM-DD). */
+const listingDigest = (listing: string) => createHash('sha256').update(listing).digest('base64url').slice(0, 22);
+
+/** How many days a range covers, counted arithmetically (no expansion), inclusive of both ends. */
+export function daysIn(range: DayRange): number {
+  return Math.floor((Date.parse(`${range.to}T00:00:00Z`) - Date.parse(`${range.from}T00:00:00Z`)) / DAY_MS) + 1;
+}
+
+/** Days from `to` back to `from`, newest first (YYYY-MM-DD). Callers bound the range first (see daysIn). */
 export function daysBackwards(range: DayRange): string[] {
   const days: string[] = [];
   for (let d = new Date(`${range.to}T00:00:00Z`); d >= new Date(`${range.from}T00:00:00Z`); d.setUTCDate(d.getUTCDate() - 1)) days.push(d.toISOString().slice(0, 10));
@@ -43,14 +96,19 @@ export class DynamoDbAdminQueries {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly cursors: CursorSigner,
   ) {}
 
   /** Walks the day partitions of one kind, newest first, until `limit` items are found. */
   async byDay(kind: Kind, range: DayRange, limit: number, cursor?: string, filter?: { machineId?: string }): Promise<Page<Key>> {
-    const position = decode<{ day: string; key?: Key }>(cursor);
+    const listing = JSON.stringify(['byDay', kind, range.from, range.to, filter?.machineId ?? null]);
+    const position = cursor ? this.cursors.open(listing, cursor, dayPosition) : undefined;
+    if (position && (position.day < range.from || position.day > range.to || (position.key && position.key.GSI3PK !== indexKeys.byDay(kind, position.day)))) {
+      throw new InvalidCursorError('holds a position this listing cannot have');
+    }
     const days = daysBackwards(range).filter((day) => !position || day <= position.day);
     const items: Key[] = [];
-    let startKey = position?.key;
+    let startKey: Key | undefined = position?.key;
     for (const [i, day] of days.entries()) {
       do {
         const page = await this.db.send(
@@ -68,9 +126,9 @@ export class DynamoDbAdminQueries {
         items.push(...(page.Items ?? []).map(withoutKeys));
         startKey = page.LastEvaluatedKey;
         if (items.length >= limit) {
-          if (startKey) return { items, nextCursor: encode({ day, key: startKey }) };
+          if (startKey) return { items, nextCursor: this.cursors.seal(listing, { day, key: startKey }) };
           const nextDay = days[i + 1];
-          return { items, nextCursor: nextDay ? encode({ day: nextDay }) : undefined };
+          return { items, nextCursor: nextDay ? this.cursors.seal(listing, { day: nextDay }) : undefined };
         }
       } while (startKey);
     }
@@ -79,6 +137,9 @@ export class DynamoDbAdminQueries {
 
   /** A customer's sales, newest first, optionally within a date range. */
   async customerSales(userId: string, limit: number, cursor?: string, range?: DayRange): Promise<Page<Key>> {
+    const listing = JSON.stringify(['customerSales', userId, range?.from ?? null, range?.to ?? null]);
+    const startKey = cursor ? this.cursors.open(listing, cursor, customerPosition) : undefined;
+    if (startKey && startKey.GSI1PK !== indexKeys.customerSales(userId)) throw new InvalidCursorError('holds a position this listing cannot have');
     const out = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -87,10 +148,10 @@ export class DynamoDbAdminQueries {
         ExpressionAttributeValues: { ':pk': indexKeys.customerSales(userId), ...(range ? { ':from': range.from, ':to': `${range.to}T99` } : {}) },
         ScanIndexForward: false,
         Limit: limit,
-        ExclusiveStartKey: decode<Key>(cursor),
+        ExclusiveStartKey: startKey,
       }),
     );
-    return { items: (out.Items ?? []).map(withoutKeys), nextCursor: out.LastEvaluatedKey ? encode(out.LastEvaluatedKey) : undefined };
+    return { items: (out.Items ?? []).map(withoutKeys), nextCursor: out.LastEvaluatedKey ? this.cursors.seal(listing, out.LastEvaluatedKey) : undefined };
   }
 
   /** Items under one partition key whose sort key starts with a prefix (a sale's conflicts, a customer's cards). */

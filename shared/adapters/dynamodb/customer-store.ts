@@ -1,6 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CardHashes, SaleRecord } from '../../ingest/ports';
 import { indexKeys, keys, withoutKeys } from './table-keys';
+
+/** Card ids are random, 16 hex characters: unrelated to the card or its hash. */
+const OPAQUE_CARD_ID = /^[0-9a-f]{16}$/;
+const newCardId = () => randomBytes(8).toString('hex');
 
 export interface CustomerProfile {
   userId: string;
@@ -55,45 +60,92 @@ export class DynamoDbCustomerStore {
     return out.Item ? withoutKeys(out.Item) : undefined;
   }
 
-  /** Stores the card's keyed hashes and last four; the number itself is never stored. Linking twice is a no-op. */
+  /**
+   * Stores the card's keyed hashes and last four; the number itself is never stored. Linking twice is a no-op that
+   * returns the first link. The item's sort key is derived from the hash (so a second link finds the first), while
+   * the `cardId` clients see is random: it reveals nothing of the hash.
+   */
   async linkCard(userId: string, card: CardHashes): Promise<LinkedCard> {
-    const cardId = (card.fullHash ?? card.lastFourHash).slice(0, 16);
-    const linkedAt = new Date().toISOString();
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...keys.card(userId, cardId),
-          ...(card.fullHash ? { GSI1PK: indexKeys.cardByFullHash(card.fullHash), GSI1SK: `CUSTOMER#${userId}` } : {}),
-          GSI2PK: indexKeys.cardByLastFourHash(card.lastFourHash),
-          GSI2SK: `CUSTOMER#${userId}`,
-          entity: 'card',
-          userId,
-          cardId,
-          last4: card.lastFour,
-          linkedAt,
-        },
-        ConditionExpression: 'attribute_not_exists(PK)',
-      }),
-    ).catch((err: Error) => {
-      if (err.name !== 'ConditionalCheckFailedException') throw err;
-    });
-    return { cardId, last4: card.lastFour, linkedAt };
+    const key = keys.card(userId, (card.fullHash ?? card.lastFourHash).slice(0, 16));
+    const linked: LinkedCard = { cardId: newCardId(), last4: card.lastFour, linkedAt: new Date().toISOString() };
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...key,
+            ...(card.fullHash ? { GSI1PK: indexKeys.cardByFullHash(card.fullHash), GSI1SK: `CUSTOMER#${userId}` } : {}),
+            GSI2PK: indexKeys.cardByLastFourHash(card.lastFourHash),
+            GSI2SK: `CUSTOMER#${userId}`,
+            entity: 'card',
+            userId,
+            ...linked,
+          },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      );
+      return linked;
+    } catch (err) {
+      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+    }
+    const existing = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    return (await this.shownCards(existing.Item ? [existing.Item] : []))[0] ?? linked;
   }
 
-  async unlinkCard(userId: string, cardId: string): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.card(userId, cardId) }));
+  /** Unlinks the customer's card with this (opaque) id; false when the customer has no such card. */
+  async unlinkCard(userId: string, cardId: string): Promise<boolean> {
+    const item = (await this.cardItems(userId)).find((i) => i.cardId === cardId);
+    if (!item) return false;
+    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { PK: item.PK, SK: item.SK } }));
+    return true;
   }
 
   async listCards(userId: string): Promise<LinkedCard[]> {
+    return this.shownCards(await this.cardItems(userId));
+  }
+
+  private async cardItems(userId: string): Promise<Record<string, unknown>[]> {
     const out = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'PK = :pk AND begins_with(SK, :card)',
         ExpressionAttributeValues: { ':pk': keys.customer(userId).PK, ':card': 'CARD#' },
+        ConsistentRead: true,
       }),
     );
-    return (out.Items ?? []).map((item) => ({ cardId: item.cardId, last4: item.last4, linkedAt: item.linkedAt }));
+    return out.Items ?? [];
+  }
+
+  /**
+   * What clients see of linked cards. Links made before card ids were opaque carry a prefix of the card's hash as
+   * their id: they get a random id first, once (the condition makes a concurrent re-id harmless).
+   */
+  private async shownCards(items: Record<string, unknown>[]): Promise<LinkedCard[]> {
+    return Promise.all(
+      items.map(async (item) => {
+        let cardId = String(item.cardId);
+        if (!OPAQUE_CARD_ID.test(cardId) || `CARD#${cardId}` === item.SK) {
+          const fresh = newCardId();
+          try {
+            await this.db.send(
+              new UpdateCommand({
+                TableName: this.tableName,
+                Key: { PK: item.PK, SK: item.SK },
+                UpdateExpression: 'SET cardId = :fresh',
+                ConditionExpression: 'cardId = :old',
+                ExpressionAttributeValues: { ':fresh': fresh, ':old': item.cardId },
+              }),
+            );
+            cardId = fresh;
+          } catch (err) {
+            if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+            const now = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { PK: item.PK, SK: item.SK }, ConsistentRead: true }));
+            cardId = String(now.Item?.cardId);
+          }
+        }
+        return { cardId, last4: String(item.last4), linkedAt: String(item.linkedAt) };
+      }),
+    );
   }
 
   async getSale(transactionId: string): Promise<StoredSale | undefined> {
