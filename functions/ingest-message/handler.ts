@@ -3,20 +3,34 @@ import { createLogger } from '../../shared/observability/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { describeSource } from '../../shared/domain/sale';
+import { describeError, isTransient } from '../../shared/ingest/errors';
 import { ingestMessage } from '../../shared/ingest/ingest-message';
 import { ingestContainer } from '../../shared/wiring/ingest';
 
 const logger = createLogger('ingest-message');
-const processor = new BatchProcessor(EventType.SQS);
 
 export const handler = middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   const { deps, activity } = await ingestContainer();
+  // One processor per invocation: its failure list belongs to this batch alone, even when invocations overlap.
+  const processor = new BatchProcessor(EventType.SQS);
   let duplicates = 0;
   const processMessage = async (record: SQSRecord) => {
     const queue = record.eventSourceARN.split(':').pop() ?? 'moma';
-    const counts = await ingestMessage(record.body, { queue, messageId: record.messageId }, deps);
-    duplicates += counts.duplicate;
-    logger.info('Message ingested', { messageId: record.messageId, ...counts });
+    try {
+      const counts = await ingestMessage(record.body, { queue, messageId: record.messageId }, deps);
+      duplicates += counts.duplicate;
+      logger.info('Message ingested', { messageId: record.messageId, ...counts });
+    } catch (err) {
+      // Only a transient error is a batch item failure (SQS redelivers it); anything else is the message's failure.
+      if (isTransient(err)) {
+        logger.warn('Message failed transiently; SQS will redeliver it', { messageId: record.messageId, error: describeError(err) });
+        throw err;
+      }
+      const reason = `message could not be processed: ${describeError(err)}`;
+      await deps.failures.recordFailure({ sourceId: `sqs:${queue}:${record.messageId}`, source: describeSource({ kind: 'sqs-message', queue, messageId: record.messageId }), reason, raw: record.body });
+      logger.warn('Message stored as a failure', { messageId: record.messageId, reason });
+    }
   };
   const response = await processPartialResponse(event, processMessage, processor, { context, throwOnFullBatchFailure: false });
   await activity.record('messages', { duplicates });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { maskCardNumbersInText } from '../domain/card-number';
+import { describeSource } from '../domain/sale';
 import { ingestRecord, type IngestDeps } from '../ingest/ingest-sale';
 import { parseMomaFile } from '../ingest/moma-file-parser';
 import { emptyCounts } from '../ingest/ports';
@@ -8,27 +9,36 @@ import { AdminError } from './errors';
 
 export const CSV_HEADER = ['transactionId', 'date', 'amount', 'cardNumber', 'product', 'machineId'];
 
+/** The header line as an operator would read it in an error: masked and short. */
+const foundColumns = (body: string) => maskCardNumbersInText(body.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0]!.slice(0, 300)).trim() || '(nothing)';
+
 /**
  * The brief's CSV fallback: every row goes through the same validation and award path as Moma's files.
- * Importing the same CSV again awards nothing twice and records its bad rows once.
+ * Importing the same CSV again awards nothing twice and records its bad rows once. A bad row (malformed, invalid,
+ * or refused by DynamoDB) costs that row only; a wrong header is the request's 400, naming the expected and the
+ * found columns. Only transient errors (throttling, an unreachable table) fail the request.
  */
 export async function importCsv(body: string, deps: IngestDeps) {
-  const header = body.split(/\r?\n/, 1)[0]!.replace(/^\uFEFF/, '').split(',').map((h) => h.trim());
-  const missing = CSV_HEADER.filter((h) => !header.includes(h));
-  if (missing.length > 0) throw new AdminError(400, 'invalid request', [{ field: 'body', rule: `the CSV header must name ${CSV_HEADER.join(',')}; missing ${missing.join(', ')}` }]);
   const origin = `upload-${createHash('sha256').update(body).digest('hex').slice(0, 16)}`;
   const counts = emptyCounts();
   let rows = 0;
   for await (const entry of parseMomaFile(Readable.from([Buffer.from(body)]), 'csv')) {
-    rows += 1;
     const line = entry.line ?? entry.index + 2;
+    if ('parseError' in entry && line === 1) {
+      // The parser reports a header it cannot use as line 1, before any row: nothing has been imported.
+      throw new AdminError(400, 'invalid request', [
+        { field: 'body', rule: `the CSV header must name ${CSV_HEADER.join(',')}; found ${foundColumns(body)} (${maskCardNumbersInText(entry.parseError.slice(0, 300))})` },
+      ]);
+    }
+    rows += 1;
+    const source = { kind: 'csv', origin, line } as const;
     const sourceId = `csv:${origin}#${line}`;
     if ('parseError' in entry) {
-      await deps.failures.recordFailure({ sourceId, source: `csv ${origin} line ${line}`, reason: entry.parseError, raw: entry.raw === undefined ? undefined : maskCardNumbersInText(entry.raw) });
+      await deps.failures.recordFailure({ sourceId, source: describeSource(source), reason: entry.parseError, raw: entry.raw });
       counts.failed += 1;
       continue;
     }
-    counts[await ingestRecord(entry.record, { kind: 'csv', origin, line }, sourceId, deps)] += 1;
+    counts[await ingestRecord(entry.record, source, sourceId, deps)] += 1;
   }
   return { import: origin, rows, ...counts };
 }

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { CARD_FORMAT_RULE, normalizeCardNumber, type NormalizedCard } from './card-number';
+import { CARD_FORMAT_RULE, containsCardNumber, normalizeCardNumber, type NormalizedCard } from './card-number';
 import { DEFAULT_PROGRAM } from './program';
 
 /** ISO 8601 date-time with an explicit zone (Z or ±hh:mm). */
@@ -20,7 +20,9 @@ export function momaRecordSchema(maxAmountCents = DEFAULT_PROGRAM.maxAmountCents
       .string({ error: 'is required and must be a string' })
       .trim()
       .min(1, 'must not be empty')
-      .max(128, 'must be at most 128 characters'),
+      .max(128, 'must be at most 128 characters')
+      // It is stored and shown everywhere; a card number in it would leak. (The length guard keeps the scan cheap.)
+      .refine((id) => id.length > 128 || !containsCardNumber(id), 'must not contain a card number'),
     date: z
       .string({ error: 'is required and must be a string' })
       .regex(ISO_WITH_ZONE, 'must be an ISO 8601 date-time with a time zone, e.g. 2025-01-01T14:30:00Z')
@@ -45,6 +47,19 @@ export function momaRecordSchema(maxAmountCents = DEFAULT_PROGRAM.maxAmountCents
   });
 }
 
+/** The fields a Moma record has; nothing else of the input is ever read. */
+export const MOMA_FIELDS = ['transactionId', 'date', 'amount', 'cardNumber', 'product', 'machineId'] as const;
+
+/**
+ * The record's own Moma fields, on an object with no prototype: an inherited value (a `__proto__` key in the input,
+ * a polluted prototype) never makes a required field look present.
+ */
+export function ownMomaFields(input: object): Record<string, unknown> {
+  const fields: Record<string, unknown> = Object.create(null);
+  for (const name of MOMA_FIELDS) if (Object.hasOwn(input, name)) fields[name] = (input as Record<string, unknown>)[name];
+  return fields;
+}
+
 export type MomaSale = z.output<ReturnType<typeof momaRecordSchema>>;
 
 export interface FieldError {
@@ -60,7 +75,7 @@ export function validateMomaRecord(input: unknown, schema = defaultSchema): Vali
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     return { ok: false, errors: [{ field: '(record)', rule: 'must be a JSON object' }] };
   }
-  const parsed = schema.safeParse(input);
+  const parsed = schema.safeParse(ownMomaFields(input));
   if (parsed.success) return { ok: true, sale: parsed.data };
   return {
     ok: false,

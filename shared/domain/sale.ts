@@ -1,24 +1,63 @@
 import { createHash } from 'node:crypto';
+import { maskCardNumbersInText } from './card-number';
 import type { MomaSale } from './moma-record';
 
 /** Where a record came from, precise enough to find it again. */
 export type SaleSource =
-  | { kind: 's3'; bucket: string; key: string; eTag?: string; versionId?: string; index: number; line?: number }
+  /** A record of a file: its line when the format has lines, else its byte offset when known, else its index. */
+  | { kind: 's3'; bucket: string; key: string; eTag?: string; versionId?: string; index: number; line?: number; offset?: number }
   | { kind: 'sqs'; queue: string; messageId: string; index: number }
   | { kind: 'csv'; origin: string; line: number }
   | { kind: 'admin'; action: string };
 
-export function describeSource(source: SaleSource): string {
+/** Where a whole input came from, when it fails before (or instead of) yielding records. */
+export type InputSource =
+  | SaleSource
+  | { kind: 's3-file'; bucket: string; key: string }
+  | { kind: 'sqs-message'; queue: string; messageId: string }
+  | { kind: 'file-event'; messageId: string }
+  | { kind: 'csv-upload'; origin: string };
+
+/** The one way a source is written down, for sales and failures alike (card numbers in keys or ids masked). */
+export function describeSource(source: InputSource): string {
+  return maskCardNumbersInText(sourceText(source));
+}
+
+function sourceText(source: InputSource): string {
   switch (source.kind) {
     case 's3':
-      return `s3://${source.bucket}/${source.key}${source.line !== undefined ? ` line ${source.line}` : ` record ${source.index}`}`;
+      return `s3://${source.bucket}/${source.key}${source.line !== undefined ? ` line ${source.line}` : source.offset !== undefined ? ` byte offset ${source.offset}` : ` record ${source.index}`}`;
+    case 's3-file':
+      return `s3://${source.bucket}/${source.key}`;
     case 'sqs':
       return `sqs ${source.queue} message ${source.messageId} record ${source.index}`;
+    case 'sqs-message':
+      return `sqs ${source.queue} message ${source.messageId}`;
+    case 'file-event':
+      return `file-events message ${source.messageId}`;
     case 'csv':
       return `csv ${source.origin} line ${source.line}`;
+    case 'csv-upload':
+      return `csv ${source.origin}`;
     case 'admin':
       return `admin ${source.action}`;
   }
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Replaces each lone surrogate (from a hostile input, or a cut through a pair) with U+FFFD, as DynamoDB refuses them. */
+export const toWellFormed = (text: string) => text.replace(LONE_SURROGATE, '\ufffd');
+
+/** Free text of a sale as it is stored: card numbers masked, well-formed. */
+export const storableText = (text: string) => toWellFormed(maskCardNumbersInText(text));
+
+/**
+ * The sale as it is stored and hashed: a card number hidden in `product` or `machineId` is masked here, once, so it
+ * never reaches the sale item, the stats keys or notifications derived from it, and both paths hash the same text.
+ */
+export function storableSale(sale: MomaSale): MomaSale {
+  return { ...sale, product: storableText(sale.product), machineId: storableText(sale.machineId) };
 }
 
 /**

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { Transform } from 'node:stream';
-import { maskCardNumbersInText } from '../domain/card-number';
-import type { SaleSource } from '../domain/sale';
-import { ingestRecord, TransientIngestError, type IngestDeps, type RecordOutcome } from './ingest-sale';
-import { formatForKey, parseMomaFile, SUPPORTED_EXTENSIONS, FileReadError, type FileEntry } from './moma-file-parser';
-import { emptyCounts, ObjectMissingError, type FileCounts, type FileLedger, type ObjectRef, type ObjectStore } from './ports';
+import { Transform, type Readable } from 'node:stream';
+import { describeSource, type SaleSource } from '../domain/sale';
+import { classifyError, describeError, TransientIngestError } from './errors';
+import { ingestRecord, type IngestDeps, type RecordOutcome } from './ingest-sale';
+import { formatForKey, parseMomaFile, SUPPORTED_EXTENSIONS, FileReadError, type FileEntry, type FileFormat } from './moma-file-parser';
+import { emptyCounts, ObjectMissingError, type FileCounts, type FileLedger, type ObjectRef, type ObjectStore, type OpenedObject } from './ports';
 
 export interface FileIngestDeps extends IngestDeps {
   objects: ObjectStore;
@@ -28,39 +28,65 @@ export interface FileResult {
 
 export const fileSourceId = (ref: ObjectRef) => `s3://${ref.bucket}/${ref.key}@${ref.eTag}`;
 
+export const EMPTY_FILE_REASON = 'empty file: no records';
+
 /**
- * Streams one Moma file through validation and award. Progress is checkpointed, so a crashed or
- * yielded worker's successor resumes where it left off; every sale is deduplicated by id regardless.
+ * INTEGRATION POINT: shared/ingest/file-decoding.ts (`decodeFileBody`: gzip, BOM, UTF-16, binary sniffing) is being
+ * written alongside; until it lands, bodies are passed through as text. Replace this function with
+ * `import { decodeFileBody } from './file-decoding'` and call it in its place.
+ */
+async function decodeFileBody(body: Readable, _hints: { key: string; contentEncoding?: string }): Promise<{ kind: 'text'; stream: Readable } | { kind: 'unreadable'; reason: string }> {
+  return { kind: 'text', stream: body };
+}
+
+/**
+ * Streams one Moma file through validation and award. Progress is checkpointed, so a crashed or yielded worker's
+ * successor resumes where it left off; every sale is deduplicated by id regardless. Whatever the file holds, it ends
+ * finished (processed with its failures, or unreadable) and is never retried for its content: only transient errors
+ * propagate, after the progress so far is saved.
  */
 export async function ingestFile(ref: ObjectRef, deps: FileIngestDeps): Promise<FileResult> {
-  const counts = emptyCounts();
   const leaseMs = deps.leaseMs ?? 120_000;
-  const format = formatForKey(ref.key);
-  if (!format) {
-    await deps.failures.recordFailure({
-      sourceId: fileSourceId(ref),
-      source: `s3://${ref.bucket}/${ref.key}`,
-      reason: `unsupported file type: expected one of ${Object.keys(SUPPORTED_EXTENSIONS).join(', ')}`,
-    });
-    return { status: 'unreadable', counts: { ...counts, failed: 1 }, records: 0 };
-  }
-
   const claim = await deps.files.claim(ref, leaseMs);
-  if (claim.kind === 'already_processed') return { status: 'already_processed', counts, records: 0 };
+  if (claim.kind === 'already_processed') return { status: 'already_processed', counts: emptyCounts(), records: 0 };
   if (claim.kind === 'in_progress_elsewhere') {
-    throw new TransientIngestError(`s3://${ref.bucket}/${ref.key} is being processed by another worker until ${claim.leaseExpiresAt}`);
+    throw new TransientIngestError(`${describeFile(ref)} is being processed by another worker until ${claim.leaseExpiresAt}`);
   }
+  const format = formatForKey(ref.key);
+  // Recorded as finished, so neither a redelivery nor reconcile queues it again.
+  if (!format) return finishUnreadable(ref, `unsupported file type: expected one of ${Object.keys(SUPPORTED_EXTENSIONS).join(', ')}`, deps);
+  try {
+    return await ingestClaimedFile(ref, format, claim.resumeFromIndex, leaseMs, deps);
+  } catch (err) {
+    if (classifyError(err) === 'transient') throw err;
+    return finishUnreadable(ref, `the file could not be processed: ${describeError(err)}`, deps);
+  }
+}
 
-  let opened;
+const describeFile = (ref: ObjectRef) => describeSource({ kind: 's3-file', bucket: ref.bucket, key: ref.key });
+
+/** One named failure for the whole file, which is then finished as unreadable (never retried). */
+async function finishUnreadable(ref: ObjectRef, reason: string, deps: FileIngestDeps): Promise<FileResult> {
+  const delta = { ...emptyCounts(), failed: 1 };
+  await deps.failures.recordFailure({ sourceId: fileSourceId(ref), source: describeFile(ref), reason });
+  await deps.files.complete(ref, { status: 'unreadable', delta, records: 0, reason });
+  return { status: 'unreadable', counts: delta, records: 0 };
+}
+
+async function ingestClaimedFile(ref: ObjectRef, format: FileFormat, resumeFromIndex: number, leaseMs: number, deps: FileIngestDeps): Promise<FileResult> {
+  const counts = emptyCounts();
+  let opened: OpenedObject;
   try {
     opened = await deps.objects.open(ref);
   } catch (err) {
-    if (!(err instanceof ObjectMissingError)) throw new TransientIngestError(`could not open s3://${ref.bucket}/${ref.key}`, err);
-    await deps.failures.recordFailure({ sourceId: fileSourceId(ref), source: `s3://${ref.bucket}/${ref.key}`, reason: err.message });
-    await deps.files.complete(ref, { status: 'unreadable', delta: { ...counts, failed: 1 }, records: 0 });
-    return { status: 'unreadable', counts: { ...counts, failed: 1 }, records: 0 };
+    if (err instanceof ObjectMissingError) return finishUnreadable(ref, err.message, deps);
+    if (classifyError(err) === 'permanent') return finishUnreadable(ref, `S3 refused to read the object: ${describeError(err)}`, deps);
+    // Let the next attempt claim the file at once rather than wait for this lease to expire.
+    await deps.files.checkpoint(ref, resumeFromIndex, emptyCounts(), 0);
+    throw new TransientIngestError(`could not open ${describeFile(ref)}`, err);
   }
 
+  // The checksum is over the bytes as stored, so they are hashed before any decoding.
   const sha256 = createHash('sha256');
   const hashed = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
@@ -71,7 +97,13 @@ export async function ingestFile(ref: ObjectRef, deps: FileIngestDeps): Promise<
   opened.body.on('error', (err) => hashed.destroy(err));
   opened.body.pipe(hashed);
 
-  const progress = new FileProgress(ref, deps.files, claim.resumeFromIndex, leaseMs, deps.checkpointEveryRecords ?? 500, deps.checkpointEveryMs ?? 15_000);
+  const decoded = await decodeFileBody(hashed, { key: ref.key, contentEncoding: opened.contentEncoding });
+  if (decoded.kind === 'unreadable') {
+    opened.body.destroy();
+    return finishUnreadable(ref, `unreadable file: ${decoded.reason}`, deps);
+  }
+
+  const progress = new FileProgress(ref, deps.files, resumeFromIndex, leaseMs, deps.checkpointEveryRecords ?? 500, deps.checkpointEveryMs ?? 15_000);
   const concurrency = deps.concurrency ?? 16;
   const inFlight = new Map<number, Promise<void>>();
   const lanes = new Lanes();
@@ -84,6 +116,7 @@ export async function ingestFile(ref: ObjectRef, deps: FileIngestDeps): Promise<
       counts[outcome] += 1;
       progress.count(outcome);
     } catch (err) {
+      // Only transient errors reach here (a record's permanent errors are its failure): stop, save, retry later.
       progress.fail(entry.index, err);
     } finally {
       inFlight.delete(entry.index);
@@ -91,9 +124,9 @@ export async function ingestFile(ref: ObjectRef, deps: FileIngestDeps): Promise<
   };
 
   try {
-    for await (const entry of parseMomaFile(hashed, format)) {
+    for await (const entry of parseMomaFile(decoded.stream, format)) {
       records = entry.index + 1;
-      if (entry.index < claim.resumeFromIndex) continue;
+      if (entry.index < resumeFromIndex) continue;
       if (deps.shouldYield?.()) {
         yielded = true;
         break;
@@ -105,10 +138,22 @@ export async function ingestFile(ref: ObjectRef, deps: FileIngestDeps): Promise<
       if (progress.due()) await progress.save(inFlight.keys());
     }
   } catch (err) {
-    opened.body.destroy();
     await Promise.all(inFlight.values());
-    await progress.save(inFlight.keys(), { releaseLease: true });
-    throw err instanceof FileReadError ? new TransientIngestError(err.message, err.cause) : err;
+    if (err instanceof FileReadError || classifyError(err) === 'transient') {
+      opened.body.destroy();
+      await progress.save(inFlight.keys(), { releaseLease: true });
+      throw err instanceof FileReadError ? new TransientIngestError(err.message, err.cause) : err;
+    }
+    // The parser cannot go past this point, and would stop here again: the rest of the file is one failure.
+    if (!progress.failure && records >= resumeFromIndex) {
+      await deps.failures.recordFailure({
+        sourceId: `${fileSourceId(ref)}#${records}`,
+        source: describeSource({ kind: 's3', bucket: ref.bucket, key: ref.key, index: records }),
+        reason: `the file could not be read past record ${records}: ${describeError(err)}`,
+      });
+      counts.failed += 1;
+      progress.count('failed');
+    }
   }
   await Promise.all(inFlight.values());
   const stoppedEarly = progress.failure !== undefined || yielded;
@@ -116,33 +161,46 @@ export async function ingestFile(ref: ObjectRef, deps: FileIngestDeps): Promise<
     opened.body.destroy();
     await progress.save(inFlight.keys(), { releaseLease: true });
   }
-  if (progress.failure) throw new TransientIngestError(`s3://${ref.bucket}/${ref.key} stopped at record ${progress.failureIndex}`, progress.failure);
+  if (progress.failure) throw new TransientIngestError(`${describeFile(ref)} stopped at record ${progress.failureIndex}`, progress.failure);
   if (yielded) return { status: 'yielded', counts, records };
 
+  // Drain whatever the parser left unread, so the checksum covers the whole object.
+  if (!opened.body.destroyed) await drain(hashed);
   const digest = sha256.digest();
   const checksumOk = !opened.checksumSha256 || opened.checksumSha256 === digest.toString('base64');
   if (!checksumOk) {
     await deps.failures.recordFailure({
       sourceId: `${fileSourceId(ref)}#checksum`,
-      source: `s3://${ref.bucket}/${ref.key}`,
+      source: describeFile(ref),
       reason: `checksum mismatch: S3 reports SHA-256 ${opened.checksumSha256}, the bytes read hash to ${digest.toString('base64')}; the file may be truncated or corrupt, review its sales`,
     });
   }
+  let reason: string | undefined;
+  if (records === 0) {
+    // Nothing to award, but an operator should know Moma sent a file without sales: a review item, not retryable.
+    reason = EMPTY_FILE_REASON;
+    await deps.failures.recordFailure({ sourceId: `${fileSourceId(ref)}#empty`, source: describeFile(ref), reason });
+  }
   const status = checksumOk ? 'processed' : 'checksum_mismatch';
-  await deps.files.complete(ref, { status, sha256: digest.toString('hex'), delta: progress.takeDelta(), records });
+  await deps.files.complete(ref, { status, sha256: digest.toString('hex'), delta: progress.takeDelta(), records, reason });
   return { status, counts, records };
 }
 
+async function drain(stream: Readable): Promise<void> {
+  if (stream.readableEnded || stream.destroyed) return;
+  await new Promise<void>((resolve) => {
+    stream.on('end', resolve).on('close', resolve).on('error', () => resolve());
+    stream.unpipe();
+    stream.resume();
+  });
+}
+
 async function ingestEntry(ref: ObjectRef, entry: FileEntry, deps: IngestDeps): Promise<RecordOutcome> {
-  const source: SaleSource = { kind: 's3', bucket: ref.bucket, key: ref.key, eTag: ref.eTag, versionId: ref.versionId, index: entry.index, line: entry.line };
+  const offset = (entry as { offset?: number }).offset;
+  const source: SaleSource = { kind: 's3', bucket: ref.bucket, key: ref.key, eTag: ref.eTag, versionId: ref.versionId, index: entry.index, line: entry.line, offset };
   const sourceId = `${fileSourceId(ref)}#${entry.index}`;
   if ('parseError' in entry) {
-    await deps.failures.recordFailure({
-      sourceId,
-      source: `s3://${ref.bucket}/${ref.key}${entry.line ? ` line ${entry.line}` : ` record ${entry.index}`}`,
-      reason: entry.parseError,
-      raw: entry.raw === undefined ? undefined : maskCardNumbersInText(entry.raw),
-    });
+    await deps.failures.recordFailure({ sourceId, source: describeSource(source), reason: entry.parseError, raw: entry.raw });
     return 'failed';
   }
   return ingestRecord(entry.record, source, sourceId, deps);
@@ -153,7 +211,7 @@ async function ingestEntry(ref: ObjectRef, entry: FileEntry, deps: IngestDeps): 
  * account version. The lane is the card's last four digits, read before validation (a conservative grouping).
  */
 function cardLane(entry: FileEntry): string {
-  if (!('record' in entry) || entry.record === null || typeof entry.record !== 'object') return '';
+  if (!('record' in entry) || entry.record === null || typeof entry.record !== 'object' || !Object.hasOwn(entry.record, 'cardNumber')) return '';
   const card = (entry.record as { cardNumber?: unknown }).cardNumber;
   return typeof card === 'string' ? card.replace(/\D/g, '').slice(-4) : '';
 }

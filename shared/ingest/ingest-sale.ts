@@ -1,8 +1,9 @@
-import { CARD_FORMAT_RULE, maskCardNumbers, normalizeCardNumber } from '../domain/card-number';
+import { CARD_FORMAT_RULE, containsCardNumber, normalizeCardNumber } from '../domain/card-number';
 import { matchCustomer, planAward } from '../domain/loyalty';
-import { describeErrors, validateMomaRecord, type FieldError, type MomaSale, momaRecordSchema } from '../domain/moma-record';
+import { describeErrors, ownMomaFields, validateMomaRecord, type FieldError, type MomaSale, momaRecordSchema } from '../domain/moma-record';
 import type { ProgramConfig } from '../domain/program';
-import { describeSource, saleContentHash, type SaleSource } from '../domain/sale';
+import { describeSource, saleContentHash, storableSale, type SaleSource } from '../domain/sale';
+import { classifyError, describeError, TransientIngestError } from './errors';
 import type { CardHasher, CardHashes, Clock, CustomerDirectory, ExistingSale, FailureReport, FailureStore, LoyaltyLedger, SaleRecord } from './ports';
 
 export type SaleOutcome = 'awarded' | 'duplicate' | 'conflict' | 'unmatched';
@@ -20,13 +21,7 @@ export interface IngestDeps {
   maxAttempts?: number;
 }
 
-/** A failure worth retrying later (contention, throttling, an unreachable dependency): the input is fine. */
-export class TransientIngestError extends Error {
-  constructor(message: string, readonly cause?: unknown) {
-    super(message);
-    this.name = 'TransientIngestError';
-  }
-}
+export { TransientIngestError } from './errors';
 
 const schemaCache = new WeakMap<ProgramConfig, ReturnType<typeof momaRecordSchema>>();
 function schemaFor(program: ProgramConfig) {
@@ -35,30 +30,62 @@ function schemaFor(program: ProgramConfig) {
   return schema;
 }
 
-/** Validates one raw Moma record and ingests it; an invalid record is stored as a failure and never thrown. */
+/**
+ * Validates one raw Moma record and ingests it. An invalid record, or one DynamoDB refuses for what it holds (a
+ * permanent error), is stored as a failure and never thrown, so its neighbours go on; only transient errors propagate.
+ */
 export async function ingestRecord(raw: unknown, source: SaleSource, sourceId: string, deps: IngestDeps): Promise<RecordOutcome> {
   const validation = validateMomaRecord(raw, schemaFor(deps.program));
   if (!validation.ok) {
-    const transactionId = (raw as { transactionId?: unknown } | null)?.transactionId;
     await deps.failures.recordFailure({
       sourceId,
       source: describeSource(source),
       reason: `invalid record: ${describeErrors(validation.errors)}`,
       errors: validation.errors,
-      raw: maskCardNumbers(raw),
-      transactionId: typeof transactionId === 'string' ? transactionId.slice(0, 128) : undefined,
+      raw,
+      transactionId: ownString(raw, 'transactionId'),
       retry: retryCopy(raw, deps),
     });
     return 'failed';
   }
-  return ingestSale(validation.sale, source, deps);
+  try {
+    return await ingestSale(validation.sale, source, deps);
+  } catch (err) {
+    if (classifyError(err) === 'transient') throw err;
+    await deps.failures.recordFailure({
+      sourceId,
+      source: describeSource(source),
+      reason: `sale could not be stored: ${describeError(err)}`,
+      raw,
+      transactionId: validation.sale.transactionId,
+      retry: retryCopy(raw, deps),
+    });
+    return 'failed';
+  }
 }
 
+function ownString(raw: unknown, field: string): string | undefined {
+  if (!raw || typeof raw !== 'object' || !Object.hasOwn(raw, field)) return undefined;
+  const value = (raw as Record<string, unknown>)[field];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Longest field text worth a retry copy: a record over these bounds fails validation again, whatever is fixed. */
+const RETRY_FIELD_LIMIT = 256;
+
+/**
+ * What a retry of a failed record needs: its Moma fields without the card number, and the card's keyed hashes.
+ * None when a retry could only fail or mislead: a field far over its bound, or a card number in the transaction id
+ * (the masked id would be a different sale). Such a failure is not retryable; Moma must send the sale again.
+ */
 function retryCopy(raw: unknown, deps: Pick<IngestDeps, 'hasher'>): FailureReport['retry'] {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
-  const { cardNumber, ...record } = raw as Record<string, unknown>;
+  const { cardNumber, ...fields } = ownMomaFields(raw);
+  const oversize = Object.values(fields).some((value) => typeof value === 'string' && value.length > RETRY_FIELD_LIMIT);
+  const transactionId = fields.transactionId;
+  if (oversize || (typeof transactionId === 'string' && containsCardNumber(transactionId))) return undefined;
   const card = typeof cardNumber === 'string' ? normalizeCardNumber(cardNumber) : undefined;
-  return { record: maskCardNumbers(record) as Record<string, unknown>, card: card ? deps.hasher.hash(card) : undefined };
+  return { record: { ...fields }, card: card ? deps.hasher.hash(card) : undefined };
 }
 
 /**
@@ -74,16 +101,17 @@ export async function retryRecord(copy: NonNullable<FailureReport['retry']>, sou
 
 export function toSaleRecord(sale: MomaSale, source: SaleSource, deps: Pick<IngestDeps, 'hasher' | 'clock'>, knownCard?: CardHashes): SaleRecord {
   const card = knownCard ?? deps.hasher.hash(sale.cardNumber);
+  const stored = storableSale(sale);
   return {
-    transactionId: sale.transactionId,
-    date: new Date(sale.date).toISOString(),
-    amountCents: sale.amount,
-    product: sale.product,
-    machineId: sale.machineId,
+    transactionId: stored.transactionId,
+    date: new Date(stored.date).toISOString(),
+    amountCents: stored.amount,
+    product: stored.product,
+    machineId: stored.machineId,
     cardLast4: card.lastFour,
     cardFullHash: card.fullHash,
     cardLast4Hash: card.lastFourHash,
-    contentHash: saleContentHash(sale),
+    contentHash: saleContentHash(stored),
     source: describeSource(source),
     receivedAt: deps.clock.now().toISOString(),
   };

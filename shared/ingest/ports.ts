@@ -59,13 +59,18 @@ export interface LoyaltyLedger {
   recordConflict(sale: SaleRecord, existing: ExistingSale): Promise<void>;
 }
 
+/**
+ * A failing input, as the ingest services report it. The store masks card numbers in every string and bounds what it
+ * keeps (a truncated copy of the input with its original length), so callers pass the input as it came.
+ */
 export interface FailureReport {
   /** Stable identity of the failing input, so a redelivery overwrites rather than duplicates the failure. */
   sourceId: string;
+  /** Where the input came from, from `describeSource`. */
   source: string;
   reason: string;
   errors?: FieldError[];
-  /** The raw input with card numbers masked. */
+  /** The raw input (a string, or the parsed value). */
   raw?: unknown;
   transactionId?: string;
   /**
@@ -76,6 +81,7 @@ export interface FailureReport {
 }
 
 export interface FailureStore {
+  /** Throws only transient errors: an input DynamoDB refuses to store in full is stored as a minimal failure. */
   recordFailure(failure: FailureReport): Promise<void>;
 }
 
@@ -126,7 +132,8 @@ export interface FileLedger {
   claim(ref: ObjectRef, leaseMs: number): Promise<FileClaim>;
   /** Saves progress: every record before `nextIndex` is done; the counts are added to the file's totals. */
   checkpoint(ref: ObjectRef, nextIndex: number, delta: FileCounts, leaseMs: number): Promise<void>;
-  complete(ref: ObjectRef, result: { status: 'processed' | 'checksum_mismatch' | 'unreadable'; sha256?: string; delta: FileCounts; records: number }): Promise<void>;
+  /** Finishes the file for good (it is never re-queued); `reason` says why an unreadable or empty file has no records. */
+  complete(ref: ObjectRef, result: { status: 'processed' | 'checksum_mismatch' | 'unreadable'; sha256?: string; delta: FileCounts; records: number; reason?: string }): Promise<void>;
   /** Of these files, the ones never finished: no record at all, or a lease that expired (a crashed worker). */
   findUnfinished(refs: ObjectRef[], now: Date): Promise<ObjectRef[]>;
 }

@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { FileClaim, FileCounts, FileLedger, ObjectRef } from '../../ingest/ports';
+import { boundText, FAILURE_LIMITS } from './failure-store';
 import { indexKeys, keys } from './table-keys';
 import { buildUpdate } from './update-expression';
 
@@ -74,7 +75,7 @@ export class DynamoDbFileLedger implements FileLedger {
     );
   }
 
-  async complete(ref: ObjectRef, result: { status: string; sha256?: string; delta: FileCounts; records: number }): Promise<void> {
+  async complete(ref: ObjectRef, result: { status: string; sha256?: string; delta: FileCounts; records: number; reason?: string }): Promise<void> {
     const now = new Date().toISOString();
     await this.db.send(
       new UpdateCommand({
@@ -88,6 +89,7 @@ export class DynamoDbFileLedger implements FileLedger {
             eTag: ref.eTag,
             status: result.status,
             sha256: result.sha256 ?? null,
+            reason: result.reason === undefined ? null : boundText(result.reason, FAILURE_LIMITS.reason),
             records: result.records,
             nextIndex: result.records,
             completedAt: now,
