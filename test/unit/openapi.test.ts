@@ -1,19 +1,37 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ADMIN_ROUTES } from '../../shared/topology';
-import { ROUTES } from '../../shared/admin/api';
+import { MAX_RANGE_DAYS, ROUTES } from '../../shared/admin/api';
 
 describe('the admin API description', () => {
   const spec = readFileSync(path.join(__dirname, '..', '..', 'docs', 'openapi.yaml'), 'utf8');
-
-  test.each(ADMIN_ROUTES.map((r) => [r]))('documents %s', (routeKey) => {
+  /** The text of one operation: from its method line to the next operation or path. */
+  const operation = (routeKey: string) => {
     const [method, route] = routeKey.split(' ') as [string, string];
     const block = spec.split(/\n  (?=\/admin)/).find((b) => b.startsWith(`${route}:`));
-    expect(block).toBeDefined();
-    expect(block).toMatch(new RegExp(`\\n    ${method.toLowerCase()}:`));
+    return block?.split(/\n    (?=[a-z]+:)/).find((op) => op.startsWith(`${method.toLowerCase()}:`));
+  };
+
+  test.each(ADMIN_ROUTES.map((r) => [r]))('documents %s', (routeKey) => {
+    expect(operation(routeKey)).toBeDefined();
   });
 
   test('the handler implements exactly the topology\'s routes', () => {
     expect(Object.keys(ROUTES).sort()).toEqual([...ADMIN_ROUTES].sort());
+  });
+
+  test('every route with a body documents its 415, every paged or dated route its 400', () => {
+    for (const routeKey of ADMIN_ROUTES) {
+      const op = operation(routeKey)!;
+      if (op.includes('requestBody')) expect([routeKey, op]).toEqual([routeKey, expect.stringContaining("'415'")]);
+      if (/parameters\/(cursor|from)/.test(op)) expect([routeKey, op]).toEqual([routeKey, expect.stringContaining("'400'")]);
+    }
+  });
+
+  test('documents the range limit, the cursor rules, the card id and the re-queue on sync start', () => {
+    expect(spec).toContain(`at most **${MAX_RANGE_DAYS} days**`);
+    expect(spec).toContain("'invalid cursor'");
+    expect(spec).toMatch(/CardId:[\s\S]*unrelated to the\s+card number or its keyed hash/);
+    expect(operation('POST /admin/sync/start')).toContain('requeuedFiles');
   });
 });
