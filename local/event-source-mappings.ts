@@ -2,7 +2,7 @@ import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { ScheduledEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { Consumer } from 'sqs-consumer';
 import type { FunctionSpec, QueueSpec } from '../shared/topology';
-import { invoke, lambdaContext, type LambdaHandler } from './lambda-runtime';
+import type { LocalFunction } from './lambda-runtime';
 
 export interface Mapping {
   readonly name: string;
@@ -18,7 +18,7 @@ export interface SqsMappingOptions {
   queue: { url: string; arn: string; spec: QueueSpec };
   sqs: SQSClient;
   region: string;
-  handler: LambdaHandler<SQSEvent, SQSBatchResponse | void>;
+  fn: LocalFunction<SQSEvent, SQSBatchResponse | void>;
   onError(error: Error): void;
 }
 
@@ -34,7 +34,7 @@ export function sqsMapping(options: SqsMappingOptions): Mapping {
     const event: SQSEvent = { Records: messages.map((m) => toSqsRecord(m, queue.arn, region)) };
     let response: SQSBatchResponse | void;
     try {
-      response = await invoke(options.name, options.handler, event, lambdaContext(options.name, spec, region));
+      response = await options.fn.invoke(event);
     } catch (err) {
       options.onError(err as Error);
       return [];
@@ -119,7 +119,7 @@ export interface ScheduleOptions {
   name: string;
   spec: FunctionSpec & { trigger: { type: 'schedule' } };
   region: string;
-  handler: LambdaHandler<ScheduledEvent, unknown>;
+  fn: LocalFunction<ScheduledEvent, unknown>;
   onError(error: Error): void;
 }
 
@@ -140,7 +140,7 @@ export function scheduleMapping(options: ScheduleOptions): Mapping & { runNow():
       resources: [`arn:aws:events:${options.region}:000000000000:rule/hi-vis-${options.name}`],
       detail: {},
     };
-    running = invoke(options.name, options.handler, event, lambdaContext(options.name, options.spec, options.region)).catch((err: Error) => options.onError(err));
+    running = options.fn.invoke(event).catch((err: Error) => options.onError(err));
     return running;
   };
   return {
@@ -151,10 +151,10 @@ export function scheduleMapping(options: ScheduleOptions): Mapping & { runNow():
     start() {
       timer ??= setInterval(() => void runNow(), options.spec.trigger.everyMinutes * 60_000);
     },
-    async stop() {
+    async stop({ graceful = true } = {}) {
       clearInterval(timer);
       timer = undefined;
-      await running;
+      if (graceful) await running;
     },
     runNow,
   };

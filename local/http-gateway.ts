@@ -1,15 +1,15 @@
 import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { maskCardNumbersInText } from '../shared/domain/card-number';
+import { answerAndClose, answerClientError, readBody } from './http-input';
+import type { LocalFunction } from './lambda-runtime';
 import { listenOnLoopback } from './servers';
-import { invoke, type LambdaHandler } from './lambda-runtime';
 
 export interface HttpRoute {
   /** API Gateway route key, e.g. `GET /admin/transactions/{transactionId}`. */
   routeKey: string;
-  handler: LambdaHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;
-  functionName: string;
-  contextFor(): Parameters<LambdaHandler>[1];
+  fn: LocalFunction<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;
 }
 
 export interface HttpGatewayOptions {
@@ -17,38 +17,100 @@ export interface HttpGatewayOptions {
   token: string;
   routes: HttpRoute[];
   maxBodyBytes(contentType: string | undefined): number;
+  /** A body not received whole within this time is answered 408 (10 s by default). */
+  bodyTimeoutMs?: number;
+  log?(line: string): void;
+}
+
+/** Longer request targets are refused before any routing. */
+export const MAX_TARGET_LENGTH = 8_192;
+const DEFAULT_BODY_TIMEOUT_MS = 10_000;
+
+/** A request target the gateway accepts: origin form, split into its raw (still percent-encoded) path and query. */
+export type ParsedTarget = { path: string; query: string } | { error: string };
+
+/**
+ * API Gateway (HTTP API), emulated: validates the request target, checks the bearer token (standing in for
+ * IAM auth) in constant time, matches the route, reads the body within its limits, and invokes the function
+ * with a genuine APIGatewayProxyEventV2. Whatever a client sends is answered (4xx for what it got wrong, 500
+ * without detail for a failed invocation); no request can end the process.
+ */
+export async function startHttpGateway(options: HttpGatewayOptions): Promise<{ url: string; close(): Promise<void> }> {
+  const log = options.log ?? ((line: string) => console.error(line));
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  const compiled = options.routes.map((route) => ({ route, ...compileRouteKey(route.routeKey) }));
+
+  async function serve(req: IncomingMessage, res: ServerResponse) {
+    const target = parseTarget(req.url ?? '');
+    if ('error' in target) return answerAndClose(res, 400, target.error);
+    if (!authorized(req.headers.authorization, options.token)) return send(res, { statusCode: 401, body: JSON.stringify({ message: 'Unauthorized' }) });
+    const candidates = compiled.filter((c) => c.pattern.test(target.path));
+    const match = candidates.find((c) => c.method === req.method);
+    if (!match) {
+      return send(res, candidates.length > 0 ? { statusCode: 405, body: JSON.stringify({ message: `Method ${req.method} not allowed on this route` }) } : { statusCode: 404, body: JSON.stringify({ message: 'No route for this request' }) });
+    }
+    const pathParameters = decodeParameters(match.params, match.pattern.exec(target.path)!.slice(1));
+    if ('error' in pathParameters) return answerAndClose(res, 400, pathParameters.error);
+
+    const limit = options.maxBodyBytes(req.headers['content-type']);
+    const read = await readBody(req, { maxBytes: limit, timeoutMs: bodyTimeoutMs });
+    // The client is gone: there is nobody to answer.
+    if (read.kind === 'aborted') return void res.destroy();
+    if (read.kind === 'too_large') return answerAndClose(res, 413, `Payload larger than ${limit} bytes`);
+    if (read.kind === 'timeout') return answerAndClose(res, 408, `request body not received within ${bodyTimeoutMs / 1000} s`);
+
+    const event = toEvent(req, target, match.route.routeKey, pathParameters.values, read.body);
+    let result: APIGatewayProxyStructuredResultV2;
+    try {
+      result = toStructuredResult(await match.route.fn.invoke(event));
+    } catch (err) {
+      log(`${match.route.fn.name} failed: ${describe(err)}`);
+      return send(res, { statusCode: 500, body: JSON.stringify({ message: 'Internal Server Error' }) });
+    }
+    send(res, result);
+  }
+
+  const server: Server = createServer({ headersTimeout: bodyTimeoutMs, requestTimeout: 6 * bodyTimeoutMs, connectionsCheckingInterval: 1_000 }, (req, res) => {
+    // Errors on either stream after the fact (a reset connection) are nobody's to handle but ours.
+    req.on('error', () => undefined);
+    res.on('error', () => undefined);
+    serve(req, res).catch((err: unknown) => {
+      log(`admin API: ${req.method} request failed: ${describe(err)}`);
+      answerAndClose(res, 500, 'Internal Server Error');
+    });
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => answerClientError(err, socket));
+
+  return listenOnLoopback(server, options.port, 'admin API');
 }
 
 /**
- * API Gateway (HTTP API), emulated: matches the route, checks the bearer token (standing in for IAM auth) in
- * constant time, and invokes the handler with a genuine APIGatewayProxyEventV2.
+ * Origin form only (`/path?query`): no absolute form (`http://host/…`), no `*`, no `//` authority, no dot
+ * segments, printable ASCII only, every `%` followed by two hex digits, at most MAX_TARGET_LENGTH characters.
  */
-export async function startHttpGateway(options: HttpGatewayOptions): Promise<{ url: string; close(): Promise<void> }> {
-  const compiled = options.routes.map((route) => ({ route, ...compileRouteKey(route.routeKey) }));
-  const server: Server = createServer((req, res) => void serve(req, res));
+export function parseTarget(raw: string): ParsedTarget {
+  if (raw.length > MAX_TARGET_LENGTH) return { error: `request target longer than ${MAX_TARGET_LENGTH} characters` };
+  if (!raw.startsWith('/') || raw.startsWith('//')) return { error: 'invalid request target: expected a path starting with a single /' };
+  const queryAt = raw.indexOf('?');
+  const path = queryAt === -1 ? raw : raw.slice(0, queryAt);
+  const query = queryAt === -1 ? '' : raw.slice(queryAt + 1);
+  if (!/^[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/.test(path)) return { error: 'invalid request target: the path holds a character that must be percent-encoded' };
+  if (!/^[\x21-\x7e]*$/.test(query) || query.includes('#')) return { error: 'invalid request target: the query holds a character that must be percent-encoded' };
+  if (/%(?![0-9A-Fa-f]{2})/.test(path) || /%(?![0-9A-Fa-f]{2})/.test(query)) return { error: 'malformed percent-encoding in the request target' };
+  if (path.split('/').some((segment) => segment === '.' || segment === '..')) return { error: 'invalid request target: dot segments are not allowed' };
+  return { path, query };
+}
 
-  async function serve(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (!authorized(req.headers.authorization, options.token)) return send(res, { statusCode: 401, body: JSON.stringify({ message: 'Unauthorized' }) });
-    const candidates = compiled.filter((c) => c.pattern.test(url.pathname));
-    const match = candidates.find((c) => c.method === req.method);
-    if (!match) {
-      return send(res, candidates.length > 0 ? { statusCode: 405, body: JSON.stringify({ message: `Method ${req.method} not allowed on ${url.pathname}` }) } : { statusCode: 404, body: JSON.stringify({ message: `No route for ${req.method} ${url.pathname}` }) });
-    }
-    const limit = options.maxBodyBytes(req.headers['content-type']);
-    const body = await readBody(req, limit);
-    if (body === 'too_large') return send(res, { statusCode: 413, body: JSON.stringify({ message: `Payload larger than ${limit} bytes` }) });
-    const pathParameters = Object.fromEntries(match.params.map((name, i) => [name, decodeURIComponent(match.pattern.exec(url.pathname)![i + 1]!)]));
-    const event = toEvent(req, url, match.route.routeKey, pathParameters, body);
+function decodeParameters(names: string[], encoded: string[]): { values: Record<string, string> } | { error: string } {
+  const values: Record<string, string> = {};
+  for (const [i, name] of names.entries()) {
     try {
-      send(res, await invoke(match.route.functionName, match.route.handler, event, match.route.contextFor()));
-    } catch (err) {
-      console.error(`${match.route.functionName} failed:`, (err as Error).message);
-      send(res, { statusCode: 500, body: JSON.stringify({ message: 'Internal Server Error' }) });
+      values[name] = decodeURIComponent(encoded[i]!);
+    } catch {
+      return { error: `malformed percent-encoding in path parameter ${name}` };
     }
   }
-
-  return listenOnLoopback(server, options.port, 'admin API');
+  return { values };
 }
 
 function authorized(header: string | undefined, token: string): boolean {
@@ -68,32 +130,16 @@ function compileRouteKey(routeKey: string) {
   return { method, params, pattern: new RegExp(`^${source}$`) };
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large'> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) {
-    req.resume();
-    return 'too_large';
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) return 'too_large';
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
-function toEvent(req: IncomingMessage, url: URL, routeKey: string, pathParameters: Record<string, string>, body: Buffer): APIGatewayProxyEventV2 {
+function toEvent(req: IncomingMessage, target: { path: string; query: string }, routeKey: string, pathParameters: Record<string, string>, body: Buffer): APIGatewayProxyEventV2 {
   const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]));
-  const query = Object.fromEntries(url.searchParams.entries());
+  const query = Object.fromEntries(new URLSearchParams(target.query).entries());
   const isText = /^(application\/json|text\/|application\/x-ndjson)/.test(headers['content-type'] ?? 'application/json');
   const now = new Date();
   return {
     version: '2.0',
     routeKey,
-    rawPath: url.pathname,
-    rawQueryString: url.search.replace(/^\?/, ''),
+    rawPath: target.path,
+    rawQueryString: target.query,
     headers,
     queryStringParameters: Object.keys(query).length > 0 ? query : undefined,
     pathParameters: Object.keys(pathParameters).length > 0 ? pathParameters : undefined,
@@ -102,7 +148,7 @@ function toEvent(req: IncomingMessage, url: URL, routeKey: string, pathParameter
       apiId: 'local',
       domainName: headers.host ?? 'localhost',
       domainPrefix: 'local',
-      http: { method: req.method ?? 'GET', path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      http: { method: req.method ?? 'GET', path: target.path, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
       requestId: randomUUID(),
       routeKey,
       stage: '$default',
@@ -114,7 +160,23 @@ function toEvent(req: IncomingMessage, url: URL, routeKey: string, pathParameter
   };
 }
 
+/** API Gateway's payload 2.0 rule: a result without a status code is a 200 with the value as its JSON body. */
+function toStructuredResult(value: unknown): APIGatewayProxyStructuredResultV2 {
+  if (value && typeof value === 'object' && 'statusCode' in value) return value as APIGatewayProxyStructuredResultV2;
+  return { statusCode: 200, body: JSON.stringify(value ?? null) };
+}
+
+/** Sends a function's result; one API Gateway would refuse (a bad status or header) is a 500, as there. */
 function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2) {
-  res.writeHead(result.statusCode ?? 200, { 'content-type': 'application/json', ...(result.headers as Record<string, string> | undefined) });
-  res.end(result.body ?? '');
+  try {
+    const body = result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
+    res.writeHead(result.statusCode ?? 200, { 'content-type': 'application/json', ...(result.headers as Record<string, string> | undefined) });
+    res.end(body);
+  } catch {
+    answerAndClose(res, 500, 'Internal Server Error');
+  }
+}
+
+function describe(err: unknown): string {
+  return maskCardNumbersInText(err instanceof Error ? `${err.name}: ${err.message}` : String(err)).slice(0, 500);
 }

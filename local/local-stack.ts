@@ -20,8 +20,9 @@ import { FUNCTIONS, QUEUES, SYNC_SOURCES, WATCHED_PREFIXES, type FunctionName } 
 import { startControlPlane } from './control-plane';
 import { startDynamoDbLocal } from './dynamodb-local';
 import { scheduleMapping, sqsMapping, type Mapping } from './event-source-mappings';
+import { startFaultProxy, type FaultOptions } from './fault-proxy';
 import { startHttpGateway, type HttpRoute } from './http-gateway';
-import { lambdaContext, loadHandler } from './lambda-runtime';
+import { localFunction } from './lambda-runtime';
 import { startS3Emulator } from './s3-emulator';
 import { streamMapping } from './stream-poller';
 import { createQueues, startSqsEmulator } from './sqs-emulator';
@@ -38,6 +39,10 @@ export interface LocalStackOptions {
   bucket?: string;
   tableName?: string;
   log?: (line: string) => void;
+  /** Testing: give this share of the functions' DynamoDB requests a transient fault (see fault-proxy.ts). */
+  faults?: FaultOptions;
+  /** The admin API answers 408 to a body not received within this time (10 s by default). */
+  bodyTimeoutMs?: number;
 }
 
 /** What a client needs to talk to the local stack; written to `<stateDir>/local.json`. */
@@ -99,15 +104,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     for (const stopOne of stoppers.splice(0).reverse()) await stopOne().catch((err: Error) => log(`while stopping: ${err.message}`));
   };
   try {
-    const [dynamodb, sqsServer] = await Promise.all([startDynamoDbLocal({ port: ports.dynamodb, dataDir: path.join(dataDir, 'dynamodb'), onUnexpectedExit: log }), startSqsEmulator(ports.sqs)]);
+    const [dynamodb, sqsServer] = await Promise.all([
+      startDynamoDbLocal({ port: ports.dynamodb, dataDir: path.join(dataDir, 'dynamodb'), onUnexpectedExit: log }),
+      // Closing it saves every message it holds; the next start restores them before anything polls.
+      startSqsEmulator({ port: ports.sqs, messagesFile: path.join(dataDir, 'sqs-messages.json'), log }),
+    ]);
     stoppers.push(() => dynamodb.stop(), () => sqsServer.close());
+    const functionsDynamoDbEndpoint = options.faults ? await startFaults(dynamodb.endpoint, options.faults, log, stoppers) : dynamodb.endpoint;
 
     // The handlers find the emulators through the SDK's own endpoint variables: their code is unchanged.
     Object.assign(process.env, {
       AWS_REGION: REGION,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: functionsDynamoDbEndpoint,
       AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
       AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${ports.s3}`,
       AWS_ENDPOINT_URL_LAMBDA: `http://127.0.0.1:${ports.control}`,
@@ -128,6 +138,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const streams = new DynamoDBStreamsClient({ ...clientConfig, endpoint: dynamodb.endpoint });
     stoppers.push(async () => streams.destroy());
     const queues = await createQueues(sqs);
+    const restored = await sqsServer.restoreSaved();
+    if (restored > 0) log(`restored ${restored} queued message(s) kept from the last stop`);
     const syncTargets = Object.fromEntries(
       Object.entries(SYNC_SOURCES).map(([source, fn]) => [source, FUNCTIONS[fn].trigger.type === 'schedule' ? { type: 'rule', name: localMappingId(fn) } : { type: 'mapping', id: localMappingId(fn) }]),
     );
@@ -153,31 +165,37 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const onError = (name: string) => (err: Error) => log(`${name}: ${err.message}`);
     for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, (typeof FUNCTIONS)[FunctionName]][]) {
       const trigger = spec.trigger;
+      // Each function is a pool of separately loaded handler instances, one invocation at a time each.
       if (trigger.type === 'sqs') {
         const queue = queues[trigger.queue];
-        const handler = await loadHandler<SQSEvent, SQSBatchResponse | void>(spec);
-        mappings.push(sqsMapping({ name, spec: { ...spec, trigger }, queue: { url: queue.url, arn: queue.arn, spec: QUEUES[trigger.queue] }, sqs, region: REGION, handler, onError: onError(name) }));
+        const fn = localFunction<SQSEvent, SQSBatchResponse | void>(name, spec, REGION);
+        mappings.push(sqsMapping({ name, spec: { ...spec, trigger }, queue: { url: queue.url, arn: queue.arn, spec: QUEUES[trigger.queue] }, sqs, region: REGION, fn, onError: onError(name) }));
       } else if (trigger.type === 'schedule') {
-        const handler = await loadHandler<ScheduledEvent, unknown>(spec);
-        const schedule = scheduleMapping({ name, spec: { ...spec, trigger }, region: REGION, handler, onError: onError(name) });
+        const fn = localFunction<ScheduledEvent, unknown>(name, spec, REGION);
+        const schedule = scheduleMapping({ name, spec: { ...spec, trigger }, region: REGION, fn, onError: onError(name) });
         schedules.set(name, schedule);
         mappings.push(schedule);
       } else if (trigger.type === 'stream') {
-        const handler = await loadHandler<DynamoDBStreamEvent, DynamoDBBatchResponse | void>(spec);
-        mappings.push(
-          streamMapping({ name, spec: { ...spec, trigger }, streamArn, streams, region: REGION, handler, checkpointFile: path.join(dataDir, `stream-${name}.json`), onError: onError(name) }),
-        );
+        const fn = localFunction<DynamoDBStreamEvent, DynamoDBBatchResponse | void>(name, spec, REGION);
+        mappings.push(streamMapping({ name, spec: { ...spec, trigger }, streamArn, streams, region: REGION, fn, checkpointFile: path.join(dataDir, `stream-${name}.json`), onError: onError(name) }));
       } else {
-        const handler = await loadHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(spec);
-        for (const routeKey of trigger.routes) routes.push({ routeKey, handler, functionName: name, contextFor: () => lambdaContext(name, spec, REGION) });
+        const fn = localFunction<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(name, spec, REGION);
+        for (const routeKey of trigger.routes) routes.push({ routeKey, fn });
       }
     }
-    const gateway = await startHttpGateway({ port: ports.api, token: adminToken, routes, maxBodyBytes: (type) => (type?.startsWith('text/csv') ? 10 * 2 ** 20 : 2 ** 20) });
+    const gateway = await startHttpGateway({
+      port: ports.api,
+      token: adminToken,
+      routes,
+      maxBodyBytes: (type) => (type?.startsWith('text/csv') ? 10 * 2 ** 20 : 2 ** 20),
+      bodyTimeoutMs: options.bodyTimeoutMs,
+      log,
+    });
     stoppers.push(() => gateway.close());
 
     await recoverUnfinishedFiles(DynamoDBDocumentClient.from(dynamoClient), tableName, bucket, s3, sqs, queues.fileEvents.url, log);
     const controlled = (Object.values(SYNC_SOURCES) as FunctionName[]).map((fn) => ({ id: localMappingId(fn), kind: FUNCTIONS[fn].trigger.type === 'schedule' ? ('rule' as const) : ('mapping' as const), mapping: mappings.find((m) => m.name === fn)! }));
-    const controlPlane = await startControlPlane(ports.control, controlled, path.join(dataDir, 'sync-state.json'));
+    const controlPlane = await startControlPlane({ port: ports.control, controlled, stateFile: path.join(dataDir, 'sync-state.json'), log });
     stoppers.push(() => controlPlane.close());
     // Sync sources start as they were left (a stopped sync stays stopped); the rest always run.
     controlPlane.applySavedState();
@@ -217,6 +235,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stop();
     throw err;
   }
+}
+
+/** Puts the fault proxy in front of DynamoDB Local; returns the endpoint the functions are to use. */
+async function startFaults(dynamodbEndpoint: string, faults: FaultOptions, log: (line: string) => void, stoppers: (() => Promise<void>)[]): Promise<string> {
+  const proxy = await startFaultProxy(dynamodbEndpoint, faults);
+  log(`injecting transient faults into ${Math.round(faults.rate * 100)}% of the functions' DynamoDB requests (seed ${proxy.seed})`);
+  stoppers.push(async () => {
+    await proxy.close();
+    log(`fault proxy: ${JSON.stringify(proxy.counts())}`);
+  });
+  return proxy.endpoint;
 }
 
 /** The local stand-in for a mapping's UUID or a rule's name. */

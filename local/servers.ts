@@ -7,7 +7,7 @@ export function portError(err: unknown, port: number, what: string): Error {
   return err as Error;
 }
 
-/** Serves on loopback; resolves with the server's URL and a close that drops keep-alive connections too. */
+/** Serves on loopback (port 0: any free port); resolves with the server's URL and a close that drops keep-alive connections too. */
 export async function listenOnLoopback(server: Server, port: number, what: string): Promise<{ url: string; close(): Promise<void> }> {
   try {
     await new Promise<void>((resolve, reject) => {
@@ -17,7 +17,8 @@ export async function listenOnLoopback(server: Server, port: number, what: strin
   } catch (err) {
     throw portError(err, port, what);
   }
-  return { url: `http://127.0.0.1:${port}`, close: () => closeServer(server) };
+  const bound = (server.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${bound}`, close: () => closeServer(server) };
 }
 
 export function closeServer(server: Server): Promise<void> {

@@ -2,6 +2,7 @@ import './sdk-notice';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalStackError } from './dynamodb-local';
+import type { FaultOptions } from './fault-proxy';
 import { startLocalStack, type LocalStack } from './local-stack';
 
 const USAGE = `npm start [-- options]
@@ -9,7 +10,9 @@ const USAGE = `npm start [-- options]
   --fresh              start with empty data (deletes .hivis/data)
   --state-dir DIR      where data, the pepper and the admin token live (default .hivis)
   --dynamodb-port N  --s3-port N  --sqs-port N  --api-port N  --control-port N   (default: free ports)
-  --quiet              print only the banner and errors`;
+  --quiet              print only the banner and errors
+  --inject-faults RATE testing: give this share (0 to 1) of the functions' DynamoDB requests a transient fault
+  --fault-seed N       with --inject-faults: replay a run's faults`;
 
 async function main() {
   const { values } = parseArgs({
@@ -22,6 +25,8 @@ async function main() {
       'api-port': { type: 'string' },
       'control-port': { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      'inject-faults': { type: 'string' },
+      'fault-seed': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -35,12 +40,14 @@ async function main() {
     return n;
   };
 
+  const faults = faultOptions(values['inject-faults'], values['fault-seed']);
   const started = Date.now();
   const stack: LocalStack = await startLocalStack({
     stateDir: values['state-dir']!,
     fresh: values.fresh,
     ports: { dynamodb: port('dynamodb-port'), s3: port('s3-port'), sqs: port('sqs-port'), api: port('api-port'), control: port('control-port') },
     log: (line) => console.error(`[local] ${line}`),
+    faults,
   });
   const e = stack.endpoints;
   const stateFile = path.join(values['state-dir']!, 'local.json');
@@ -65,7 +72,10 @@ or run \`npm run demo\` in another terminal. Ctrl-C stops everything.
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping the local stack...`);
-    const forced = setTimeout(() => process.exit(1), 5_000);
+    const forced = setTimeout(() => {
+      console.error('[local] the stack did not stop within 5 s: exiting anyway (queued messages may not have been saved)');
+      process.exit(1);
+    }, 5_000);
     void stack.stop().then(() => {
       clearTimeout(forced);
       process.exit(0);
@@ -73,6 +83,14 @@ or run \`npm run demo\` in another terminal. Ctrl-C stops everything.
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+function faultOptions(rate: string | undefined, seed: string | undefined): FaultOptions | undefined {
+  if (rate === undefined) return undefined;
+  const share = Number(rate);
+  if (!(share >= 0 && share <= 1)) throw new LocalStackError(`--inject-faults must be a share between 0 and 1, not "${rate}"`);
+  if (seed !== undefined && !Number.isInteger(Number(seed))) throw new LocalStackError(`--fault-seed must be an integer, not "${seed}"`);
+  return { rate: share, seed: seed === undefined ? undefined : Number(seed) };
 }
 
 main().catch((err: Error) => {

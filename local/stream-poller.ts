@@ -4,7 +4,7 @@ import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, type
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { FunctionSpec } from '../shared/topology';
 import type { Mapping } from './event-source-mappings';
-import { invoke, lambdaContext, type LambdaHandler } from './lambda-runtime';
+import type { LocalFunction } from './lambda-runtime';
 
 export interface StreamMappingOptions {
   name: string;
@@ -12,7 +12,7 @@ export interface StreamMappingOptions {
   streamArn: string;
   streams: DynamoDBStreamsClient;
   region: string;
-  handler: LambdaHandler<DynamoDBStreamEvent, DynamoDBBatchResponse | void>;
+  fn: LocalFunction<DynamoDBStreamEvent, DynamoDBBatchResponse | void>;
   /** Where the last processed sequence number of each shard is kept, so a restart resumes rather than replays. */
   checkpointFile: string;
   onError(error: Error): void;
@@ -98,7 +98,7 @@ export function streamMapping(options: StreamMappingOptions): Mapping {
     let pending = records;
     for (let attempt = 0; attempt <= spec.trigger.retryAttempts; attempt++) {
       try {
-        const response = await invoke(options.name, options.handler, { Records: pending }, lambdaContext(options.name, spec, options.region));
+        const response = await options.fn.invoke({ Records: pending });
         const failed = response?.batchItemFailures?.[0]?.itemIdentifier;
         if (!failed) return undefined;
         pending = pending.slice(Math.max(0, pending.findIndex((r) => r.dynamodb?.SequenceNumber === failed)));
@@ -139,9 +139,9 @@ export function streamMapping(options: StreamMappingOptions): Mapping {
       running = true;
       loop = run();
     },
-    async stop() {
+    async stop({ graceful = true } = {}) {
       running = false;
-      await loop;
+      if (graceful) await loop;
     },
   };
 }
