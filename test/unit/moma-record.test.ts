@@ -57,6 +57,41 @@ describe('Moma record validation', () => {
     expect(errorsOf(input)).toEqual([{ field: '(record)', rule: 'must be a JSON object' }]);
   });
 
+  describe('own properties only', () => {
+    const { amount: _amount, ...withoutAmount } = momaSale();
+
+    test('an amount on the prototype is not an amount', () => {
+      expect(errorsOf({ ...withoutAmount, __proto__: { amount: 350 } })).toEqual([{ field: 'amount', rule: 'is required and must be a number of cents' }]);
+      expect(errorsOf(Object.assign(Object.create({ amount: 350 }), withoutAmount))).toEqual([{ field: 'amount', rule: 'is required and must be a number of cents' }]);
+    });
+
+    test.each(['__proto__', 'constructor', 'prototype'])('a "%s" key, as JSON.parse keeps it, never matters', (key) => {
+      const parsed = JSON.parse(`{"${key}": {"amount": 350, "transactionId": "X"}, ${JSON.stringify(withoutAmount).slice(1)}`);
+      expect(errorsOf(parsed)).toEqual([{ field: 'amount', rule: 'is required and must be a number of cents' }]);
+      const complete = JSON.parse(`{"${key}": {"amount": 1}, ${JSON.stringify(momaSale({ amount: 350 })).slice(1)}`);
+      const result = validateMomaRecord(complete);
+      expect(result.ok && result.sale.amount).toBe(350);
+    });
+
+    test('a polluted Object.prototype supplies nothing', () => {
+      const proto = Object.prototype as Record<string, unknown>;
+      proto.amount = 350;
+      try {
+        expect(errorsOf(withoutAmount)).toEqual([{ field: 'amount', rule: 'is required and must be a number of cents' }]);
+      } finally {
+        delete proto.amount;
+      }
+    });
+  });
+
+  test.each(['4111 1111 1111 1111', '4111111111111111', 'TXN-4111-1111-1111-1111-A', 'ref 5500000000000004'])('a card number in transactionId (%s) is refused', (transactionId) => {
+    expect(errorsOf(momaSale({ transactionId }))).toEqual([{ field: 'transactionId', rule: 'must not contain a card number' }]);
+  });
+
+  test('an id with digits that are not a card number is fine', () => {
+    expect(validateMomaRecord(momaSale({ transactionId: 'TXN-20250101-000123456789' })).ok).toBe(true);
+  });
+
   test('the amount cap follows the program', () => {
     expect(validateMomaRecord(momaSale({ amount: 600 }), momaRecordSchema(500)).ok).toBe(false);
   });

@@ -1,0 +1,89 @@
+import { EMPTY_FILE_REASON, ingestFile } from '../../shared/ingest/ingest-file';
+import { TransientIngestError } from '../../shared/ingest/errors';
+import { awsError, memoryIngest } from '../support/fakes';
+import { momaSale } from '../support/moma';
+
+const sales = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => momaSale({ transactionId: `${prefix}-${i}`, amount: 100 }));
+const ndjson = (records: unknown[]) => records.map((r) => JSON.stringify(r)).join('\n');
+
+describe('ingesting a file, against in-memory ports', () => {
+  test.each([
+    ['empty', ''],
+    ['whitespace-only', ' \n\t\n  '],
+    ['empty-array', '[]'],
+  ])('a file that is %s is processed with 0 records and listed for operators', async (_name, body) => {
+    const { fileDeps, objects, files, failures } = memoryIngest();
+    const ref = objects.put(`transactions/${_name}.json`, body);
+
+    expect(await ingestFile(ref, fileDeps)).toMatchObject({ status: 'processed', records: 0 });
+
+    expect(files.get(ref)).toMatchObject({ status: 'processed', records: 0, reason: EMPTY_FILE_REASON });
+    expect(failures.all).toEqual([expect.objectContaining({ reason: 'empty file: no records', source: `s3://hi-vis-moma-data/transactions/${_name}.json`, retryRecord: null })]);
+    expect(await files.findUnfinished([ref])).toEqual([]);
+  });
+
+  test('an unsupported file type is one named failure, recorded as finished, so it is never queued again', async () => {
+    const { fileDeps, objects, files, failures } = memoryIngest();
+    const ref = objects.put('transactions/readme.txt', 'hello');
+
+    expect(await ingestFile(ref, fileDeps)).toMatchObject({ status: 'unreadable', counts: { failed: 1 } });
+    expect(await ingestFile(ref, fileDeps)).toMatchObject({ status: 'already_processed' });
+
+    expect(files.get(ref)).toMatchObject({ status: 'unreadable', reason: expect.stringMatching(/^unsupported file type: expected one of \.json, \.ndjson/) });
+    expect(failures.all).toEqual([expect.objectContaining({ occurrences: 1, reason: expect.stringMatching(/^unsupported file type/) })]);
+    expect(await files.findUnfinished([ref])).toEqual([]);
+  });
+
+  test('a record DynamoDB refuses is a failure of that record; the file goes on and ends processed', async () => {
+    const { fileDeps, objects, files, ledger, failures } = memoryIngest();
+    ledger.commitFault = (sale) => (sale.transactionId === 'P-2' ? awsError('ValidationException', 'Item size has exceeded the maximum allowed size') : undefined);
+    const ref = objects.put('transactions/refused.ndjson', ndjson(sales('P', 5)));
+
+    expect(await ingestFile(ref, fileDeps)).toMatchObject({ status: 'processed', records: 5, counts: { awarded: 4, failed: 1 } });
+    expect(files.get(ref)).toMatchObject({ status: 'processed', counts: { awarded: 4, failed: 1 } });
+    expect(failures.all).toEqual([expect.objectContaining({ source: 's3://hi-vis-moma-data/transactions/refused.ndjson line 3', reason: expect.stringContaining('ValidationException') })]);
+    expect(ledger.accounts.get('pat')).toMatchObject({ points: 40 });
+  });
+
+  test('a transient error stops the file with its progress saved; the retry finishes it, nothing twice', async () => {
+    const { fileDeps, objects, files, ledger } = memoryIngest();
+    let throttled = false;
+    ledger.commitFault = (sale) => {
+      if (sale.transactionId !== 'T-7' || throttled) return undefined;
+      throttled = true;
+      return awsError('ThrottlingException', 'Rate exceeded');
+    };
+    const ref = objects.put('transactions/throttled.json', JSON.stringify(sales('T', 12)));
+
+    await expect(ingestFile(ref, { ...fileDeps, concurrency: 1, checkpointEveryRecords: 2 })).rejects.toThrow(TransientIngestError);
+    expect(files.get(ref)).toMatchObject({ status: 'processing' });
+
+    expect(await ingestFile(ref, fileDeps)).toMatchObject({ status: 'processed', records: 12 });
+    expect(ledger.accounts.get('pat')).toMatchObject({ purchaseCount: 12, points: 12 * 10 + 50 });
+  });
+
+  test('damage is a failure naming its line; the records around it are awarded', async () => {
+    const { fileDeps, objects, failures, ledger } = memoryIngest();
+    const ref = objects.put('transactions/damaged.ndjson', [JSON.stringify(momaSale({ transactionId: 'D-1' })), '{"transactionId": "D-x", 4111 1111 1111 1111', JSON.stringify(momaSale({ transactionId: 'D-3' }))].join('\n'));
+
+    expect(await ingestFile(ref, fileDeps)).toMatchObject({ status: 'processed', counts: { awarded: 2, failed: 1 } });
+    expect(failures.all).toEqual([expect.objectContaining({ source: 's3://hi-vis-moma-data/transactions/damaged.ndjson line 2', reason: expect.stringMatching(/^invalid JSON/) })]);
+    expect(JSON.stringify(failures.all)).not.toContain('4111 1111 1111 1111');
+    expect(ledger.sales.size).toBe(2);
+  });
+
+  test('an object S3 refuses to read (a permanent error) finishes unreadable; an outage is retried', async () => {
+    const { fileDeps, objects, files, failures } = memoryIngest();
+    const ref = objects.put('transactions/archived.json', '[]');
+    const refusing = { open: async () => Promise.reject(awsError('InvalidObjectState', 'The operation is not valid for the object\'s storage class', { status: 403 })) };
+    expect(await ingestFile(ref, { ...fileDeps, objects: refusing })).toMatchObject({ status: 'unreadable' });
+    expect(failures.all[0]!.reason).toMatch(/^S3 refused to read the object: InvalidObjectState/);
+
+    const other = objects.put('transactions/outage.json', '[]');
+    const down = { open: async () => Promise.reject(awsError('ServiceUnavailable', 'Service Unavailable', { status: 503 })) };
+    await expect(ingestFile(other, { ...fileDeps, objects: down })).rejects.toThrow(TransientIngestError);
+    // The lease is released, so the redelivery claims the file at once.
+    expect(await ingestFile(other, fileDeps)).toMatchObject({ status: 'processed' });
+    expect(files.get(other)).toMatchObject({ status: 'processed', attempts: 2 });
+  });
+});
