@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -87,5 +87,51 @@ describe('ingest-file handler', () => {
     expect(result).toEqual({ batchItemFailures: [] });
     expect(db).not.toHaveReceivedCommand(TransactWriteCommand);
     expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, { QueueUrl: process.env.FILE_EVENTS_QUEUE_URL, MessageBody: expect.stringContaining('transactions/big.json') });
+  });
+
+  const idOf = (input: { TransactItems: Array<{ Put?: { Item: { transactionId: string } } }> }) => input.TransactItems[0]!.Put!.Item.transactionId;
+  const completions = () =>
+    db
+      .commandCalls(UpdateCommand)
+      .map((c) => c.args[0].input)
+      .filter((input) => Object.values(input.ExpressionAttributeNames ?? {}).includes('completedAt'));
+
+  test('a ValidationException on one record of a file is a stored failure and the file completes; a ThrottlingException is a batch item failure', async () => {
+    const lines = ['F-1', 'F-refused', 'F-3'].map((transactionId) => JSON.stringify(momaSale({ transactionId }))).join('\n');
+    s3.on(GetObjectCommand).callsFake(() => ({ Body: body(lines) }));
+    let throttle = false;
+    db.on(TransactWriteCommand).callsFake((input) => {
+      if (idOf(input) === 'F-refused') {
+        throw throttle
+          ? new DynamoDBServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate of requests exceeds the allowed throughput' })
+          : new DynamoDBServiceException({ name: 'ValidationException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Item size has exceeded the maximum allowed size' });
+      }
+      return {};
+    });
+
+    const refused = await handler(sqsEvent([notification('transactions/refused.ndjson')], FILE_EVENTS_ARN), lambdaContext('ingest-file', 600_000));
+
+    expect(refused).toEqual({ batchItemFailures: [] });
+    expect(reasonsStored()).toEqual(['sale could not be stored: ValidationException: Item size has exceeded the maximum allowed size']);
+    expect(completions()).toHaveLength(1);
+    expect(Object.values(completions()[0]!.ExpressionAttributeValues!)).toContain('processed');
+
+    db.resetHistory();
+    throttle = true;
+    const event = sqsEvent([notification('transactions/throttled.ndjson')], FILE_EVENTS_ARN);
+    const throttled = await handler(event, lambdaContext('ingest-file', 600_000));
+
+    expect(throttled).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[0]!.messageId }] });
+    expect(reasonsStored()).toEqual([]);
+    expect(completions()).toHaveLength(0);
+  });
+
+  test('an unsupported file type is recorded once as a finished file with a named failure', async () => {
+    const result = await handler(sqsEvent([notification('transactions/photo.png')], FILE_EVENTS_ARN), lambdaContext());
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(s3).not.toHaveReceivedCommand(GetObjectCommand);
+    expect(reasonsStored()).toEqual([expect.stringMatching(/^unsupported file type: expected one of/)]);
+    expect(Object.values(completions()[0]!.ExpressionAttributeValues!)).toContain('unreadable');
   });
 });

@@ -1,4 +1,4 @@
-import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, DynamoDBServiceException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -78,5 +78,72 @@ describe('ingest-message handler', () => {
     expect(db).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
     // The second attempt found the sale recorded with other content: a conflict is recorded, not an award.
     expect(db).toHaveReceivedCommandWith(PutCommand, { Item: expect.objectContaining({ entity: 'conflict', transactionId: 'T-busy' }) });
+  });
+
+  const refused = () =>
+    new DynamoDBServiceException({ name: 'ValidationException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Item size has exceeded the maximum allowed size' });
+  const throttled = () => new DynamoDBServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate of requests exceeds the allowed throughput' });
+  const failureReasons = () =>
+    db
+      .commandCalls(UpdateCommand)
+      .map((c) => c.args[0].input.ExpressionAttributeValues ?? {})
+      .filter((values) => Object.values(values).includes('failure'))
+      .map((values) => Object.values(values).find((v) => typeof v === 'string' && v.startsWith('sale could not be stored')));
+
+  test('a ValidationException on one record is a stored failure, not a batch item failure; a ThrottlingException is', async () => {
+    db.on(TransactWriteCommand).callsFake((input: { TransactItems: Array<{ Put?: { Item: { transactionId: string } } }> }) => {
+      const id = input.TransactItems[0]!.Put!.Item.transactionId;
+      if (id === 'T-refused') throw refused();
+      if (id === 'T-throttled') throw throttled();
+      return {};
+    });
+    const event = sqsEvent([
+      JSON.stringify([momaSale({ transactionId: 'T-before' }), momaSale({ transactionId: 'T-refused' }), momaSale({ transactionId: 'T-after' })]),
+      JSON.stringify(momaSale({ transactionId: 'T-throttled' })),
+      JSON.stringify(momaSale({ transactionId: 'T-alone' })),
+    ]);
+
+    const result = await handler(event, lambdaContext());
+
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[1]!.messageId }] });
+    expect(failureReasons().filter(Boolean)).toEqual(['sale could not be stored: ValidationException: Item size has exceeded the maximum allowed size']);
+    const awarded = db.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems![0]!.Put!.Item!.transactionId);
+    expect(awarded).toEqual(expect.arrayContaining(['T-before', 'T-after', 'T-alone']));
+  });
+
+  test('a failure DynamoDB refuses to store in full is stored without its copy; the message is consumed', async () => {
+    db.on(TransactWriteCommand).rejects(refused());
+    db.on(UpdateCommand).rejectsOnce(refused()).resolves({});
+
+    const result = await handler(sqsEvent([JSON.stringify(momaSale({ transactionId: 'T-twice-refused' }))]), lambdaContext());
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    const failureWrites = db.commandCalls(UpdateCommand).map((c) => c.args[0].input.ExpressionAttributeValues!).filter((values) => Object.values(values).includes('failure'));
+    expect(failureWrites).toHaveLength(2);
+    const minimal = failureWrites[1]!;
+    expect(Object.values(minimal)).toContain(null);
+    expect(JSON.stringify(minimal)).toContain('the full failure could not be stored');
+  });
+
+  test('overlapping invocations keep their own batch item failures', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    db.on(TransactWriteCommand).callsFake(async (input: { TransactItems: Array<{ Put?: { Item: { transactionId: string } } }> }) => {
+      const id = input.TransactItems[0]!.Put!.Item.transactionId;
+      if (id.startsWith('slow')) await gate;
+      if (id.endsWith('throttled')) throw throttled();
+      return {};
+    });
+    const first = sqsEvent([JSON.stringify(momaSale({ transactionId: 'slow-throttled' })), JSON.stringify(momaSale({ transactionId: 'slow-ok' }))]);
+    const second = sqsEvent([JSON.stringify(momaSale({ transactionId: 'fast-ok' })), JSON.stringify(momaSale({ transactionId: 'fast-throttled' }))]);
+    second.Records.forEach((r, i) => (r.messageId = `11111111-0000-4000-8000-${String(i).padStart(12, '0')}`));
+
+    const running = handler(first, lambdaContext());
+    const secondResult = await handler(second, lambdaContext());
+    release();
+    const firstResult = await running;
+
+    expect(secondResult).toEqual({ batchItemFailures: [{ itemIdentifier: second.Records[1]!.messageId }] });
+    expect(firstResult).toEqual({ batchItemFailures: [{ itemIdentifier: first.Records[0]!.messageId }] });
   });
 });
