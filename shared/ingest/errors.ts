@@ -46,6 +46,8 @@ const THROTTLING = new Set([
 const TRANSIENT_NAMES = new Set([
   ...THROTTLING,
   'TransientIngestError',
+  // The input stream failed (network, S3), not its content.
+  'FileReadError',
   'TransactionConflictException',
   'TransactionInProgressException',
   'ReplicatedWriteConflictException',
@@ -75,7 +77,7 @@ const TRANSIENT_NAMES = new Set([
   'InvalidClientTokenId',
 ]);
 
-const PERMANENT_NAMES = new Set(['PermanentIngestError', 'ValidationException', 'SerializationException', 'ZodError', 'ItemCollectionSizeLimitExceededException', 'InvalidObjectState']);
+const PERMANENT_NAMES = new Set(['PermanentIngestError', 'FileDecodeError', 'ValidationException', 'SerializationException', 'ZodError', 'ItemCollectionSizeLimitExceededException', 'InvalidObjectState']);
 
 const NETWORK_CODES = new Set([
   'ECONNRESET',

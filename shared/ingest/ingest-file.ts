@@ -3,7 +3,7 @@ import { Transform, type Readable } from 'node:stream';
 import { describeSource, type SaleSource } from '../domain/sale';
 import { classifyError, describeError, TransientIngestError } from './errors';
 import { ingestRecord, type IngestDeps, type RecordOutcome } from './ingest-sale';
-import { formatForKey, parseMomaFile, SUPPORTED_EXTENSIONS, FileReadError, type FileEntry, type FileFormat } from './moma-file-parser';
+import { formatForKey, parseMomaFile, SUPPORTED_EXTENSIONS, type FileEntry, type FileFormat } from './moma-file-parser';
 import { emptyCounts, ObjectMissingError, type FileCounts, type FileLedger, type ObjectRef, type ObjectStore, type OpenedObject } from './ports';
 
 export interface FileIngestDeps extends IngestDeps {
@@ -97,7 +97,15 @@ async function ingestClaimedFile(ref: ObjectRef, format: FileFormat, resumeFromI
   opened.body.on('error', (err) => hashed.destroy(err));
   opened.body.pipe(hashed);
 
-  const decoded = await decodeFileBody(hashed, { key: ref.key, contentEncoding: opened.contentEncoding });
+  let decoded;
+  try {
+    decoded = await decodeFileBody(hashed, { key: ref.key, contentEncoding: opened.contentEncoding });
+  } catch (err) {
+    opened.body.destroy();
+    if (classifyError(err) === 'permanent') return finishUnreadable(ref, `unreadable file: ${describeError(err)}`, deps);
+    await deps.files.checkpoint(ref, resumeFromIndex, emptyCounts(), 0);
+    throw new TransientIngestError(`could not read ${describeFile(ref)}`, err);
+  }
   if (decoded.kind === 'unreadable') {
     opened.body.destroy();
     return finishUnreadable(ref, `unreadable file: ${decoded.reason}`, deps);
@@ -139,10 +147,10 @@ async function ingestClaimedFile(ref: ObjectRef, format: FileFormat, resumeFromI
     }
   } catch (err) {
     await Promise.all(inFlight.values());
-    if (err instanceof FileReadError || classifyError(err) === 'transient') {
+    if (classifyError(err) === 'transient') {
       opened.body.destroy();
       await progress.save(inFlight.keys(), { releaseLease: true });
-      throw err instanceof FileReadError ? new TransientIngestError(err.message, err.cause) : err;
+      throw err instanceof Error && err.name === 'FileReadError' ? new TransientIngestError(err.message, (err as { cause?: unknown }).cause) : err;
     }
     // The parser cannot go past this point, and would stop here again: the rest of the file is one failure.
     if (!progress.failure && records >= resumeFromIndex) {

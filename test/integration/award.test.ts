@@ -164,4 +164,29 @@ describe('awarding a sale against DynamoDB Local', () => {
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatchObject({ occurrences: 2, status: 'open' });
   });
+
+  test('an oversize record in a message beside good ones: the good ones are awarded, the oversize one is a listed failure', async () => {
+    await table.addCustomer('lou', '4000 0000 0000 0010');
+    const body = JSON.stringify([
+      momaSale({ transactionId: 'TXN-BIG-1', cardNumber: '4000000000000010', amount: 100 }),
+      momaSale({ transactionId: `TXN-BIG-${'9'.repeat(200_000)}`, cardNumber: '4000000000000010', amount: 100, product: 'p'.repeat(50_000) }),
+      momaSale({ transactionId: 'TXN-BIG-3', cardNumber: '4000000000000010', amount: 200 }),
+    ]);
+
+    expect(await ingestMessage(body, { queue: 'moma', messageId: 'msg-oversize' }, table.deps)).toMatchObject({ awarded: 2, failed: 1 });
+
+    expect(await customer('lou')).toMatchObject({ points: 30 });
+    const failures = (await table.db.send(new ScanCommand({ TableName: table.tableName, FilterExpression: 'entity = :f', ExpressionAttributeValues: { ':f': 'failure' } }))).Items!;
+    const mine = failures.filter((f) => String(f.source).includes('msg-oversize'));
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ source: 'sqs moma message msg-oversize record 1', reason: 'invalid record: transactionId must be at most 128 characters; product must be at most 256 characters', transactionIdLength: 200_008, retryRecord: null });
+    expect(JSON.stringify(mine[0]).length).toBeLessThan(50_000);
+  });
+
+  test('a card number in product or machineId never reaches the stored sale', async () => {
+    await table.addCustomer('max', '4000 0000 0000 0028');
+    const sale = valid(momaSale({ transactionId: 'TXN-CARD-IN-PRODUCT', cardNumber: '4000000000000028', product: 'Tea 4111-1111-1111-1111', machineId: 'VEND 5500 0000 0000 0004' }));
+    expect(await ingestSale(sale, SQS, table.deps)).toBe('awarded');
+    expect(await table.customers.getSale('TXN-CARD-IN-PRODUCT')).toMatchObject({ product: 'Tea ************1111', machineId: 'VEND ************0004' });
+  });
 });

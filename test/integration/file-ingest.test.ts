@@ -22,6 +22,10 @@ const points = async (userId: string) => ((await table.customers.getCustomer(use
 const purchases = async (userId: string) => ((await table.customers.getCustomer(userId)) as { purchaseCount: number }).purchaseCount;
 const fileRecord = async (ref: { bucket: string; key: string; eTag: string }) =>
   (await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.file(ref.bucket, ref.key, ref.eTag) }))).Item!;
+const failuresOf = async (keyFragment: string) =>
+  ((await table.db.send(new ScanCommand({ TableName: table.tableName, FilterExpression: 'entity = :f', ExpressionAttributeValues: { ':f': 'failure' } }))).Items ?? []).filter((f) =>
+    String(f.source).includes(keyFragment),
+  );
 const sales = (prefix: string, n: number, amount = 100) => Array.from({ length: n }, (_, i) => momaSale({ transactionId: `${prefix}-${i}`, cardNumber: '4111111111111111', amount }));
 
 describe('ingesting a Moma file against DynamoDB Local', () => {
@@ -133,7 +137,40 @@ describe('ingesting a Moma file against DynamoDB Local', () => {
   });
 
   test('an unsupported file type and a vanished object are failures, not retries', async () => {
-    expect((await ingestFile({ bucket: 'hi-vis-moma-data', key: 'transactions/readme.txt', eTag: 'x' }, deps)).status).toBe('unreadable');
-    expect((await ingestFile({ bucket: 'hi-vis-moma-data', key: 'transactions/gone.json', eTag: 'y' }, deps)).status).toBe('unreadable');
+    const unsupported = { bucket: 'hi-vis-moma-data', key: 'transactions/readme.txt', eTag: 'x' };
+    const gone = { bucket: 'hi-vis-moma-data', key: 'transactions/gone.json', eTag: 'y' };
+    expect((await ingestFile(unsupported, deps)).status).toBe('unreadable');
+    expect((await ingestFile(gone, deps)).status).toBe('unreadable');
+    // Both are finished files: a second notification changes nothing and reconcile never queues them again.
+    expect((await ingestFile(unsupported, deps)).status).toBe('already_processed');
+    expect(await fileRecord(unsupported)).toMatchObject({ status: 'unreadable', reason: expect.stringMatching(/^unsupported file type/) });
+    expect(await table.files.findUnfinished([unsupported, gone], new Date())).toEqual([]);
+    expect((await failuresOf('readme.txt')).map((f) => [f.source, f.occurrences])).toEqual([['s3://hi-vis-moma-data/transactions/readme.txt', 1]]);
+  });
+
+  test.each(['transactionId', 'product', 'machineId'])('a record with a 1 MB %s beside good ones: the good ones are awarded, it is a bounded failure', async (field) => {
+    const before = await purchases('pat');
+    const huge = `4111 1111 1111 1111 ${'x'.repeat(1024 * 1024)}`;
+    const records = [...sales(`F9-${field}-a`, 2), momaSale({ transactionId: `F9-${field}-big`, cardNumber: '4111111111111111', amount: 100, [field]: huge }), ...sales(`F9-${field}-b`, 2)];
+    const ref = objects.put(`transactions/oversize-${field}.ndjson`, records.map((r) => JSON.stringify(r)).join('\n'));
+
+    expect(await ingestFile(ref, deps)).toMatchObject({ status: 'processed', records: 5, counts: { awarded: 4, failed: 1 } });
+
+    expect((await purchases('pat')) - before).toBe(4);
+    const [failure, ...others] = await failuresOf(`oversize-${field}.ndjson`);
+    expect(others).toEqual([]);
+    expect(failure).toMatchObject({ source: `s3://hi-vis-moma-data/transactions/oversize-${field}.ndjson line 3`, reason: expect.stringContaining(`${field} must be at most`), rawTruncated: true });
+    expect(failure!.rawLength).toBeGreaterThan(1024 * 1024);
+    expect(JSON.stringify(failure).length).toBeLessThan(50_000);
+    expect(JSON.stringify(failure)).not.toContain('4111 1111 1111 1111');
+  });
+
+  test('an empty or whitespace-only file is processed with 0 records, and an operator sees it among the failures', async () => {
+    for (const [name, body] of [['empty.json', ''], ['blank.ndjson', '  \n\n ']] as const) {
+      const ref = objects.put(`transactions/${name}`, body);
+      expect(await ingestFile(ref, deps)).toMatchObject({ status: 'processed', records: 0 });
+      expect(await fileRecord(ref)).toMatchObject({ status: 'processed', records: 0, reason: 'empty file: no records' });
+      expect((await failuresOf(name)).map((f) => [f.source, f.reason, f.status])).toEqual([[`s3://hi-vis-moma-data/transactions/${name}`, 'empty file: no records', 'open']]);
+    }
   });
 });
