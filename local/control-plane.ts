@@ -42,8 +42,12 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const disabled = saved.disabled;
   const changes = serialised();
   if (saved.problem) {
-    log(`the sync state file ${stateFile} ${saved.problem}: sync starts stopped; start it with POST /admin/sync/start`);
-    await writeSyncState(stateFile, disabled);
+    // Replaced by the state it starts in, so the next start agrees; if even that fails, the line says so too.
+    const replaced = await writeSyncState(stateFile, disabled).then(
+      () => '',
+      (err: NodeJS.ErrnoException) => ` (it cannot be replaced either: ${err.code ?? err.message})`,
+    );
+    log(`the sync state file ${stateFile} ${saved.problem}${replaced}: sync starts stopped; start it with POST /admin/sync/start`);
   }
 
   /** One change at a time, in the order asked: a stop and a start never interleave, and the file says the last. */
