@@ -43,10 +43,13 @@ const isRealDay = (value: string) => {
   const time = Date.parse(`${value}T00:00:00Z`);
   return value >= '0001-01-01' && Number.isFinite(time) && new Date(time).toISOString().slice(0, 10) === value;
 };
-const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD').refine(isRealDay, 'must be a real calendar date');
+const isoDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date as YYYY-MM-DD', abort: true })
+  .refine(isRealDay, 'must be a real calendar date');
 const limit = z
   .string()
-  .regex(/^\d{1,9}$/, 'must be a whole number')
+  .regex(/^\d{1,9}$/, { error: 'must be a whole number', abort: true })
   .transform(Number)
   .pipe(z.number().min(1, 'must be at least 1').max(100, 'must be at most 100'))
   .default(25);
@@ -54,7 +57,7 @@ const limit = z
 const id = z
   .string({ error: 'is required and must be a string' })
   .min(1, 'must not be empty')
-  .max(128, 'must be at most 128 characters')
+  .max(128, { error: 'must be at most 128 characters', abort: true })
   .refine((v) => isWellFormed(v), 'must be well-formed Unicode text');
 const customerId = id.refine((v) => !/\p{Cc}/u.test(v), 'must not contain control characters');
 const cursor = z.string().optional();
@@ -385,15 +388,16 @@ export function toApiRequest(event: APIGatewayProxyEventV2): ApiRequest {
   const query = queryOf(event);
   const expected = BODIES[event.routeKey];
   if (!expected) return { path, query, body: undefined, rawBody: '' };
-  const rawBody = decodeBody(event);
-  if (rawBody.length === 0) return { path, query, body: undefined, rawBody };
+  if (!event.body) return { path, query, body: undefined, rawBody: '' };
   const contentType = header(event.headers, 'content-type');
   if (mediaType(contentType) !== expected.type) {
     throw new AdminError(415, `unsupported media type: this route takes ${expected.type}`, [
       { field: 'header.content-type', rule: `must be ${expected.type} (a charset parameter, if any, must be utf-8)${contentType === undefined ? '; none was sent' : ''}` },
     ]);
   }
+  const rawBody = decodeBody(event);
   if (expected.type === 'text/csv') return { path, query, body: undefined, rawBody };
+  if (rawBody.trim() === '') return { path, query, body: undefined, rawBody };
   let body: unknown;
   try {
     body = JSON.parse(rawBody);

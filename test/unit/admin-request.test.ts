@@ -131,3 +131,9 @@ describe('admin errors and responses', () => {
     expect(JSON.parse(body)).toMatchObject({ sale: { transactionId: 'T ************1111', cardLast4: '1111' }, list: [{ nested: {} }, '************4444', 'ok'], at: '2025-01-01T10:00:00.000Z', big: 12345678901234 });
   });
 });
+
+test('the content type is judged before the bytes: an opaque upload to a JSON route is 415, not a decoding error', () => {
+  const bytes = Buffer.from([0xff, 0xfe, 0x00]).toString('base64');
+  expect(refusal(() => toApiRequest(event(ADJUST, { headers: { 'content-type': 'application/octet-stream' }, body: bytes, isBase64Encoded: true }))).status).toBe(415);
+  expect(toApiRequest(event('PUT /admin/users/{userId}', { headers: json, body: ' \n' })).body).toBeUndefined();
+});
