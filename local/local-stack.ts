@@ -61,6 +61,8 @@ export interface LocalEndpoints {
   region: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
   dataDir: string;
+  /** The process serving all of this, so a test can tell it is still alive. */
+  pid: number;
 }
 
 export interface LocalStack {
@@ -219,6 +221,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       region: REGION,
       credentials: LOCAL_CREDENTIALS,
       dataDir,
+      pid: process.pid,
     };
     const endpointsFile = path.join(stateDir, 'local.json');
     // Written whole, then renamed into place: whoever waits for this file never reads half of it.
