@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { FileClaim, FileCounts, FileLedger, ObjectRef } from '../../ingest/ports';
+import { TransientIngestError } from '../../ingest/errors';
 import { boundText, FAILURE_LIMITS } from './failure-store';
 import { indexKeys, keys } from './table-keys';
 import { buildUpdate } from './update-expression';
@@ -59,20 +60,26 @@ export class DynamoDbFileLedger implements FileLedger {
 
   async checkpoint(ref: ObjectRef, nextIndex: number, delta: FileCounts, leaseMs: number): Promise<void> {
     const now = new Date();
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.file(ref.bucket, ref.key, ref.eTag),
-        ...buildUpdate(
-          {
-            set: { nextIndex, leaseExpiresAt: new Date(now.getTime() + leaseMs).toISOString(), updatedAt: now.toISOString() },
-            add: countAttributes(delta),
-          },
-          { names: { '#status': 'status' }, values: { ':processing': 'processing' } },
-        ),
-        ConditionExpression: '#status = :processing',
-      }),
-    );
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.file(ref.bucket, ref.key, ref.eTag),
+          ...buildUpdate(
+            {
+              set: { nextIndex, leaseExpiresAt: new Date(now.getTime() + leaseMs).toISOString(), updatedAt: now.toISOString() },
+              add: countAttributes(delta),
+            },
+            { names: { '#status': 'status' }, values: { ':processing': 'processing' } },
+          ),
+          ConditionExpression: '#status = :processing',
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      // Another worker finished the file after this one's lease expired: let the redelivery find it processed.
+      throw new TransientIngestError(`s3://${ref.bucket}/${ref.key} is no longer this worker's to process`, err);
+    }
   }
 
   async complete(ref: ObjectRef, result: { status: string; sha256?: string; delta: FileCounts; records: number; reason?: string }): Promise<void> {
