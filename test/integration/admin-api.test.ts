@@ -1,4 +1,4 @@
-import { CreateQueueCommand, DeleteQueueCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteMessageCommand, DeleteQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { LocalStackClient, waitFor } from '../../local/local-client';
 import { momaSale } from '../support/moma';
 
@@ -82,6 +82,23 @@ describe('admin API on the local stack', () => {
       return s.body.sources.messages.lastProcessedAt ? s : undefined;
     }, 'the messages source to report activity');
     expect(after.body).toMatchObject({ state: 'running', counts: { transactionsAwarded: expect.any(Number), pointsAwarded: expect.any(Number) } });
+  });
+
+  test('sync start re-queues at once a file that arrived but was never processed (its notification lost)', async () => {
+    await local.admin('PUT', '/admin/users/adm-gus', { name: 'Gus' });
+    await local.admin('POST', '/admin/users/adm-gus/cards', { cardNumber: '3782 822463 10005' });
+    try {
+      expect((await local.admin('POST', '/admin/sync/stop')).body.state).toBe('stopped');
+      await local.putMomaFile('transactions/adm-lost-notification.json', JSON.stringify([momaSale({ transactionId: 'ADM-LOST-1', cardNumber: '378282246310005', amount: 900, date: `${today()}T12:00:00Z` })]));
+      // The notification arrives, and is lost (received and deleted by no worker): only the file is left.
+      const lost = await waitFor(async () => (await local.sqs.send(new ReceiveMessageCommand({ QueueUrl: local.endpoints.fileEventsQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }))).Messages, 'the file notification');
+      for (const message of lost) await local.sqs.send(new DeleteMessageCommand({ QueueUrl: local.endpoints.fileEventsQueueUrl, ReceiptHandle: message.ReceiptHandle! }));
+    } finally {
+      const started = await local.admin('POST', '/admin/sync/start');
+      expect(started.body).toMatchObject({ state: 'running', requeueComplete: true, requeuedFiles: expect.any(Number) });
+      expect(started.body.requeuedFiles).toBeGreaterThanOrEqual(1);
+    }
+    await waitFor(async () => (await local.customer('adm-gus'))?.points === 90, 'the sale of the re-queued file');
   });
 
   test('test connection reports which check failed and how to fix it', async () => {
