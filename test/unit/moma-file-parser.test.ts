@@ -46,10 +46,12 @@ describe('parseMomaFile', () => {
     expect(records(await parse('{"transactionId":"a"}\n{"transactionId":"b"}', 'json'))).toEqual([{ transactionId: 'a' }, { transactionId: 'b' }]);
   });
 
-  test('a JSON syntax error ends the file but keeps every record before it', async () => {
+  // Issue 9: a syntax error no longer ends the file; it costs the damaged element (see the damage tests).
+  test('a JSON syntax error keeps every record before it and costs only the damaged element', async () => {
     const entries = await parse('[{"transactionId":"a"},{"transactionId":"b"},{"transactionId" "c"}]', 'json');
     expect(records(entries.slice(0, 2))).toEqual([{ transactionId: 'a' }, { transactionId: 'b' }]);
-    expect(entries[2]).toMatchObject({ index: 2, parseError: expect.stringMatching(/^invalid JSON after 2 record\(s\)/) });
+    expect(entries[2]).toMatchObject({ index: 2, offset: 45, parseError: expect.stringMatching(/^invalid JSON at byte 62 \(line 1\): unexpected character '"' where ':' was expected/) });
+    expect(entries).toHaveLength(3);
   });
 
   test('a truncated JSON file is reported as such', async () => {
@@ -61,17 +63,17 @@ describe('parseMomaFile', () => {
   test('NDJSON: a bad line costs only that line, with its line number', async () => {
     const entries = await parse('{"transactionId":"a"}\n\nnot json 4111111111111111\r\n{"transactionId":"b"}\n', 'ndjson');
     expect(entries).toEqual([
-      { index: 0, line: 1, record: { transactionId: 'a' } },
-      { index: 1, line: 3, parseError: expect.stringMatching(/^invalid JSON/), raw: 'not json 4111111111111111' },
-      { index: 2, line: 4, record: { transactionId: 'b' } },
+      { index: 0, line: 1, offset: 0, record: { transactionId: 'a' } },
+      { index: 1, line: 3, offset: 23, parseError: expect.stringMatching(/^invalid JSON/), raw: 'not json 4111111111111111' },
+      { index: 2, line: 4, offset: 50, record: { transactionId: 'b' } },
     ]);
   });
 
   test('CSV: header row, amounts become numbers, line numbers kept', async () => {
     const entries = await parse('transactionId,date,amount,cardNumber,product,machineId\nT1,2025-01-01T00:00:00Z,350,1234,"Coffee, large",V1\nT2,2025-01-01T00:00:00Z,3.50,1234,Tea,V1\n', 'csv');
     expect(entries).toEqual([
-      { index: 0, line: 2, record: { transactionId: 'T1', date: '2025-01-01T00:00:00Z', amount: 350, cardNumber: '1234', product: 'Coffee, large', machineId: 'V1' } },
-      { index: 1, line: 3, record: expect.objectContaining({ transactionId: 'T2', amount: 3.5 }) },
+      { index: 0, line: 2, offset: 55, record: { transactionId: 'T1', date: '2025-01-01T00:00:00Z', amount: 350, cardNumber: '1234', product: 'Coffee, large', machineId: 'V1' } },
+      { index: 1, line: 3, offset: 107, record: expect.objectContaining({ transactionId: 'T2', amount: 3.5 }) },
     ]);
   });
 
