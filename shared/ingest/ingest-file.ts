@@ -32,8 +32,9 @@ export const EMPTY_FILE_REASON = 'empty file: no records';
 
 /**
  * INTEGRATION POINT: shared/ingest/file-decoding.ts (`decodeFileBody`: gzip, BOM, UTF-16, binary sniffing) is being
- * written alongside; until it lands, bodies are passed through as text. Replace this function with
- * `import { decodeFileBody } from './file-decoding'` and call it in its place.
+ * written alongside; until it is committed, bodies are passed through as they are. To integrate: delete this
+ * function, add `import { decodeFileBody } from './file-decoding';`, and enable the decoding tests in
+ * test/unit/ingest-file.test.ts (already run green against it).
  */
 async function decodeFileBody(body: Readable, _hints: { key: string; contentEncoding?: string }): Promise<{ kind: 'text'; stream: Readable } | { kind: 'unreadable'; reason: string }> {
   return { kind: 'text', stream: body };

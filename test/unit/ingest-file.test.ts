@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { EMPTY_FILE_REASON, ingestFile } from '../../shared/ingest/ingest-file';
 import { TransientIngestError } from '../../shared/ingest/errors';
 import { awsError, memoryIngest } from '../support/fakes';
@@ -85,5 +87,33 @@ describe('ingesting a file, against in-memory ports', () => {
     // The lease is released, so the redelivery claims the file at once.
     expect(await ingestFile(other, fileDeps)).toMatchObject({ status: 'processed' });
     expect(files.get(other)).toMatchObject({ status: 'processed', attempts: 2 });
+  });
+});
+
+// Enable with the decodeFileBody integration (see INTEGRATION POINT in shared/ingest/ingest-file.ts).
+describe.skip('decoding a file before it is parsed', () => {
+  const storeOf = (bytes: Record<string, Buffer>, contentEncoding?: string) => ({ open: async (ref: { key: string }) => ({ body: Readable.from([bytes[ref.key]!]), contentEncoding }) });
+  const refTo = (key: string) => ({ bucket: 'hi-vis-moma-data', key, eTag: key });
+
+  test('gzip under a .json.gz key, or stored with Content-Encoding: gzip, is decompressed and awarded', async () => {
+    const { fileDeps, ledger } = memoryIngest();
+    const gz = (id: string) => gzipSync(Buffer.from(JSON.stringify([momaSale({ transactionId: id })])));
+    expect(await ingestFile(refTo('transactions/a.json.gz'), { ...fileDeps, objects: storeOf({ 'transactions/a.json.gz': gz('G-1') }) })).toMatchObject({ status: 'processed', counts: { awarded: 1 } });
+    expect(await ingestFile(refTo('transactions/b.json'), { ...fileDeps, objects: storeOf({ 'transactions/b.json': gz('G-2') }, 'gzip') })).toMatchObject({ status: 'processed', counts: { awarded: 1 } });
+    expect([...ledger.sales.keys()]).toEqual(['G-1', 'G-2']);
+  });
+
+  test('binary content is one named file failure; the file is finished as unreadable and never retried', async () => {
+    const { fileDeps, files, failures } = memoryIngest();
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+    const ref = refTo('transactions/photo.json');
+    const deps = { ...fileDeps, objects: storeOf({ [ref.key]: png }) };
+
+    expect(await ingestFile(ref, deps)).toMatchObject({ status: 'unreadable', counts: { failed: 1 } });
+    expect(await ingestFile(ref, deps)).toMatchObject({ status: 'already_processed' });
+
+    expect(files.get(ref)).toMatchObject({ status: 'unreadable', reason: expect.stringMatching(/^unreadable file: binary content/) });
+    expect(failures.all).toEqual([expect.objectContaining({ source: 's3://hi-vis-moma-data/transactions/photo.json', occurrences: 1 })]);
+    expect(await files.findUnfinished([ref])).toEqual([]);
   });
 });
