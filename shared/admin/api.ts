@@ -6,7 +6,7 @@ import { keys } from '../adapters/dynamodb/table-keys';
 import { containsCardNumber, maskCardNumber, maskCardNumbersInText } from '../domain/card-number';
 import { ALL_TIME } from '../domain/stats';
 import { assignUnmatchedSale } from '../ingest/assign-unmatched';
-import { TransientIngestError } from '../ingest/ingest-sale';
+import { isTransient, TransientIngestError } from '../ingest/errors';
 import { SYNC_SOURCES, type SyncSource } from '../topology';
 import type { AdminContainer } from '../wiring/admin';
 import { testConnection } from './connection-test';
@@ -409,14 +409,15 @@ export function toApiRequest(event: APIGatewayProxyEventV2): ApiRequest {
   return { path, query, body, rawBody };
 }
 
-const THROTTLED = /^(ThrottlingException|ProvisionedThroughputExceededException|RequestLimitExceeded|TransactionConflictException|TooManyRequestsException|SlowDown)$/;
 
 /** Errors of the layers below that say something to the client, as the AdminError the client gets; undefined for faults. */
 export function asAdminError(err: unknown): AdminError | undefined {
   if (err instanceof AdminError) return err;
   if (err instanceof InvalidCursorError) return new AdminError(400, 'invalid cursor', [{ field: 'query.cursor', rule: err.rule }]);
   if (err instanceof TransientIngestError) return busy(`${err.message}; nothing was changed, try again`);
-  if (err instanceof Error && THROTTLED.test(err.name)) return busy('the table is busy; try again');
+  // An AWS service that throttled, timed out or failed on its side (the one classifier says so): worth asking again.
+  // Other errors stay faults: a bug must not pass for a busy table.
+  if (err instanceof Error && '$metadata' in err && isTransient(err)) return busy(`a service this API depends on is busy or unavailable (${err.name}); try again`);
   return undefined;
 }
 

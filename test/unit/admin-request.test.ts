@@ -115,7 +115,8 @@ describe('admin errors and responses', () => {
   test('errors of the layers below become AdminErrors; faults stay faults', () => {
     expect(asAdminError(new InvalidCursorError('was altered or was not issued by this API'))).toMatchObject({ status: 400, message: 'invalid cursor', details: [{ field: 'query.cursor', rule: 'was altered or was not issued by this API' }] });
     expect(asAdminError(new TransientIngestError('the account kept changing'))).toMatchObject({ status: 503, retryAfterSeconds: 1 });
-    expect(asAdminError(Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' }))?.status).toBe(503);
+    expect(asAdminError(Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } }))?.status).toBe(503);
+    expect(asAdminError(Object.assign(new Error('one or more parameter values were invalid'), { name: 'ValidationException', $metadata: { httpStatusCode: 400 } }))).toBeUndefined();
     expect(asAdminError(new TypeError('x is undefined'))).toBeUndefined();
   });
 
