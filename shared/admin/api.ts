@@ -79,11 +79,12 @@ const addDays = (day: string, days: number) => new Date(Date.parse(`${day}T00:00
  */
 export function dayRange(query: { from?: string; to?: string }, defaultDays = 30, today = new Date().toISOString().slice(0, 10)) {
   const to = query.to ?? today;
-  const defaultFrom = to < '0001-01-01' || daysIn({ from: '0001-01-01', to }) < defaultDays ? '0001-01-01' : addDays(to, -(defaultDays - 1));
-  const from = query.from ?? defaultFrom;
-  const named = query.from !== undefined ? 'query.from' : 'query.to';
-  if (from > to) throw invalidRequest([{ field: named, rule: query.from !== undefined ? `must not be after ${query.to !== undefined ? 'query.to' : `today (${to})`}` : `must not be before query.from` }]);
-  if (daysIn({ from, to }) > MAX_RANGE_DAYS) throw invalidRequest([{ field: named, rule: `the range from ${from} to ${to} must cover at most ${MAX_RANGE_DAYS} days` }]);
+  const earliest = '0001-01-01';
+  const from = query.from ?? (daysIn({ from: earliest, to }) < defaultDays ? earliest : addDays(to, -(defaultDays - 1)));
+  // Only a given `from` can be after `to`; a range too long is named by the parameter that made it so.
+  if (from > to) throw invalidRequest([{ field: 'query.from', rule: query.to !== undefined ? 'must not be after query.to' : `must not be after today (${to})` }]);
+  const field = query.from !== undefined ? 'query.from' : 'query.to';
+  if (daysIn({ from, to }) > MAX_RANGE_DAYS) throw invalidRequest([{ field, rule: `the range from ${from} to ${to} must cover at most ${MAX_RANGE_DAYS} days` }]);
   return { from, to };
 }
 
