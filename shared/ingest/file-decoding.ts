@@ -65,7 +65,7 @@ export async function decodeFileBody(body: Readable, hints: DecodeHints): Promis
     if (head.error instanceof FileReadError) throw head.error;
     if (head.error && head.bytes.length === 0) return { kind: 'unreadable', reason: head.error.message };
   }
-  const head = (await text.peek(SNIFF_BYTES)).bytes;
+  const head = (await text.peek(SNIFF_BYTES)).bytes.subarray(0, SNIFF_BYTES);
 
   const binary = binaryKind(head);
   if (binary) {
@@ -184,8 +184,8 @@ function textEncoding(head: Buffer): TextEncoding {
       if (head[2 * i] === 0 && head[2 * i + 1] !== 0) zeroLow++;
       if (head[2 * i + 1] === 0 && head[2 * i] !== 0) zeroHigh++;
     }
-    if (zeroHigh >= pairs * 0.9) return 'utf-16le';
-    if (zeroLow >= pairs * 0.9) return 'utf-16be';
+    if (zeroHigh >= pairs * 0.7) return 'utf-16le';
+    if (zeroLow >= pairs * 0.7) return 'utf-16be';
   }
   return 'utf-8';
 }

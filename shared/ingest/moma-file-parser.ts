@@ -274,9 +274,24 @@ const containers = new Uint8Array(MAX_JSON_DEPTH + 2);
 const isJsonSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 
+const NOT_JSON_WORDS = ['NaN', 'Infinity', 'undefined'];
+
+/**
+ * True when the bytes at i could still turn out to be one of NOT_JSON_WORDS: the reason names the word, so
+ * the decision waits for its bytes and never depends on where a chunk ends.
+ */
+function mayBeNotJsonWord(buf: Uint8Array, i: number, end: number, eof: boolean): boolean {
+  if (eof) return false;
+  return NOT_JSON_WORDS.some((word) => {
+    if (end - i >= word.length) return false;
+    for (let k = 0; i + k < end; k++) if (buf[i + k] !== word.charCodeAt(k)) return false;
+    return true;
+  });
+}
+
 function unexpected(buf: Uint8Array, i: number, expected: string): string {
   const c = buf[i]!;
-  for (const word of ['NaN', 'Infinity', 'undefined']) {
+  for (const word of NOT_JSON_WORDS) {
     if (c === word.charCodeAt(0) && Buffer.from(buf.buffer, buf.byteOffset + i, Math.min(word.length, buf.length - i)).toString('latin1') === word) {
       return `unexpected character '${word[0]}' ('${word}' is not a JSON value)`;
     }
@@ -316,7 +331,7 @@ function scanValue(buf: Uint8Array, i: number, end: number, eof: boolean): numbe
         else if (c === 0x74) next = scanWord(buf, i, end, eof, 'true');
         else if (c === 0x66) next = scanWord(buf, i, end, eof, 'false');
         else if (c === 0x6e) next = scanWord(buf, i, end, eof, 'null');
-        else return fail(i, unexpected(buf, i, 'a value'));
+        else return mayBeNotJsonWord(buf, i, end, eof) ? MORE : fail(i, unexpected(buf, i, 'a value'));
         if (next < 0) return next;
         i = next;
         if (depth === 0) return i;
@@ -395,7 +410,7 @@ function scanNumber(buf: Uint8Array, i: number, end: number, eof: boolean): numb
   if (j >= end) return cut(j);
   if (buf[j] === 0x30) j++;
   else if (isDigit(buf[j]!)) while (j < end && isDigit(buf[j]!)) j++;
-  else return fail(j, unexpected(buf, j, 'a digit'));
+  else return mayBeNotJsonWord(buf, j, end, eof) ? MORE : fail(j, unexpected(buf, j, 'a digit'));
   if (j >= end) return ended(j);
   if (buf[j] === 0x2e) {
     j++;
@@ -622,6 +637,8 @@ class JsonParser extends ChunkParser {
       if (eof) this.startRecovery(pos, pos, unexpected(this.w.buf, 0, 'a value'), pos);
     } else if (c === 0x22 || c === 0x2d || isDigit(c) || c === 0x74 || c === 0x66 || c === 0x6e) {
       this.element(eof);
+    } else if (mayBeNotJsonWord(this.w.buf, pos - this.w.start, this.w.buf.length, eof)) {
+      this.waiting = true;
     } else {
       this.startRecovery(pos, pos, unexpected(this.w.buf, pos - this.w.start, 'a record'), pos);
     }
@@ -849,7 +866,7 @@ class JsonParser extends ChunkParser {
 
   /**
    * Whether what follows a candidate ending at i (buffer index) fits a record: not the rest of an enclosing
-   * object (`}`, `:` or `, "key"`), nor, at the top level, of an enclosing array.
+   * object (`}`, `:` or `, "key"`), nor, at the top level, of an enclosing array (`]`, or `,` and no record).
    */
   private mayFollowRecord(i: number, eof: boolean): boolean | typeof MORE {
     const buf = this.w.buf;
@@ -861,7 +878,7 @@ class JsonParser extends ChunkParser {
     i++;
     while (i < buf.length && isJsonSpace(buf[i]!)) i++;
     if (i >= buf.length) return eof ? true : MORE;
-    return buf[i] !== 0x22;
+    return this.context.kind === 'top' ? buf[i] === 0x7b || buf[i] === 0x5b : buf[i] !== 0x22;
   }
 
   private resumeAt(candidate: number): boolean {
