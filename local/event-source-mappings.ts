@@ -64,16 +64,24 @@ export function sqsMapping(options: SqsMappingOptions): Mapping {
       suppressFifoWarning: true,
     }),
   );
+  // A shutdown aborts the polls in flight: their "Request aborted" errors are expected, not worth a line.
+  let aborted = false;
+  const report = (err: Error) => {
+    if (!aborted) options.onError(err);
+  };
   for (const consumer of consumers) {
-    consumer.on('error', (err) => options.onError(err));
-    consumer.on('processing_error', (err) => options.onError(err));
+    consumer.on('error', report);
+    consumer.on('processing_error', report);
   }
   return {
     name: options.name,
     get running() {
       return consumers.some((c) => c.status.isRunning);
     },
-    start: () => consumers.forEach((c) => c.start()),
+    start: () => {
+      aborted = false;
+      consumers.forEach((c) => c.start());
+    },
     stop: async ({ graceful = true } = {}) => {
       await Promise.all(
         consumers.map(
@@ -81,6 +89,7 @@ export function sqsMapping(options: SqsMappingOptions): Mapping {
             new Promise<void>((resolve) => {
               if (!c.status.isRunning) return resolve();
               if (!graceful) {
+                aborted = true;
                 c.stop({ abort: true });
                 return resolve();
               }
