@@ -19,6 +19,8 @@ describe('the local stack, driven as Moma drives the cloud', () => {
     await local.putMomaFile('transactions/ls-drop.json', JSON.stringify([momaSale({ transactionId: 'LS-DROP-1', cardNumber: '4111111111111001', amount: 350 })]));
 
     await waitFor(async () => (await pointsOf('ls-ann')) === 35, 'points from the dropped file');
+    // The file is marked processed just after its last award: wait for that write rather than race it.
+    await waitFor(async () => (await local.fileRecord('transactions/ls-drop.json'))?.status === 'processed', 'the file to be marked processed');
     expect(await local.fileRecord('transactions/ls-drop.json')).toMatchObject({ status: 'processed', awardedCount: 1 });
   });
 
