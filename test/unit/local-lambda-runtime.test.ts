@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Context } from 'aws-lambda';
-import { currentInvocation, handlerPool, loadHandlerInstance, localConcurrency, type LambdaHandler } from '../../local/lambda-runtime';
+import { currentInvocation, handlerPool, localConcurrency, type LambdaHandler } from '../../local/lambda-runtime';
 import { FUNCTIONS } from '../../shared/topology';
 
 interface Probe {
