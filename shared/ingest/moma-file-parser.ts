@@ -521,8 +521,9 @@ const TOO_LARGE = `larger than ${MAX_RECORD_BYTES / (1024 * 1024)} MiB`;
 /**
  * The JSON layouts of a Moma file, scanned record by record: the parser tracks only the levels that hold
  * records (top level, records array, wrapper object); each record's text is checked by scanValue and
- * then built by JSON.parse. After damage it looks for the next `{` that starts a complete value followed by
- * something a record may be followed by, and reports the damage up to there as one entry.
+ * then built by JSON.parse. After damage it looks for the next `{` that starts a complete value and reports
+ * the damage up to there as one entry. (An object nested in a damaged record can be read as a record: it fails
+ * validation, which costs a failure entry; refusing such candidates by context was found to lose good ones.)
  */
 class JsonParser extends ChunkParser {
   private readonly w = new Window();
@@ -853,32 +854,11 @@ class JsonParser extends ChunkParser {
         if (w.end - r.candidate > SPECULATION_BYTES) return this.resumeAt(r.candidate);
         return false;
       }
-      if (next !== FAILED) {
-        const follows = this.mayFollowRecord(next, eof);
-        if (follows === MORE) return false;
-        if (follows) return this.resumeAt(r.candidate);
-      }
-      r.work += (next === FAILED ? failAt : next) - (r.candidate - w.start) + 1;
+      if (next !== FAILED) return this.resumeAt(r.candidate);
+      r.work += failAt - (r.candidate - w.start) + 1;
       r.searchFrom = r.candidate + 1;
       r.candidate = -1;
     }
-  }
-
-  /**
-   * Whether what follows a candidate ending at i (buffer index) fits a record: not the rest of an enclosing
-   * object (`}`, `:` or `, "key"`), nor, at the top level, of an enclosing array (`]`, or `,` and no record).
-   */
-  private mayFollowRecord(i: number, eof: boolean): boolean | typeof MORE {
-    const buf = this.w.buf;
-    while (i < buf.length && isJsonSpace(buf[i]!)) i++;
-    if (i >= buf.length) return eof ? true : MORE;
-    const c = buf[i]!;
-    if (c === 0x7d || c === 0x3a || (c === 0x5d && this.context.kind === 'top')) return false;
-    if (c !== 0x2c) return true;
-    i++;
-    while (i < buf.length && isJsonSpace(buf[i]!)) i++;
-    if (i >= buf.length) return eof ? true : MORE;
-    return this.context.kind === 'top' ? buf[i] === 0x7b || buf[i] === 0x5b : buf[i] !== 0x22;
   }
 
   private resumeAt(candidate: number): boolean {
@@ -1193,14 +1173,42 @@ class CsvParser extends ChunkParser {
         if (this.rowFailedAndResync(scan.detail, lf, eof)) continue;
         return;
       }
+      const unclosed = `field ${scan.spansLinesAt} opens a quote that is not closed on its line`;
       if (!this.columns) this.header(scan.fields);
       else if (scan.fields.length !== this.headerCount) {
-        const detail = scan.spansLinesAt > 0 ? `field ${scan.spansLinesAt} opens a quote that is not closed on its line` : `${scan.fields.length} field${scan.fields.length === 1 ? '' : 's'}, the header has ${this.headerCount}`;
+        const detail = scan.spansLinesAt > 0 ? unclosed : `${scan.fields.length} field${scan.fields.length === 1 ? '' : 's'}, the header has ${this.headerCount}`;
         if (this.rowFailedAndResync(detail, lf, eof)) continue;
         return;
+      } else if (scan.spansLinesAt > 0) {
+        const swallowed = this.swallowsARow(scan.end, eof);
+        if (swallowed === undefined) return;
+        if (swallowed) {
+          if (this.rowFailedAndResync(unclosed, lf, eof)) continue;
+          return;
+        }
+        this.row(scan.fields);
       } else this.row(scan.fields);
       this.consume(scan.end);
     }
+  }
+
+  /**
+   * A row whose quoted field spans lines is taken as written unless one of the lines it spans is a row by
+   * itself: then the quote is most likely unclosed and has run into the rows after it. Undefined: more
+   * bytes are needed to tell.
+   */
+  private swallowsARow(rowEnd: number, eof: boolean): boolean | undefined {
+    for (let lf = this.buf.indexOf(LF); lf >= 0 && lf < rowEnd - 1; lf = this.buf.indexOf(LF, lf + 1)) {
+      const scan = scanCsvRow(this.buf, lf + 1, eof);
+      if (scan.kind === 'more') return undefined;
+      if (scan.kind === 'row' && scan.fields.length === this.headerCount && this.looksLikeARow(scan.fields)) return true;
+    }
+    return false;
+  }
+
+  /** A row with the fields that identify a sale filled in (not a fragment of a quoted field). */
+  private looksLikeARow(fields: string[]): boolean {
+    return [0, 1, 2].every((k) => fields[this.columns![k]!] !== '');
   }
 
   /** Reports the row at buf[0] and skips to its next physical line. Returns false when that line's end is yet to come. */

@@ -223,12 +223,26 @@ describe('parseMomaFile: damage costs only the damaged part', () => {
     }
   });
 
-  test('a record holding a damaged transactions array is one parse error', async () => {
+  test('a damaged record holding a transactions array is a parse error at its start; the records after it are kept', async () => {
+    // Objects nested in a damaged record may be read as records too (validation then judges them).
     for (const text of [`{"transactionId":"T","transactions":[${ok('a')},NaN]}\n${ok('b')}`, `{"transactions":[${ok('a')}],"transactionId":"T","x":NaN}\n${ok('b')}`]) {
       const entries = await parseEveryWay(text, 'json');
-      expect(entries.map((e) => ('record' in e ? 'record' : 'error'))).toEqual(['error', 'record']);
-      expect(errors(entries)[0]).toMatchObject({ offset: 0, parseError: expect.stringContaining("'NaN' is not a JSON value") });
+      expect(entries[0]).toMatchObject({ offset: 0, parseError: expect.stringContaining("'NaN' is not a JSON value") });
+      expect(ids(entries).at(-1)).toBe('b');
     }
+  });
+
+  test('stray closing brackets between records cost nothing else', async () => {
+    const entries = await parseEveryWay(`${ok('a')}
+}
+${ok('b')}
+]]
+${ok('c')}`, 'json');
+    expect(ids(entries)).toEqual(['a', 'b', 'c']);
+    expect(errors(entries).map((e) => e.parseError)).toEqual([
+      "invalid JSON at byte 35 (line 2): unexpected character '}' where a record was expected; 2 bytes skipped",
+      "invalid JSON at byte 72 (line 4): unexpected character ']' where a record was expected; 3 bytes skipped",
+    ]);
   });
 
   test('damage that hides whether an object is a wrapper: its records are kept', async () => {
