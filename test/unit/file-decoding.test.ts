@@ -96,6 +96,19 @@ describe('decodeFileBody', () => {
     }
   });
 
+  test.each([
+    ['json', (n: number) => `{"exportedAt":"x","transactions":[${Array.from({ length: n }, (_, i) => JSON.stringify({ transactionId: `TXN-${i}-${(i * 7919) % 10007}` })).join(',')}]}`],
+    ['json', (n: number) => `[${Array.from({ length: n }, (_, i) => JSON.stringify({ transactionId: `TXN-${i}-${(i * 7919) % 10007}` })).join(',\n')}]`],
+    ['csv', (n: number) => `transactionId,date,amount,cardNumber,product,machineId\n${Array.from({ length: n }, (_, i) => `TXN-${i}-${(i * 7919) % 10007},d,1,1234,p,m`).join('\n')}\n`],
+  ] as const)('gzip damaged mid-way in %s: the records before it, then only the gzip entry', async (format, file) => {
+    const zipped = gzipSync(file(5_000));
+    const all = await entries(await decode(zipped.subarray(0, Math.floor(zipped.length * 0.7)), 'a.gz', 700), format, true);
+    const errors = all.filter((e) => 'parseError' in e);
+    expect(errors).toEqual([expect.objectContaining({ index: all.length - 1, parseError: expect.stringMatching(/^the gzip data is damaged after \d+ bytes: unexpected end of file$/) })]);
+    expect(all.length).toBeGreaterThan(1_000);
+    all.slice(0, -1).forEach((e, i) => expect((e as { record: { transactionId: string } }).record.transactionId.startsWith(`TXN-${i}-`)).toBe(true));
+  });
+
   test('gzip with flipped bytes ends with a gzip damage entry, records before it kept', async () => {
     const zipped = Buffer.from(gzipSync(ndjson(3_000)));
     for (let i = Math.floor(zipped.length * 0.6); i < zipped.length * 0.6 + 40; i++) zipped[i] = zipped[i]! ^ 0x5a;

@@ -35,6 +35,13 @@ describe('parseMomaFile', () => {
     ['transactions/a.NDJSON', 'ndjson'],
     ['transactions/a.jsonl', 'ndjson'],
     ['imports/a.csv', 'csv'],
+    ['transactions/a.json.gz', 'json'],
+    ['transactions/a.NDJSON.GZ', 'ndjson'],
+    ['transactions/a.jsonl.gz', 'ndjson'],
+    ['imports/a.csv.gz', 'csv'],
+    ['transactions/a.gz', undefined],
+    ['transactions/a.txt.gz', undefined],
+    ['transactions/v1.2/noext', undefined],
     ['transactions/a.txt', undefined],
     ['transactions/noext', undefined],
   ])('%s is read as %s', (key, format) => expect(formatForKey(key)).toBe(format));
