@@ -4,7 +4,7 @@ import type { MomaSale } from './moma-record';
 
 /** Where a record came from, precise enough to find it again. */
 export type SaleSource =
-  /** A record of a file: its line when the format has lines, else its byte offset when known, else its index. */
+  /** A record of a file: its line and, where one line may hold many records (JSON), its byte offset; else its index. */
   | { kind: 's3'; bucket: string; key: string; eTag?: string; versionId?: string; index: number; line?: number; offset?: number }
   | { kind: 'sqs'; queue: string; messageId: string; index: number }
   | { kind: 'csv'; origin: string; line: number }
@@ -26,7 +26,7 @@ export function describeSource(source: InputSource): string {
 function sourceText(source: InputSource): string {
   switch (source.kind) {
     case 's3':
-      return `s3://${source.bucket}/${source.key}${source.line !== undefined ? ` line ${source.line}` : source.offset !== undefined ? ` byte offset ${source.offset}` : ` record ${source.index}`}`;
+      return `s3://${source.bucket}/${source.key} ${filePosition(source)}`;
     case 's3-file':
       return `s3://${source.bucket}/${source.key}`;
     case 'sqs':
@@ -42,6 +42,12 @@ function sourceText(source: InputSource): string {
     case 'admin':
       return `admin ${source.action}`;
   }
+}
+
+function filePosition({ line, offset, index }: { line?: number; offset?: number; index: number }): string {
+  if (line !== undefined && offset !== undefined) return `line ${line}, byte ${offset}`;
+  if (line !== undefined) return `line ${line}`;
+  return offset !== undefined ? `byte ${offset}` : `record ${index}`;
 }
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;

@@ -4,6 +4,7 @@ import { describeSource, type SaleSource } from '../domain/sale';
 import { classifyError, describeError, TransientIngestError } from './errors';
 import { ingestRecord, type IngestDeps, type RecordOutcome } from './ingest-sale';
 import { formatForKey, parseMomaFile, SUPPORTED_EXTENSIONS, type FileEntry, type FileFormat } from './moma-file-parser';
+import { decodeFileBody } from './file-decoding';
 import { emptyCounts, ObjectMissingError, type FileCounts, type FileLedger, type ObjectRef, type ObjectStore, type OpenedObject } from './ports';
 
 export interface FileIngestDeps extends IngestDeps {
@@ -29,16 +30,6 @@ export interface FileResult {
 export const fileSourceId = (ref: ObjectRef) => `s3://${ref.bucket}/${ref.key}@${ref.eTag}`;
 
 export const EMPTY_FILE_REASON = 'empty file: no records';
-
-/**
- * INTEGRATION POINT: shared/ingest/file-decoding.ts (`decodeFileBody`: gzip, BOM, UTF-16, binary sniffing) is being
- * written alongside; until it is committed, bodies are passed through as they are. To integrate: delete this
- * function, add `import { decodeFileBody } from './file-decoding';`, and enable the decoding tests in
- * test/unit/ingest-file.test.ts (already run green against it).
- */
-async function decodeFileBody(body: Readable, _hints: { key: string; contentEncoding?: string }): Promise<{ kind: 'text'; stream: Readable } | { kind: 'unreadable'; reason: string }> {
-  return { kind: 'text', stream: body };
-}
 
 /**
  * Streams one Moma file through validation and award. Progress is checkpointed, so a crashed or yielded worker's
@@ -121,7 +112,7 @@ async function ingestClaimedFile(ref: ObjectRef, format: FileFormat, resumeFromI
 
   const handle = async (entry: FileEntry) => {
     try {
-      const outcome = await ingestEntry(ref, entry, deps);
+      const outcome = await ingestEntry(ref, format, entry, deps);
       counts[outcome] += 1;
       progress.count(outcome);
     } catch (err) {
@@ -204,8 +195,9 @@ async function drain(stream: Readable): Promise<void> {
   });
 }
 
-async function ingestEntry(ref: ObjectRef, entry: FileEntry, deps: IngestDeps): Promise<RecordOutcome> {
-  const offset = (entry as { offset?: number }).offset;
+async function ingestEntry(ref: ObjectRef, format: FileFormat, entry: FileEntry, deps: IngestDeps): Promise<RecordOutcome> {
+  // A line names a record of NDJSON or CSV; a JSON file may hold many records on one line, so its byte offset counts too.
+  const offset = format === 'json' ? entry.offset : undefined;
   const source: SaleSource = { kind: 's3', bucket: ref.bucket, key: ref.key, eTag: ref.eTag, versionId: ref.versionId, index: entry.index, line: entry.line, offset };
   const sourceId = `${fileSourceId(ref)}#${entry.index}`;
   if ('parseError' in entry) {

@@ -1007,6 +1007,13 @@ function ndjsonReason(bytes: Buffer, base: number, line: number): string {
 // CSV
 
 export const CSV_COLUMNS = ['transactionId', 'date', 'amount', 'cardNumber', 'product', 'machineId'] as const;
+
+const CSV_HEADER_ERROR = 'invalid CSV header';
+
+/** The one entry a CSV file with an unusable header yields: nothing else follows it. */
+export function csvHeaderError(entry: FileEntry): string | undefined {
+  return 'parseError' in entry && entry.index === 0 && entry.parseError.startsWith(CSV_HEADER_ERROR) ? entry.parseError : undefined;
+}
 const WHOLE_NUMBER = /^-?\d+(\.\d+)?$/;
 const QUOTE = 0x22;
 const COMMA = 0x2c;
@@ -1243,7 +1250,7 @@ class CsvParser extends ChunkParser {
     const shown = found
       ? `; found ${found.slice(0, 20).map((n) => maskCardNumbersInText(n.slice(0, 64))).join(',')}${found.length > 20 ? `,... (${found.length} columns)` : ''}`
       : '';
-    this.emit({ line: this.line, offset: this.start, parseError: `invalid CSV header: expected the columns ${CSV_COLUMNS.join(',')}${shown} (${detail})` });
+    this.emit({ line: this.line, offset: this.start, parseError: `${CSV_HEADER_ERROR}: expected the columns ${CSV_COLUMNS.join(',')}${shown} (${detail})` });
     this.done = true;
   }
 

@@ -24,7 +24,7 @@ describe('POST /admin/import (the CSV use case), against in-memory ports', () =>
     const { deps, failures } = memoryIngest();
     const refusal = await importCsv('a,b\n1,2', deps).catch((err: unknown) => err);
     expect(refusal).toBeInstanceOf(AdminError);
-    expect(refusal).toMatchObject({ status: 400, details: [{ field: 'body', rule: expect.stringMatching(/^the CSV header must name transactionId,date,amount,cardNumber,product,machineId; found a,b/) }] });
+    expect(refusal).toMatchObject({ status: 400, details: [{ field: 'body', rule: expect.stringMatching(/^invalid CSV header: expected the columns transactionId,date,amount,cardNumber,product,machineId; found a,b/) }] });
     expect(failures.all).toEqual([]);
   });
 

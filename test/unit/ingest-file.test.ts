@@ -91,7 +91,7 @@ describe('ingesting a file, against in-memory ports', () => {
 });
 
 // Enable with the decodeFileBody integration (see INTEGRATION POINT in shared/ingest/ingest-file.ts).
-describe.skip('decoding a file before it is parsed', () => {
+describe('decoding a file before it is parsed', () => {
   const storeOf = (bytes: Record<string, Buffer>, contentEncoding?: string) => ({ open: async (ref: { key: string }) => ({ body: Readable.from([bytes[ref.key]!]), contentEncoding }) });
   const refTo = (key: string) => ({ bucket: 'hi-vis-moma-data', key, eTag: key });
 
