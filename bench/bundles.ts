@@ -38,10 +38,28 @@ export async function measureBundles(runs = 5): Promise<BundleFigures[]> {
       .sort((a, b) => b.kb - a.kb)
       .slice(0, 5);
     const probe = path.join(out, `${name}-init.js`);
-    writeFileSync(probe, `const t=process.hrtime.bigint();require(${JSON.stringify(outfile)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6));`);
-    const env = { ...process.env, TABLE_NAME: 't', BUCKET_NAME: 'b', FILE_EVENTS_QUEUE_URL: 'http://q', MOMA_QUEUE_URL: 'http://q', AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-    const times = Array.from({ length: runs }, () => Number(spawnSync(process.execPath, [probe], { env, encoding: 'utf8' }).stdout)).sort((a, b) => a - b);
-    figures.push({ function: name, bundleKb: Math.round(statSync(outfile).size / 1024), initMs: Math.round(times[Math.floor(times.length / 2)]! * 10) / 10, largestInputsKb: inputs });
+    writeFileSync(
+      probe,
+      `const t=process.hrtime.bigint();require(${JSON.stringify(outfile)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6));`,
+    );
+    const env = {
+      ...process.env,
+      TABLE_NAME: 't',
+      BUCKET_NAME: 'b',
+      FILE_EVENTS_QUEUE_URL: 'http://q',
+      MOMA_QUEUE_URL: 'http://q',
+      AWS_REGION: 'us-east-1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+    const times = Array.from({ length: runs }, () => Number(spawnSync(process.execPath, [probe], { env, encoding: 'utf8' }).stdout)).sort(
+      (a, b) => a - b,
+    );
+    figures.push({
+      function: name,
+      bundleKb: Math.round(statSync(outfile).size / 1024),
+      initMs: Math.round(times[Math.floor(times.length / 2)]! * 10) / 10,
+      largestInputsKb: inputs,
+    });
   }
   return figures;
 }

@@ -31,7 +31,11 @@ export class CapacityMeter {
         usage.requests += 1;
         const consumed = (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity;
         const isRead = /^(Get|Query|Scan|BatchGet|TransactGet)/.test(context.commandName ?? '');
-        for (const c of [consumed].flat().filter(Boolean) as { ReadCapacityUnits?: number; WriteCapacityUnits?: number; CapacityUnits?: number }[]) {
+        for (const c of [consumed].flat().filter(Boolean) as {
+          ReadCapacityUnits?: number;
+          WriteCapacityUnits?: number;
+          CapacityUnits?: number;
+        }[]) {
           if (c.ReadCapacityUnits === undefined && c.WriteCapacityUnits === undefined) {
             if (isRead) usage.readUnits += c.CapacityUnits ?? 0;
             else usage.writeUnits += c.CapacityUnits ?? 0;
@@ -43,7 +47,16 @@ export class CapacityMeter {
         if (context.commandName === 'TransactWriteItemsCommand') usage.transactions += 1;
         const fn = currentInvocation.getStore()?.functionName ?? 'other';
         const key = `${fn} ${context.commandName?.replace(/Command$/, '')}`;
-        const units = [consumed].flat().filter(Boolean).reduce((sum: number, c) => sum + ((c as { WriteCapacityUnits?: number }).WriteCapacityUnits ?? (isRead ? 0 : ((c as { CapacityUnits?: number }).CapacityUnits ?? 0))), 0);
+        const units = [consumed]
+          .flat()
+          .filter(Boolean)
+          .reduce(
+            (sum: number, c) =>
+              sum +
+              ((c as { WriteCapacityUnits?: number }).WriteCapacityUnits ??
+                (isRead ? 0 : ((c as { CapacityUnits?: number }).CapacityUnits ?? 0))),
+            0,
+          );
         this.writeUnitsByCommand.set(key, (this.writeUnitsByCommand.get(key) ?? 0) + units);
         return result;
       },

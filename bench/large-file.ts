@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { validateMomaRecord } from '../shared/domain/moma-record';
-import { parseMomaFile, type FileFormat } from '../shared/ingest/moma-file-parser';
+import { type FileFormat, parseMomaFile } from '../shared/ingest/moma-file-parser';
 
 /**
  * Streams a generated Moma file of N records through ingest-file's parsing and validation path and reports
@@ -21,7 +21,8 @@ export function generatedMomaFile(records: number, format: FileFormat): Readable
     read() {
       if (i === 0 && format === 'json') this.push('[');
       const batch: string[] = [];
-      for (let k = 0; k < 1_000 && i < records; k++, i++) batch.push((format === 'json' && i > 0 ? ',' : '') + record(i) + (format === 'ndjson' ? '\n' : ''));
+      for (let k = 0; k < 1_000 && i < records; k++, i++)
+        batch.push((format === 'json' && i > 0 ? ',' : '') + record(i) + (format === 'ndjson' ? '\n' : ''));
       if (batch.length > 0) this.push(batch.join(''));
       if (i >= records) {
         if (format === 'json') this.push(']');
@@ -44,7 +45,15 @@ export async function measureLargeFile(records: number, format: FileFormat) {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  return { format, records, valid, invalid, seconds: round(seconds), recordsPerSec: Math.round(records / seconds), peakRssMb: round(peakRss / 2 ** 20) };
+  return {
+    format,
+    records,
+    valid,
+    invalid,
+    seconds: round(seconds),
+    recordsPerSec: Math.round(records / seconds),
+    peakRssMb: round(peakRss / 2 ** 20),
+  };
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;

@@ -37,8 +37,22 @@ async function main() {
   const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
   const quick = values.quick!;
   const size = quick
-    ? { customers: 200, sales: 2_000, messageLatencySamples: 15, fileLatencySamples: 3, ceilingWrites: 1_000, largeFile: [100_000, 200_000] }
-    : { customers: 2_000, sales: 20_000, messageLatencySamples: 50, fileLatencySamples: 10, ceilingWrites: 6_000, largeFile: [100_000, 1_000_000] };
+    ? {
+        customers: 200,
+        sales: 2_000,
+        messageLatencySamples: 15,
+        fileLatencySamples: 3,
+        ceilingWrites: 1_000,
+        largeFile: [100_000, 200_000],
+      }
+    : {
+        customers: 2_000,
+        sales: 20_000,
+        messageLatencySamples: 50,
+        fileLatencySamples: 10,
+        ceilingWrites: 6_000,
+        largeFile: [100_000, 1_000_000],
+      };
   const log = (line: string) => console.error(`[bench] ${line}`);
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
 
@@ -74,7 +88,12 @@ async function main() {
       sendAll(local, messageBodies),
     ]);
     const ingestFunctions = ['ingestFile', 'ingestMessage'];
-    await waitFor(async () => CapacityMeter.diff(meter.snapshot(), before, ingestFunctions).transactions >= size.sales, 'every sale awarded', 30 * 60_000, 100);
+    await waitFor(
+      async () => CapacityMeter.diff(meter.snapshot(), before, ingestFunctions).transactions >= size.sales,
+      'every sale awarded',
+      30 * 60_000,
+      100,
+    );
     const seconds = (Date.now() - started) / 1000;
     const ingest = CapacityMeter.diff(meter.snapshot(), before, ingestFunctions);
     const pipelineSalesPerSec = size.sales / seconds;
@@ -106,8 +125,16 @@ async function main() {
       goal: 'ratio >= 0.8',
     };
     results.capacity = {
-      perAwardedSale: { writeUnits: round(ingest.writeUnits / size.sales), readUnits: round(ingest.readUnits / size.sales), requests: round(ingest.requests / size.sales) },
-      perSaleIncludingStreamFunctions: { writeUnits: round(allFunctions.writeUnits / size.sales), readUnits: round(allFunctions.readUnits / size.sales), requests: round(allFunctions.requests / size.sales) },
+      perAwardedSale: {
+        writeUnits: round(ingest.writeUnits / size.sales),
+        readUnits: round(ingest.readUnits / size.sales),
+        requests: round(ingest.requests / size.sales),
+      },
+      perSaleIncludingStreamFunctions: {
+        writeUnits: round(allFunctions.writeUnits / size.sales),
+        readUnits: round(allFunctions.readUnits / size.sales),
+        requests: round(allFunctions.requests / size.sales),
+      },
       byFunction: meter.snapshot(),
       writeUnitsByCommand: Object.fromEntries([...meter.writeUnitsByCommand.entries()].map(([k, v]) => [k, round(v)])),
       goal: 'at most 4 write units and 1 read unit per sale (ingest path)',
@@ -121,12 +148,18 @@ async function main() {
 
   log('large file: parsing and validation in a fresh process per size');
   results.largeFile = size.largeFile.map((records) => {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'large-file.ts'), String(records), 'ndjson'], { encoding: 'utf8', env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+    const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'large-file.ts'), String(records), 'ndjson'], {
+      encoding: 'utf8',
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    });
     return JSON.parse(out.trim().split('\n').pop()!);
   });
   log('cold start: bundles and initialisation');
   const bundles = await measureBundles(quick ? 3 : 7);
-  results.coldStart = { functions: bundles.map(({ largestInputsKb: _, ...b }) => b), goal: 'bundle under 500 KB and initialisation under 150 ms per function' };
+  results.coldStart = {
+    functions: bundles.map(({ largestInputsKb: _, ...b }) => b),
+    goal: 'bundle under 500 KB and initialisation under 150 ms per function',
+  };
   results.cost = costPerMillion(results, bundles);
   results.prices = PRICES;
 
@@ -150,7 +183,13 @@ async function sendAll(local: LocalStackClient, bodies: unknown[]) {
 }
 
 async function drainStreams(local: LocalStackClient) {
-  await waitFor(async () => (await local.queueDepth(local.endpoints.momaQueueUrl)) === 0 && (await local.queueDepth(local.endpoints.fileEventsQueueUrl)) === 0, 'the queues to drain', 10 * 60_000, 250);
+  await waitFor(
+    async () =>
+      (await local.queueDepth(local.endpoints.momaQueueUrl)) === 0 && (await local.queueDepth(local.endpoints.fileEventsQueueUrl)) === 0,
+    'the queues to drain',
+    10 * 60_000,
+    250,
+  );
   // The stream functions have caught up when the newest sale's notification exists.
   await new Promise((r) => setTimeout(r, 2_000));
 }
@@ -161,21 +200,46 @@ async function measureLatency(local: LocalStackClient, size: { messageLatencySam
     const userId = `bench-${i}`;
     const before = (await local.customer(userId))!.purchaseCount;
     const started = Date.now();
-    await local.sendMomaMessage({ transactionId: `LAT-MSG-${i}`, date: new Date().toISOString(), amount: 100, cardNumber: customersFor('bench', i + 1)[i]!.cardNumber, product: 'Tea', machineId: 'VEND-LAT' });
+    await local.sendMomaMessage({
+      transactionId: `LAT-MSG-${i}`,
+      date: new Date().toISOString(),
+      amount: 100,
+      cardNumber: customersFor('bench', i + 1)[i]!.cardNumber,
+      product: 'Tea',
+      machineId: 'VEND-LAT',
+    });
     await waitFor(async () => (await local.customer(userId))!.purchaseCount > before, 'the message to be awarded', 60_000, 10);
     messageMs.push(Date.now() - started);
   }
   const fileMs: number[] = [];
   const customers = customersFor('bench', 100);
   for (let f = 0; f < size.fileLatencySamples; f++) {
-    const counts = await purchaseCounts(local, customers.map((c) => c.userId));
-    const records = customers.map((c, i) => ({ transactionId: `LAT-FILE-${f}-${i}`, date: new Date().toISOString(), amount: 100, cardNumber: c.cardNumber, product: 'Tea', machineId: 'VEND-LAT' }));
+    const counts = await purchaseCounts(
+      local,
+      customers.map((c) => c.userId),
+    );
+    const records = customers.map((c, i) => ({
+      transactionId: `LAT-FILE-${f}-${i}`,
+      date: new Date().toISOString(),
+      amount: 100,
+      cardNumber: c.cardNumber,
+      product: 'Tea',
+      machineId: 'VEND-LAT',
+    }));
     const started = Date.now();
     await local.putMomaFile(`transactions/latency-${f}.json`, JSON.stringify(records));
-    await waitFor(async () => {
-      const now = await purchaseCounts(local, customers.map((c) => c.userId));
-      return customers.every((c) => now.get(c.userId)! > counts.get(c.userId)!);
-    }, 'the 100-record file to be awarded', 120_000, 20);
+    await waitFor(
+      async () => {
+        const now = await purchaseCounts(
+          local,
+          customers.map((c) => c.userId),
+        );
+        return customers.every((c) => now.get(c.userId)! > counts.get(c.userId)!);
+      },
+      'the 100-record file to be awarded',
+      120_000,
+      20,
+    );
     fileMs.push(Date.now() - started);
   }
   return {
@@ -189,7 +253,11 @@ async function measureLatency(local: LocalStackClient, size: { messageLatencySam
 }
 
 async function purchaseCounts(local: LocalStackClient, userIds: string[]) {
-  const out = await local.db.send(new BatchGetCommand({ RequestItems: { [local.endpoints.tableName]: { Keys: userIds.map(keys.customer), ProjectionExpression: 'userId, purchaseCount' } } }));
+  const out = await local.db.send(
+    new BatchGetCommand({
+      RequestItems: { [local.endpoints.tableName]: { Keys: userIds.map(keys.customer), ProjectionExpression: 'userId, purchaseCount' } },
+    }),
+  );
   return new Map((out.Responses?.[local.endpoints.tableName] ?? []).map((i) => [String(i.userId), Number(i.purchaseCount)]));
 }
 
@@ -202,7 +270,12 @@ export async function measureCeiling(endpoint: string, writes: number, concurren
   // unread stream grows (measured here: the pipeline fell from ~130 to ~20 sales/s after a ceiling run with one).
   await client.send(new CreateTableCommand({ ...tableDefinition(table), StreamSpecification: undefined }));
   const customers = 2_000;
-  for (let c = 0; c < customers; c += 50) await Promise.all(Array.from({ length: 50 }, (_, k) => db.send(new PutCommand({ TableName: table, Item: { ...keys.customer(`c${c + k}`), points: 0, version: 0 } }))));
+  for (let c = 0; c < customers; c += 50)
+    await Promise.all(
+      Array.from({ length: 50 }, (_, k) =>
+        db.send(new PutCommand({ TableName: table, Item: { ...keys.customer(`c${c + k}`), points: 0, version: 0 } })),
+      ),
+    );
   let next = 0;
   const started = Date.now();
   await Promise.all(
@@ -211,8 +284,21 @@ export async function measureCeiling(endpoint: string, writes: number, concurren
         await db.send(
           new TransactWriteCommand({
             TransactItems: [
-              { Put: { TableName: table, Item: { ...keys.sale(`CEIL-${i}`), amountCents: 275, points: 27 }, ConditionExpression: 'attribute_not_exists(PK)' } },
-              { Update: { TableName: table, Key: keys.customer(`c${i % customers}`), UpdateExpression: 'ADD points :p, version :one', ExpressionAttributeValues: { ':p': 27, ':one': 1 } } },
+              {
+                Put: {
+                  TableName: table,
+                  Item: { ...keys.sale(`CEIL-${i}`), amountCents: 275, points: 27 },
+                  ConditionExpression: 'attribute_not_exists(PK)',
+                },
+              },
+              {
+                Update: {
+                  TableName: table,
+                  Key: keys.customer(`c${i % customers}`),
+                  UpdateExpression: 'ADD points :p, version :one',
+                  ExpressionAttributeValues: { ':p': 27, ':one': 1 },
+                },
+              },
             ],
           }),
         );
@@ -230,8 +316,12 @@ function costPerMillion(results: Record<string, unknown>, bundles: { function: s
   // Lambda: the ingest functions' measured time per sale, at their configured memory; files of 500 records.
   const throughput = results.throughput as { seconds: number; sales: number };
   const ingestGbSecondsPerSale = ((throughput.seconds / throughput.sales) * FUNCTIONS.ingestFile.memoryMb) / 1024;
-  const dynamodb = (capacity.perSaleIncludingStreamFunctions.writeUnits * PRICES.dynamodbPerMillionWriteUnits + capacity.perSaleIncludingStreamFunctions.readUnits * PRICES.dynamodbPerMillionReadUnits) * 1;
-  const lambda = ingestGbSecondsPerSale * million * PRICES.lambdaPerGbSecondArm64 + (million / 10) * (PRICES.lambdaPerMillionRequests / million) * 3;
+  const dynamodb =
+    (capacity.perSaleIncludingStreamFunctions.writeUnits * PRICES.dynamodbPerMillionWriteUnits +
+      capacity.perSaleIncludingStreamFunctions.readUnits * PRICES.dynamodbPerMillionReadUnits) *
+    1;
+  const lambda =
+    ingestGbSecondsPerSale * million * PRICES.lambdaPerGbSecondArm64 + (million / 10) * (PRICES.lambdaPerMillionRequests / million) * 3;
   // SQS: per real-time message one send, one receive share and one delete; per file one notification (send, receive, delete).
   const sqs = (3 + 3 / 500) * PRICES.sqsPerMillionRequests;
   const s3 = (million / 500) * (PRICES.s3PerThousandPuts / 1000 + PRICES.s3PerThousandGets / 1000);
@@ -239,7 +329,8 @@ function costPerMillion(results: Record<string, unknown>, bundles: { function: s
   return {
     dollarsPerMillionSales: round(dynamodb + lambda + sqs + s3),
     breakdown: { dynamodb: round(dynamodb), lambda: round(lambda), sqs: round(sqs), s3: round(s3) },
-    assumptions: 'DynamoDB units as measured (all functions); Lambda GB-seconds from the measured wall time per sale at 1 GB (an upper bound: the local run shares one machine); 10 sales per Lambda batch, 3 functions per sale; SQS 3 requests per sale; S3 one PUT and one GET per 500-record file',
+    assumptions:
+      'DynamoDB units as measured (all functions); Lambda GB-seconds from the measured wall time per sale at 1 GB (an upper bound: the local run shares one machine); 10 sales per Lambda batch, 3 functions per sale; SQS 3 requests per sale; S3 one PUT and one GET per 500-record file',
   };
 }
 
@@ -256,8 +347,24 @@ function printTable(results: Record<string, any>) {
     ['DynamoDB requests per sale (ingest)', String(c.requests), ''],
     ['message latency p50 / p95 ms', `${l.messageP50Ms} / ${l.messageP95Ms}`, l.messageP95Ms < 1500 ? 'meets < 1500' : 'MISSES < 1500'],
     ['100-record file latency p50 / p95 ms', `${l.fileP50Ms} / ${l.fileP95Ms}`, l.fileP95Ms < 3000 ? 'meets < 3000' : 'MISSES < 3000'],
-    ...results.largeFile.map((f: any) => [`large file ${f.records} records: rec/s, peak RSS MB`, `${f.recordsPerSec}, ${f.peakRssMb}`, f.peakRssMb < 300 ? 'meets < 300 MB' : 'MISSES < 300 MB'] as [string, string, string]),
-    ...results.coldStart.functions.map((f: any) => [`${f.function}: bundle KB, init ms`, `${f.bundleKb}, ${f.initMs}`, f.bundleKb < 500 && f.initMs < 150 ? 'meets' : `MISSES${f.bundleKb >= 500 ? ' < 500 KB' : ''}${f.initMs >= 150 ? ' < 150 ms' : ''}`] as [string, string, string]),
+    ...results.largeFile.map(
+      (f: any) =>
+        [
+          `large file ${f.records} records: rec/s, peak RSS MB`,
+          `${f.recordsPerSec}, ${f.peakRssMb}`,
+          f.peakRssMb < 300 ? 'meets < 300 MB' : 'MISSES < 300 MB',
+        ] as [string, string, string],
+    ),
+    ...results.coldStart.functions.map(
+      (f: any) =>
+        [
+          `${f.function}: bundle KB, init ms`,
+          `${f.bundleKb}, ${f.initMs}`,
+          f.bundleKb < 500 && f.initMs < 150
+            ? 'meets'
+            : `MISSES${f.bundleKb >= 500 ? ' < 500 KB' : ''}${f.initMs >= 150 ? ' < 150 ms' : ''}`,
+        ] as [string, string, string],
+    ),
     ['$ per million sales', String(results.cost.dollarsPerMillionSales), JSON.stringify(results.cost.breakdown)],
   ];
   const width = Math.max(...rows.map((r) => r[0].length));

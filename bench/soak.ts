@@ -13,7 +13,9 @@ import { customersFor, salesFor, toNdjson } from '../test/support/workload';
  * exactly-once afterwards. A throughput measure, so it lives beside the benchmark rather than in `npm test`.
  */
 async function main() {
-  const { values } = parseArgs({ options: { customers: { type: 'string', default: '2000' }, 'per-customer': { type: 'string', default: '25' } } });
+  const { values } = parseArgs({
+    options: { customers: { type: 'string', default: '2000' }, 'per-customer': { type: 'string', default: '25' } },
+  });
   const customers = Number(values.customers);
   const perCustomer = Number(values['per-customer']);
   const records = customers * perCustomer;
@@ -29,12 +31,19 @@ async function main() {
     const key = `transactions/soak-${records}.ndjson`;
     const started = Date.now();
     await local.putMomaFile(key, body);
-    const record = await waitFor(async () => {
-      const r = await local.fileRecord(key);
-      return r?.status === 'processed' ? r : undefined;
-    }, `the ${records}-record file`, 1_800_000, 500);
+    const record = await waitFor(
+      async () => {
+        const r = await local.fileRecord(key);
+        return r?.status === 'processed' ? r : undefined;
+      },
+      `the ${records}-record file`,
+      1_800_000,
+      500,
+    );
     const seconds = (Date.now() - started) / 1000;
-    log(`${records}-record file (${(body.length / 2 ** 20).toFixed(1)} MiB) processed end to end in ${seconds.toFixed(1)} s: ${Math.round(records / seconds)} sales/s`);
+    log(
+      `${records}-record file (${(body.length / 2 ** 20).toFixed(1)} MiB) processed end to end in ${seconds.toFixed(1)} s: ${Math.round(records / seconds)} sales/s`,
+    );
 
     const last = await local.customer(`soak-${customers - 1}`);
     const expectedPoints = perCustomer * 25 + Math.floor(perCustomer / 10) * 50;
@@ -42,7 +51,8 @@ async function main() {
       record.records !== records && `records ${record.records}, expected ${records}`,
       record.awardedCount !== records && `awarded ${record.awardedCount}, expected ${records}`,
       (record.failedCount ?? 0) !== 0 && `failed ${record.failedCount}`,
-      (last?.purchaseCount !== perCustomer || last?.points !== expectedPoints) && `last customer ${JSON.stringify(last)}, expected ${perCustomer} purchases and ${expectedPoints} points`,
+      (last?.purchaseCount !== perCustomer || last?.points !== expectedPoints) &&
+        `last customer ${JSON.stringify(last)}, expected ${perCustomer} purchases and ${expectedPoints} points`,
     ].filter(Boolean);
     if (problems.length > 0) throw new Error(`soak run broke exactly-once: ${problems.join('; ')}`);
     log('every sale awarded exactly once');

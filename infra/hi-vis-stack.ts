@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -16,9 +16,9 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { TABLE_INDEXES, TTL_ATTRIBUTE } from '../shared/adapters/dynamodb/table-keys';
-import { FUNCTIONS, QUEUES, SYNC_SOURCES, WATCHED_PREFIXES, type FunctionName, type QueueName } from '../shared/topology';
+import { FUNCTIONS, type FunctionName, QUEUES, type QueueName, SYNC_SOURCES, WATCHED_PREFIXES } from '../shared/topology';
 import { LoyaltyFunction } from './constructs/loyalty-function';
 import { WatchedQueue } from './constructs/watched-queue';
 
@@ -43,7 +43,10 @@ export class HiVisLoyaltyStack extends Stack {
       lifecycleRules: [{ expiration: Duration.days(365) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    Validations.of(accessLogs).acknowledge({ id: 'AwsSolutions-S1', reason: 'This is the access-log bucket; logging it into itself would loop.' });
+    Validations.of(accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access-log bucket; logging it into itself would loop.',
+    });
 
     const bucket = new s3.Bucket(this, 'MomaData', {
       bucketName: props.bucketName || undefined,
@@ -59,7 +62,11 @@ export class HiVisLoyaltyStack extends Stack {
 
     const queues: Record<QueueName, WatchedQueue> = {
       fileEvents: new WatchedQueue(this, 'FileEvents', { spec: QUEUES.fileEvents, maxMessageAgeSeconds: 15 * 60 }),
-      moma: new WatchedQueue(this, 'MomaSales', { spec: QUEUES.moma, queueName: props.momaQueueName || undefined, maxMessageAgeSeconds: 5 * 60 }),
+      moma: new WatchedQueue(this, 'MomaSales', {
+        spec: QUEUES.moma,
+        queueName: props.momaQueueName || undefined,
+        maxMessageAgeSeconds: 5 * 60,
+      }),
     };
     for (const prefix of Object.values(WATCHED_PREFIXES)) {
       bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(queues.fileEvents.queue), { prefix });
@@ -117,11 +124,20 @@ export class HiVisLoyaltyStack extends Stack {
       ACHIEVEMENTS_TOPIC_ARN: topic.topicArn,
     };
     this.functions = Object.fromEntries(
-      (Object.keys(FUNCTIONS) as FunctionName[]).map((name) => [name, new LoyaltyFunction(this, name, { spec: FUNCTIONS[name], environment })]),
+      (Object.keys(FUNCTIONS) as FunctionName[]).map((name) => [
+        name,
+        new LoyaltyFunction(this, name, { spec: FUNCTIONS[name], environment }),
+      ]),
     ) as Record<FunctionName, LoyaltyFunction>;
 
     // Least privilege, spelled out: each function gets exactly the actions its adapters call.
-    const ingestTableActions = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
+    const ingestTableActions = [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:Query',
+      'dynamodb:ConditionCheckItem',
+    ];
     const indexArns = TABLE_INDEXES.map((i) => `${table.tableArn}/index/${i.indexName}`);
     const transactionsObjects = bucket.arnForObjects(`${WATCHED_PREFIXES.transactions}*`);
     const importsObjects = bucket.arnForObjects(`${WATCHED_PREFIXES.imports}*`);
@@ -146,20 +162,30 @@ export class HiVisLoyaltyStack extends Stack {
     notify.allow(['sns:Publish'], [topic.topicArn, pushEndpoints]);
     Validations.of(notify.role).acknowledge({
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sns:${this.nagName(this.region, 'AWS::Region')}:${this.nagName(this.account, 'AWS::AccountId')}:endpoint/*]`,
-      reason: 'Customers\' mobile push endpoints are created as they register devices; publishing is limited to endpoints of this account and region.',
+      reason:
+        "Customers' mobile push endpoints are created as they register devices; publishing is limited to endpoints of this account and region.",
     });
     adminApi.allow(['dynamodb:BatchGetItem', 'dynamodb:DeleteItem'], [table.tableArn]);
     adminApi.allow(['s3:ListBucket'], [bucket.bucketArn]);
-    adminApi.allow(['sqs:GetQueueAttributes'], Object.values(queues).flatMap((q) => [q.queue.queueArn, q.deadLetterQueue.queueArn]));
+    adminApi.allow(
+      ['sqs:GetQueueAttributes'],
+      Object.values(queues).flatMap((q) => [q.queue.queueArn, q.deadLetterQueue.queueArn]),
+    );
     // A message move task reads the DLQ and sends to the queue the messages came from.
-    adminApi.allow(['sqs:StartMessageMoveTask', 'sqs:ReceiveMessage', 'sqs:DeleteMessage'], Object.values(queues).map((q) => q.deadLetterQueue.queueArn));
-    adminApi.allow(['sqs:SendMessage'], Object.values(queues).map((q) => q.queue.queueArn));
+    adminApi.allow(
+      ['sqs:StartMessageMoveTask', 'sqs:ReceiveMessage', 'sqs:DeleteMessage'],
+      Object.values(queues).map((q) => q.deadLetterQueue.queueArn),
+    );
+    adminApi.allow(
+      ['sqs:SendMessage'],
+      Object.values(queues).map((q) => q.queue.queueArn),
+    );
     adminApi.allow(['sns:GetTopicAttributes'], [topic.topicArn]);
     adminApi.allow(['secretsmanager:DescribeSecret'], [pepper.secretArn]);
     adminApi.allow(['cloudwatch:GetMetricData'], ['*']);
     Validations.of(adminApi.role).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: 'cloudwatch:GetMetricData has no resource-level permissions; it only reads the queues\' oldest-message age.',
+      reason: "cloudwatch:GetMetricData has no resource-level permissions; it only reads the queues' oldest-message age.",
     });
     reconcile.allow(['s3:ListBucket'], [bucket.bucketArn]);
     reconcile.allow(['sqs:SendMessage'], [queues.fileEvents.queue.queueArn]);
@@ -167,8 +193,15 @@ export class HiVisLoyaltyStack extends Stack {
 
     const syncTargets: Record<string, { type: 'mapping'; id: string } | { type: 'rule'; name: string }> = {};
     // Stream records a function gave up on (after its retries) are parked here for review instead of being lost.
-    const streamFailures = new sqs.Queue(this, 'StreamFailures', { retentionPeriod: Duration.days(14), encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true });
-    Validations.of(streamFailures).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is itself the on-failure destination of the stream mappings.' });
+    const streamFailures = new sqs.Queue(this, 'StreamFailures', {
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    Validations.of(streamFailures).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the on-failure destination of the stream mappings.',
+    });
     const streamFailuresAlarm = new cloudwatch.Alarm(this, 'StreamFailuresWaiting', {
       alarmDescription: 'Stream records were given up on (stats or notifications): inspect the StreamFailures queue',
       metric: streamFailures.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
@@ -205,12 +238,18 @@ export class HiVisLoyaltyStack extends Stack {
           filters: spec.trigger.filters.map((f) => lambda.FilterCriteria.filter(f as unknown as Record<string, unknown>)),
           onFailure: new SqsDlq(streamFailures),
         });
-        fn.allow(['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'], [table.tableStreamArn!]);
+        fn.allow(
+          ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
+          [table.tableStreamArn!],
+        );
         fn.allow(['sqs:SendMessage'], [streamFailures.queueArn]);
         void mapping;
       } else if (spec.trigger.type === 'sqs') {
         const queue = queues[spec.trigger.queue].queue;
-        fn.allow(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], [queue.queueArn]);
+        fn.allow(
+          ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+          [queue.queueArn],
+        );
         const mapping = new lambda.EventSourceMapping(this, `${name}Trigger`, {
           target: fn.fn,
           eventSourceArn: queue.queueArn,
@@ -238,26 +277,47 @@ export class HiVisLoyaltyStack extends Stack {
     adminApi.fn.addEnvironment('SYNC_TARGETS', this.toJsonString(syncTargets));
     adminApi.fn.addEnvironment('QUEUE_AGE_METRICS', 'cloudwatch');
 
-    const apiLogs = new logs.LogGroup(this, 'AdminApiAccessLogs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
+    const apiLogs = new logs.LogGroup(this, 'AdminApiAccessLogs', {
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     const stage = httpApi.defaultStage!.node.defaultChild as apigw.CfnStage;
     stage.accessLogSettings = {
       destinationArn: apiLogs.logGroupArn,
-      format: JSON.stringify({ requestId: '$context.requestId', ip: '$context.identity.sourceIp', caller: '$context.identity.caller', user: '$context.identity.user', routeKey: '$context.routeKey', status: '$context.status', latency: '$context.responseLatency' }),
+      format: JSON.stringify({
+        requestId: '$context.requestId',
+        ip: '$context.identity.sourceIp',
+        caller: '$context.identity.caller',
+        user: '$context.identity.user',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        latency: '$context.responseLatency',
+      }),
     };
-    new CfnOutput(this, 'AdminApiUrl', { value: httpApi.apiEndpoint, description: 'Admin API: sign requests with SigV4 (service execute-api)' });
+    new CfnOutput(this, 'AdminApiUrl', {
+      value: httpApi.apiEndpoint,
+      description: 'Admin API: sign requests with SigV4 (service execute-api)',
+    });
 
     const alarmAction = new cloudwatchActions.SnsAction(operatorAlarms);
-    for (const alarm of [...Object.values(queues).flatMap((q) => q.alarms), ...Object.values(this.functions).map((f) => f.errorsAlarm), streamFailuresAlarm]) {
+    for (const alarm of [
+      ...Object.values(queues).flatMap((q) => q.alarms),
+      ...Object.values(this.functions).map((f) => f.errorsAlarm),
+      streamFailuresAlarm,
+    ]) {
       alarm.addAlarmAction(alarmAction);
     }
 
     // CDK's own bucket-notification custom resource (created by addEventNotification) uses the basic execution policy.
     Validations.of(this).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: 'Only CDK\'s bucket-notification custom resource uses it, to write its own logs during deployment.',
+      reason: "Only CDK's bucket-notification custom resource uses it, to write its own logs during deployment.",
     });
 
-    new CfnOutput(this, 'BucketName', { value: bucket.bucketName, description: 'Moma drops transaction files under transactions/ (CSV under imports/)' });
+    new CfnOutput(this, 'BucketName', {
+      value: bucket.bucketName,
+      description: 'Moma drops transaction files under transactions/ (CSV under imports/)',
+    });
     new CfnOutput(this, 'MomaQueueUrl', { value: queues.moma.queue.queueUrl, description: 'Moma sends real-time sale messages here' });
     new CfnOutput(this, 'FileEventsQueueUrl', { value: queues.fileEvents.queue.queueUrl });
     new CfnOutput(this, 'TableName', { value: table.tableName });

@@ -67,24 +67,60 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const read = await readBody(req, { maxBytes: MAX_REQUEST_BYTES, timeoutMs: REQUEST_TIMEOUT_MS });
     if (read.kind === 'aborted') return void res.destroy();
-    if (read.kind !== 'complete') return answerAndClose(res, read.kind === 'too_large' ? 413 : 408, read.kind === 'too_large' ? 'request body too large' : 'request body not received in time');
+    if (read.kind !== 'complete')
+      return answerAndClose(
+        res,
+        read.kind === 'too_large' ? 413 : 408,
+        read.kind === 'too_large' ? 'request body too large' : 'request body not received in time',
+      );
     const body = parseJsonObject(read.body);
-    if (body === undefined) return reply(res, 400, { __type: 'SerializationException', message: 'the request body is not a JSON object' }, { 'x-amzn-errortype': 'SerializationException' });
+    if (body === undefined)
+      return reply(
+        res,
+        400,
+        { __type: 'SerializationException', message: 'the request body is not a JSON object' },
+        { 'x-amzn-errortype': 'SerializationException' },
+      );
     const mappingPath = /^\/2015-03-31\/event-source-mappings\/([^/?]+)\/?(\?.*)?$/.exec(req.url ?? '');
     if (mappingPath) {
       const target = byId.get(mappingPath[1]!);
-      if (!target || target.kind !== 'mapping') return reply(res, 404, { Type: 'User', message: 'The resource you requested does not exist.' }, { 'x-amzn-errortype': 'ResourceNotFoundException' });
+      if (target?.kind !== 'mapping')
+        return reply(
+          res,
+          404,
+          { Type: 'User', message: 'The resource you requested does not exist.' },
+          { 'x-amzn-errortype': 'ResourceNotFoundException' },
+        );
       if (req.method === 'PUT' && typeof body.Enabled === 'boolean') await setEnabled(target, body.Enabled);
-      return reply(res, req.method === 'PUT' ? 202 : 200, { UUID: target.id, State: target.mapping.running ? 'Enabled' : 'Disabled', LastModified: Date.now() / 1000 });
+      return reply(res, req.method === 'PUT' ? 202 : 200, {
+        UUID: target.id,
+        State: target.mapping.running ? 'Enabled' : 'Disabled',
+        LastModified: Date.now() / 1000,
+      });
     }
     const action = String(req.headers['x-amz-target'] ?? '').replace(/^AWSEvents\./, '');
     if (['DescribeRule', 'EnableRule', 'DisableRule'].includes(action)) {
       const target = typeof body.Name === 'string' ? byId.get(body.Name) : undefined;
-      if (!target || target.kind !== 'rule') return reply(res, 400, { __type: 'ResourceNotFoundException', message: `Rule ${String(body.Name).slice(0, 64)} does not exist.` }, {}, 'application/x-amz-json-1.1');
+      if (target?.kind !== 'rule')
+        return reply(
+          res,
+          400,
+          { __type: 'ResourceNotFoundException', message: `Rule ${String(body.Name).slice(0, 64)} does not exist.` },
+          {},
+          'application/x-amz-json-1.1',
+        );
       if (action !== 'DescribeRule') await setEnabled(target, action === 'EnableRule');
-      return reply(res, 200, action === 'DescribeRule' ? { Name: target.id, State: target.mapping.running ? 'ENABLED' : 'DISABLED' } : {}, {}, 'application/x-amz-json-1.1');
+      return reply(
+        res,
+        200,
+        action === 'DescribeRule' ? { Name: target.id, State: target.mapping.running ? 'ENABLED' : 'DISABLED' } : {},
+        {},
+        'application/x-amz-json-1.1',
+      );
     }
-    return reply(res, 404, { message: 'the local control plane answers only Get/UpdateEventSourceMapping and Describe/Enable/DisableRule' });
+    return reply(res, 404, {
+      message: 'the local control plane answers only Get/UpdateEventSourceMapping and Describe/Enable/DisableRule',
+    });
   }
 
   const server = createServer({ headersTimeout: REQUEST_TIMEOUT_MS, requestTimeout: 2 * REQUEST_TIMEOUT_MS }, (req, res) => {
@@ -119,7 +155,10 @@ export function readSyncState(stateFile: string, controlled: ControlledMapping[]
     text = readFileSync(stateFile, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { disabled: new Set() };
-    return { disabled: new Set(controlled.map((c) => c.id)), problem: `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+    return {
+      disabled: new Set(controlled.map((c) => c.id)),
+      problem: `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    };
   }
   try {
     const parsed: unknown = JSON.parse(text);

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { LocalStackClient, waitFor } from './local-client';
-import { startLocalStack, type LocalEndpoints, type LocalStack } from './local-stack';
+import { type LocalEndpoints, type LocalStack, startLocalStack } from './local-stack';
 
 const STATE_DIR = process.env.HIVIS_STATE_DIR ?? '.hivis';
 
@@ -12,7 +12,10 @@ async function connect(): Promise<{ client: LocalStackClient; started?: LocalSta
   const file = path.join(STATE_DIR, 'local.json');
   if (existsSync(file)) {
     const endpoints = JSON.parse(readFileSync(file, 'utf8')) as LocalEndpoints;
-    const reachable = await fetch(endpoints.adminApiUrl).then(() => true, () => false);
+    const reachable = await fetch(endpoints.adminApiUrl).then(
+      () => true,
+      () => false,
+    );
     if (reachable) return { client: new LocalStackClient(endpoints, STATE_DIR) };
   }
   console.log('No local stack is running: starting one for this demo (npm start keeps one running).');
@@ -65,14 +68,29 @@ async function main() {
   console.log('\nBalances');
   for (const c of customers) {
     const account = await client.customer(c.userId);
-    console.log(`  ${c.name.padEnd(6)} ${String(account?.points).padStart(6)} points  lifetime ${String(account?.lifetimePoints).padStart(6)}  tier ${String(account?.tier).padEnd(8)} punch cards completed ${account?.punchCardsCompleted}  purchases ${account?.purchaseCount}`);
+    console.log(
+      `  ${c.name.padEnd(6)} ${String(account?.points).padStart(6)} points  lifetime ${String(account?.lifetimePoints).padStart(6)}  tier ${String(account?.tier).padEnd(8)} punch cards completed ${account?.punchCardsCompleted}  purchases ${account?.purchaseCount}`,
+    );
   }
-  console.log(`\nFile: ${JSON.stringify(await client.fileRecord(key), ['status', 'records', 'awardedCount', 'duplicateCount', 'unmatchedCount', 'failedCount'])}`);
+  console.log(
+    `\nFile: ${JSON.stringify(await client.fileRecord(key), ['status', 'records', 'awardedCount', 'duplicateCount', 'unmatchedCount', 'failedCount'])}`,
+  );
 
   const table = client.endpoints.tableName;
-  const unmatched = (await client.db.send(new ScanCommand({ TableName: table, FilterExpression: '#s = :u AND begins_with(transactionId, :run)', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':u': 'unmatched', ':run': `DEMO-${run}` } }))).Items ?? [];
+  const unmatched =
+    (
+      await client.db.send(
+        new ScanCommand({
+          TableName: table,
+          FilterExpression: '#s = :u AND begins_with(transactionId, :run)',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':u': 'unmatched', ':run': `DEMO-${run}` },
+        }),
+      )
+    ).Items ?? [];
   console.log('\nUnmatched sales (held for review)');
-  for (const u of unmatched) console.log(`  ${u.transactionId}  $${(Number(u.amountCents) / 100).toFixed(2)}  card ending ${u.cardLast4}  ${u.unmatchedReason}`);
+  for (const u of unmatched)
+    console.log(`  ${u.transactionId}  $${(Number(u.amountCents) / 100).toFixed(2)}  card ending ${u.cardLast4}  ${u.unmatchedReason}`);
 
   const failures = (await client.failuresFrom('')).filter((f) => String(f.lastSeenAt) >= new Date(Number.parseInt(run, 36)).toISOString());
   console.log('\nFailures (stored with their reasons)');

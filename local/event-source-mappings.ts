@@ -18,7 +18,7 @@ export interface SqsMappingOptions {
   queue: { url: string; arn: string; spec: QueueSpec };
   sqs: SQSClient;
   region: string;
-  fn: LocalFunction<SQSEvent, SQSBatchResponse | void>;
+  fn: LocalFunction<SQSEvent, SQSBatchResponse | undefined>;
   onError(error: Error): void;
 }
 
@@ -32,7 +32,7 @@ export function sqsMapping(options: SqsMappingOptions): Mapping {
   const { spec, queue, region } = options;
   const handleBatch = async (messages: Message[]): Promise<Message[]> => {
     const event: SQSEvent = { Records: messages.map((m) => toSqsRecord(m, queue.arn, region)) };
-    let response: SQSBatchResponse | void;
+    let response: SQSBatchResponse | undefined;
     try {
       response = await options.fn.invoke(event);
     } catch (err) {
@@ -115,7 +115,16 @@ function toSqsRecord(message: Message, queueArn: string, region: string): SQSRec
       ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
     },
     messageAttributes: Object.fromEntries(
-      Object.entries(message.MessageAttributes ?? {}).map(([k, v]) => [k, { stringValue: v.StringValue, binaryValue: v.BinaryValue ? Buffer.from(v.BinaryValue).toString('base64') : undefined, stringListValues: [], binaryListValues: [], dataType: v.DataType ?? 'String' }]),
+      Object.entries(message.MessageAttributes ?? {}).map(([k, v]) => [
+        k,
+        {
+          stringValue: v.StringValue,
+          binaryValue: v.BinaryValue ? Buffer.from(v.BinaryValue).toString('base64') : undefined,
+          stringListValues: [],
+          binaryListValues: [],
+          dataType: v.DataType ?? 'String',
+        },
+      ]),
     ),
     md5OfBody: message.MD5OfBody ?? '',
     eventSource: 'aws:sqs',

@@ -1,4 +1,4 @@
-import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import { listenOnLoopback } from './servers';
 
 /** The transient failures a client of DynamoDB meets in the cloud, each answered as DynamoDB would. */
@@ -41,22 +41,33 @@ export async function startFaultProxy(target: string, options: FaultOptions): Pr
     res.on('error', () => undefined);
     const fault = pick();
     counts[fault ?? 'forwarded']++;
-    if (fault === 'throttling') return answerError(req, res, 400, 'com.amazonaws.dynamodb.v20120810#ThrottlingException', 'Rate of requests exceeds the allowed throughput.');
-    if (fault === 'server-error') return answerError(req, res, 500, 'com.amazonaws.dynamodb.v20120810#InternalServerError', 'Internal server error');
+    if (fault === 'throttling')
+      return answerError(
+        req,
+        res,
+        400,
+        'com.amazonaws.dynamodb.v20120810#ThrottlingException',
+        'Rate of requests exceeds the allowed throughput.',
+      );
+    if (fault === 'server-error')
+      return answerError(req, res, 500, 'com.amazonaws.dynamodb.v20120810#InternalServerError', 'Internal server error');
     if (fault === 'drop-before') return void req.socket.destroy();
     forward(req, res, fault === 'drop-after');
   });
 
   function forward(req: IncomingMessage, res: ServerResponse, dropResponse: boolean) {
-    const outgoing = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers, agent }, (answer) => {
-      if (dropResponse) {
-        // DynamoDB has done the work; the client never hears of it.
-        answer.resume();
-        return void req.socket.destroy();
-      }
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const outgoing = request(
+      { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers, agent },
+      (answer) => {
+        if (dropResponse) {
+          // DynamoDB has done the work; the client never hears of it.
+          answer.resume();
+          return void req.socket.destroy();
+        }
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     outgoing.on('error', () => req.socket.destroy());
     req.pipe(outgoing);
   }
@@ -76,7 +87,11 @@ export async function startFaultProxy(target: string, options: FaultOptions): Pr
 function answerError(req: IncomingMessage, res: ServerResponse, status: number, type: string, message: string) {
   req.resume();
   const body = JSON.stringify({ __type: type, message });
-  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': type.split('#')[1]!, 'content-length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    'content-type': 'application/x-amz-json-1.0',
+    'x-amzn-errortype': type.split('#')[1]!,
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 

@@ -1,4 +1,4 @@
-import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { maskCardNumbersInText } from '../shared/domain/card-number';
@@ -43,11 +43,17 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<{ u
   async function serve(req: IncomingMessage, res: ServerResponse) {
     const target = parseTarget(req.url ?? '');
     if ('error' in target) return answerAndClose(res, 400, target.error);
-    if (!authorized(req.headers.authorization, options.token)) return send(res, { statusCode: 401, body: JSON.stringify({ message: 'Unauthorized' }) });
+    if (!authorized(req.headers.authorization, options.token))
+      return send(res, { statusCode: 401, body: JSON.stringify({ message: 'Unauthorized' }) });
     const candidates = compiled.filter((c) => c.pattern.test(target.path));
     const match = candidates.find((c) => c.method === req.method);
     if (!match) {
-      return send(res, candidates.length > 0 ? { statusCode: 405, body: JSON.stringify({ message: `Method ${req.method} not allowed on this route` }) } : { statusCode: 404, body: JSON.stringify({ message: 'No route for this request' }) });
+      return send(
+        res,
+        candidates.length > 0
+          ? { statusCode: 405, body: JSON.stringify({ message: `Method ${req.method} not allowed on this route` }) }
+          : { statusCode: 404, body: JSON.stringify({ message: 'No route for this request' }) },
+      );
     }
     const pathParameters = decodeParameters(match.params, match.pattern.exec(target.path)!.slice(1));
     if ('error' in pathParameters) return answerAndClose(res, 400, pathParameters.error);
@@ -70,15 +76,18 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<{ u
     send(res, result);
   }
 
-  const server: Server = createServer({ headersTimeout: bodyTimeoutMs, requestTimeout: 6 * bodyTimeoutMs, connectionsCheckingInterval: 1_000 }, (req, res) => {
-    // Errors on either stream after the fact (a reset connection) are nobody's to handle but ours.
-    req.on('error', () => undefined);
-    res.on('error', () => undefined);
-    serve(req, res).catch((err: unknown) => {
-      log(`admin API: ${req.method} request failed: ${describe(err)}`);
-      answerAndClose(res, 500, 'Internal Server Error');
-    });
-  });
+  const server: Server = createServer(
+    { headersTimeout: bodyTimeoutMs, requestTimeout: 6 * bodyTimeoutMs, connectionsCheckingInterval: 1_000 },
+    (req, res) => {
+      // Errors on either stream after the fact (a reset connection) are nobody's to handle but ours.
+      req.on('error', () => undefined);
+      res.on('error', () => undefined);
+      serve(req, res).catch((err: unknown) => {
+        log(`admin API: ${req.method} request failed: ${describe(err)}`);
+        answerAndClose(res, 500, 'Internal Server Error');
+      });
+    },
+  );
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => answerClientError(err, socket));
 
   return listenOnLoopback(server, options.port, 'admin API');
@@ -94,10 +103,14 @@ export function parseTarget(raw: string): ParsedTarget {
   const queryAt = raw.indexOf('?');
   const path = queryAt === -1 ? raw : raw.slice(0, queryAt);
   const query = queryAt === -1 ? '' : raw.slice(queryAt + 1);
-  if (!/^[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/.test(path)) return { error: 'invalid request target: the path holds a character that must be percent-encoded' };
-  if (!/^[\x21-\x7e]*$/.test(query) || query.includes('#')) return { error: 'invalid request target: the query holds a character that must be percent-encoded' };
-  if (/%(?![0-9A-Fa-f]{2})/.test(path) || /%(?![0-9A-Fa-f]{2})/.test(query)) return { error: 'malformed percent-encoding in the request target' };
-  if (path.split('/').some((segment) => segment === '.' || segment === '..')) return { error: 'invalid request target: dot segments are not allowed' };
+  if (!/^[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/.test(path))
+    return { error: 'invalid request target: the path holds a character that must be percent-encoded' };
+  if (!/^[\x21-\x7e]*$/.test(query) || query.includes('#'))
+    return { error: 'invalid request target: the query holds a character that must be percent-encoded' };
+  if (/%(?![0-9A-Fa-f]{2})/.test(path) || /%(?![0-9A-Fa-f]{2})/.test(query))
+    return { error: 'malformed percent-encoding in the request target' };
+  if (path.split('/').some((segment) => segment === '.' || segment === '..'))
+    return { error: 'invalid request target: dot segments are not allowed' };
   return { path, query };
 }
 
@@ -130,7 +143,13 @@ function compileRouteKey(routeKey: string) {
   return { method, params, pattern: new RegExp(`^${source}$`) };
 }
 
-function toEvent(req: IncomingMessage, target: { path: string; query: string }, routeKey: string, pathParameters: Record<string, string>, body: Buffer): APIGatewayProxyEventV2 {
+function toEvent(
+  req: IncomingMessage,
+  target: { path: string; query: string },
+  routeKey: string,
+  pathParameters: Record<string, string>,
+  body: Buffer,
+): APIGatewayProxyEventV2 {
   const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]));
   const query = Object.fromEntries(new URLSearchParams(target.query).entries());
   const isText = /^(application\/json|text\/|application\/x-ndjson)/.test(headers['content-type'] ?? 'application/json');
@@ -148,7 +167,13 @@ function toEvent(req: IncomingMessage, target: { path: string; query: string }, 
       apiId: 'local',
       domainName: headers.host ?? 'localhost',
       domainPrefix: 'local',
-      http: { method: req.method ?? 'GET', path: target.path, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      http: {
+        method: req.method ?? 'GET',
+        path: target.path,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
       requestId: randomUUID(),
       routeKey,
       stage: '$default',
@@ -170,7 +195,10 @@ function toStructuredResult(value: unknown): APIGatewayProxyStructuredResultV2 {
 function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2) {
   try {
     const body = result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
-    res.writeHead(result.statusCode ?? 200, { 'content-type': 'application/json', ...(result.headers as Record<string, string> | undefined) });
+    res.writeHead(result.statusCode ?? 200, {
+      'content-type': 'application/json',
+      ...(result.headers as Record<string, string> | undefined),
+    });
     res.end(body);
   } catch {
     answerAndClose(res, 500, 'Internal Server Error');

@@ -1,4 +1,4 @@
-import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 /** How reading a request body ended. */
@@ -66,7 +66,10 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex) {
     if (err.code === 'ECONNRESET' || !socket.writable || inResponse) return void socket.destroy();
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     const body = JSON.stringify({ message: clientErrorMessage(err.code, status) });
-    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`, () => socket.destroy());
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      () => socket.destroy(),
+    );
   } catch {
     socket.destroy();
   }
@@ -77,6 +80,7 @@ function clientErrorMessage(code: string | undefined, status: number): string {
   if (status === 408) return 'request not received in time';
   if (code === 'HPE_INVALID_METHOD') return 'invalid method';
   if (code === 'HPE_INVALID_URL') return 'invalid request target';
-  if (code?.startsWith('HPE_INVALID_HEADER') || code === 'HPE_INVALID_CONSTANT' || code === 'HPE_UNEXPECTED_CONTENT_LENGTH') return 'invalid header';
+  if (code?.startsWith('HPE_INVALID_HEADER') || code === 'HPE_INVALID_CONSTANT' || code === 'HPE_UNEXPECTED_CONTENT_LENGTH')
+    return 'invalid header';
   return 'malformed request';
 }

@@ -155,5 +155,10 @@ export function handlerPool<E, R>(options: HandlerPoolOptions<E, R>): HandlerPoo
 /** A function of the topology, as the local runtime runs it: a pool of its handler, loaded from its entry. */
 export function localFunction<E, R>(name: string, spec: FunctionSpec, region: string): HandlerPool<E, R> {
   const file = path.join(ROOT, spec.entry);
-  return handlerPool<E, R>({ name, load: () => loadHandlerInstance<E, R>(file), concurrency: localConcurrency(spec.trigger), contextFor: () => lambdaContext(name, spec, region) });
+  return handlerPool<E, R>({
+    name,
+    load: () => loadHandlerInstance<E, R>(file),
+    concurrency: localConcurrency(spec.trigger),
+    contextFor: () => lambdaContext(name, spec, region),
+  });
 }

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { LocalEndpoints } from './local-stack';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { HmacCardHasher } from '../shared/adapters/card-hasher';
 import { DynamoDbCustomerStore } from '../shared/adapters/dynamodb/customer-store';
 import { keys } from '../shared/adapters/dynamodb/table-keys';
 import { normalizeCardNumber } from '../shared/domain/card-number';
+import type { LocalEndpoints } from './local-stack';
 
 /** Talks to a running local stack through its endpoints, with the AWS SDK, as Moma and an operator would. */
 export class LocalStackClient {
@@ -25,14 +25,19 @@ export class LocalStackClient {
     const base = { region: endpoints.region, credentials: endpoints.credentials };
     this.s3 = new S3Client({ ...base, endpoint: endpoints.s3Endpoint, forcePathStyle: true });
     this.sqs = new SQSClient({ ...base, endpoint: endpoints.sqsEndpoint });
-    this.db = DynamoDBDocumentClient.from(new DynamoDBClient({ ...base, endpoint: endpoints.dynamodbEndpoint }), { marshallOptions: { removeUndefinedValues: true } });
+    this.db = DynamoDBDocumentClient.from(new DynamoDBClient({ ...base, endpoint: endpoints.dynamodbEndpoint }), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
     this.customers = new DynamoDbCustomerStore(this.db, endpoints.tableName);
     this.hasher = new HmacCardHasher(readFileSync(path.join(stateDir, 'card-pepper'), 'utf8').trim());
   }
 
   static fromEnv(): LocalStackClient {
     const stateDir = process.env.HIVIS_LOCAL_STATE_DIR;
-    if (!stateDir) throw new Error('HIVIS_LOCAL_STATE_DIR is not set: start the local stack first (npm start), or run the integration tests through jest');
+    if (!stateDir)
+      throw new Error(
+        'HIVIS_LOCAL_STATE_DIR is not set: start the local stack first (npm start), or run the integration tests through jest',
+      );
     return new LocalStackClient(JSON.parse(readFileSync(path.join(stateDir, 'local.json'), 'utf8')), stateDir);
   }
 
@@ -72,7 +77,9 @@ export class LocalStackClient {
   }
 
   async customer(userId: string) {
-    return (await this.customers.getCustomer(userId)) as { points: number; lifetimePoints: number; purchaseCount: number; punchCardsCompleted: number; tier: string; version: number } | undefined;
+    return (await this.customers.getCustomer(userId)) as
+      | { points: number; lifetimePoints: number; purchaseCount: number; punchCardsCompleted: number; tier: string; version: number }
+      | undefined;
   }
 
   async sale(transactionId: string) {
@@ -81,7 +88,11 @@ export class LocalStackClient {
 
   async fileRecord(key: string) {
     const out = await this.db.send(
-      new QueryCommand({ TableName: this.endpoints.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': `FILE#${this.endpoints.bucket}/${key}` } }),
+      new QueryCommand({
+        TableName: this.endpoints.tableName,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': `FILE#${this.endpoints.bucket}/${key}` },
+      }),
     );
     return out.Items?.[0];
   }
@@ -90,7 +101,14 @@ export class LocalStackClient {
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.db.send(new ScanCommand({ TableName: this.endpoints.tableName, FilterExpression: 'entity = :f', ExpressionAttributeValues: { ':f': 'failure' }, ExclusiveStartKey: start }));
+      const page = await this.db.send(
+        new ScanCommand({
+          TableName: this.endpoints.tableName,
+          FilterExpression: 'entity = :f',
+          ExpressionAttributeValues: { ':f': 'failure' },
+          ExclusiveStartKey: start,
+        }),
+      );
       items.push(...(page.Items ?? []));
       start = page.LastEvaluatedKey;
     } while (start);
@@ -106,11 +124,21 @@ export class LocalStackClient {
   }
 
   async sendMomaBatch(bodies: unknown[]) {
-    return this.sqs.send(new SendMessageBatchCommand({ QueueUrl: this.endpoints.momaQueueUrl, Entries: bodies.map((b, i) => ({ Id: String(i), MessageBody: typeof b === 'string' ? b : JSON.stringify(b) })) }));
+    return this.sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: this.endpoints.momaQueueUrl,
+        Entries: bodies.map((b, i) => ({ Id: String(i), MessageBody: typeof b === 'string' ? b : JSON.stringify(b) })),
+      }),
+    );
   }
 
   async queueDepth(queueUrl: string) {
-    const out = await this.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+    const out = await this.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
     return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
   }
 

@@ -4,28 +4,36 @@ import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, DynamoDBBatchResponse, DynamoDBStreamEvent, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  DynamoDBBatchResponse,
+  DynamoDBStreamEvent,
+  ScheduledEvent,
+  SQSBatchResponse,
+  SQSEvent,
+} from 'aws-lambda';
+import { DynamoDbFileLedger } from '../shared/adapters/dynamodb/file-ledger';
 import { tableDefinition } from '../shared/adapters/dynamodb/table-definition';
 import { S3ObjectStore } from '../shared/adapters/s3/object-store';
-import { toS3Notification } from '../shared/adapters/sqs/s3-notification';
 import { SqsFileEventQueue } from '../shared/adapters/sqs/file-event-queue';
-import { DynamoDbFileLedger } from '../shared/adapters/dynamodb/file-ledger';
-import { reconcileFiles } from '../shared/ingest/reconcile';
+import { toS3Notification } from '../shared/adapters/sqs/s3-notification';
 import type { ObjectRef } from '../shared/ingest/ports';
-import { FUNCTIONS, QUEUES, SYNC_SOURCES, WATCHED_PREFIXES, type FunctionName } from '../shared/topology';
+import { reconcileFiles } from '../shared/ingest/reconcile';
+import { FUNCTIONS, type FunctionName, QUEUES, SYNC_SOURCES, WATCHED_PREFIXES } from '../shared/topology';
 import { startControlPlane } from './control-plane';
 import { startDynamoDbLocal } from './dynamodb-local';
-import { scheduleMapping, sqsMapping, type Mapping } from './event-source-mappings';
-import { startFaultProxy, type FaultOptions } from './fault-proxy';
-import { startHttpGateway, type HttpRoute } from './http-gateway';
+import { type Mapping, scheduleMapping, sqsMapping } from './event-source-mappings';
+import { type FaultOptions, startFaultProxy } from './fault-proxy';
+import { type HttpRoute, startHttpGateway } from './http-gateway';
 import { localFunction } from './lambda-runtime';
 import { startS3Emulator } from './s3-emulator';
-import { streamMapping } from './stream-poller';
 import { createQueues, startSqsEmulator } from './sqs-emulator';
+import { streamMapping } from './stream-poller';
 
 export const REGION = 'us-east-1';
 /** s3rver checks access keys and accepts this pair by default; the other emulators accept any. */
@@ -111,8 +119,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       // Closing it saves every message it holds; the next start restores them before anything polls.
       startSqsEmulator({ port: ports.sqs, messagesFile: path.join(dataDir, 'sqs-messages.json'), log }),
     ]);
-    stoppers.push(() => dynamodb.stop(), () => sqsServer.close());
-    const functionsDynamoDbEndpoint = options.faults ? await startFaults(dynamodb.endpoint, options.faults, log, stoppers) : dynamodb.endpoint;
+    stoppers.push(
+      () => dynamodb.stop(),
+      () => sqsServer.close(),
+    );
+    const functionsDynamoDbEndpoint = options.faults
+      ? await startFaults(dynamodb.endpoint, options.faults, log, stoppers)
+      : dynamodb.endpoint;
 
     // The handlers find the emulators through the SDK's own endpoint variables: their code is unchanged.
     Object.assign(process.env, {
@@ -143,7 +156,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const restored = await sqsServer.restoreSaved();
     if (restored > 0) log(`restored ${restored} queued message(s) kept from the last stop`);
     const syncTargets = Object.fromEntries(
-      Object.entries(SYNC_SOURCES).map(([source, fn]) => [source, FUNCTIONS[fn].trigger.type === 'schedule' ? { type: 'rule', name: localMappingId(fn) } : { type: 'mapping', id: localMappingId(fn) }]),
+      Object.entries(SYNC_SOURCES).map(([source, fn]) => [
+        source,
+        FUNCTIONS[fn].trigger.type === 'schedule'
+          ? { type: 'rule', name: localMappingId(fn) }
+          : { type: 'mapping', id: localMappingId(fn) },
+      ]),
     );
     Object.assign(process.env, {
       FILE_EVENTS_QUEUE_URL: queues.fileEvents.url,
@@ -157,8 +175,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     // S3 → SQS, as the bucket's notification configuration does in the cloud.
     const notify = (ref: ObjectRef) =>
-      void sqs.send(new SendMessageCommand({ QueueUrl: queues.fileEvents.url, MessageBody: JSON.stringify(toS3Notification(ref)) })).catch((err: Error) => log(`could not queue ${ref.key}: ${err.message}`));
-    const s3Server = await startS3Emulator({ port: ports.s3, directory: path.join(dataDir, 's3'), bucket, prefixes: Object.values(WATCHED_PREFIXES), onObjectCreated: notify });
+      void sqs
+        .send(new SendMessageCommand({ QueueUrl: queues.fileEvents.url, MessageBody: JSON.stringify(toS3Notification(ref)) }))
+        .catch((err: Error) => log(`could not queue ${ref.key}: ${err.message}`));
+    const s3Server = await startS3Emulator({
+      port: ports.s3,
+      directory: path.join(dataDir, 's3'),
+      bucket,
+      prefixes: Object.values(WATCHED_PREFIXES),
+      onObjectCreated: notify,
+    });
     stoppers.push(() => s3Server.close());
 
     const mappings: Mapping[] = [];
@@ -170,16 +196,37 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       // Each function is a pool of separately loaded handler instances, one invocation at a time each.
       if (trigger.type === 'sqs') {
         const queue = queues[trigger.queue];
-        const fn = localFunction<SQSEvent, SQSBatchResponse | void>(name, spec, REGION);
-        mappings.push(sqsMapping({ name, spec: { ...spec, trigger }, queue: { url: queue.url, arn: queue.arn, spec: QUEUES[trigger.queue] }, sqs, region: REGION, fn, onError: onError(name) }));
+        const fn = localFunction<SQSEvent, SQSBatchResponse | undefined>(name, spec, REGION);
+        mappings.push(
+          sqsMapping({
+            name,
+            spec: { ...spec, trigger },
+            queue: { url: queue.url, arn: queue.arn, spec: QUEUES[trigger.queue] },
+            sqs,
+            region: REGION,
+            fn,
+            onError: onError(name),
+          }),
+        );
       } else if (trigger.type === 'schedule') {
         const fn = localFunction<ScheduledEvent, unknown>(name, spec, REGION);
         const schedule = scheduleMapping({ name, spec: { ...spec, trigger }, region: REGION, fn, onError: onError(name) });
         schedules.set(name, schedule);
         mappings.push(schedule);
       } else if (trigger.type === 'stream') {
-        const fn = localFunction<DynamoDBStreamEvent, DynamoDBBatchResponse | void>(name, spec, REGION);
-        mappings.push(streamMapping({ name, spec: { ...spec, trigger }, streamArn, streams, region: REGION, fn, checkpointFile: path.join(dataDir, `stream-${name}.json`), onError: onError(name) }));
+        const fn = localFunction<DynamoDBStreamEvent, DynamoDBBatchResponse | undefined>(name, spec, REGION);
+        mappings.push(
+          streamMapping({
+            name,
+            spec: { ...spec, trigger },
+            streamArn,
+            streams,
+            region: REGION,
+            fn,
+            checkpointFile: path.join(dataDir, `stream-${name}.json`),
+            onError: onError(name),
+          }),
+        );
       } else {
         const fn = localFunction<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(name, spec, REGION);
         for (const routeKey of trigger.routes) routes.push({ routeKey, fn });
@@ -196,8 +243,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stoppers.push(() => gateway.close());
 
     await recoverUnfinishedFiles(DynamoDBDocumentClient.from(dynamoClient), tableName, bucket, s3, sqs, queues.fileEvents.url, log);
-    const controlled = (Object.values(SYNC_SOURCES) as FunctionName[]).map((fn) => ({ id: localMappingId(fn), kind: FUNCTIONS[fn].trigger.type === 'schedule' ? ('rule' as const) : ('mapping' as const), mapping: mappings.find((m) => m.name === fn)! }));
-    const controlPlane = await startControlPlane({ port: ports.control, controlled, stateFile: path.join(dataDir, 'sync-state.json'), log });
+    const controlled = (Object.values(SYNC_SOURCES) as FunctionName[]).map((fn) => ({
+      id: localMappingId(fn),
+      kind: FUNCTIONS[fn].trigger.type === 'schedule' ? ('rule' as const) : ('mapping' as const),
+      mapping: mappings.find((m) => m.name === fn)!,
+    }));
+    const controlPlane = await startControlPlane({
+      port: ports.control,
+      controlled,
+      stateFile: path.join(dataDir, 'sync-state.json'),
+      log,
+    });
     stoppers.push(() => controlPlane.close());
     // Sync sources start as they were left (a stopped sync stays stopped); the rest always run.
     controlPlane.applySavedState();
@@ -241,7 +297,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 }
 
 /** Puts the fault proxy in front of DynamoDB Local; returns the endpoint the functions are to use. */
-async function startFaults(dynamodbEndpoint: string, faults: FaultOptions, log: (line: string) => void, stoppers: (() => Promise<void>)[]): Promise<string> {
+async function startFaults(
+  dynamodbEndpoint: string,
+  faults: FaultOptions,
+  log: (line: string) => void,
+  stoppers: (() => Promise<void>)[],
+): Promise<string> {
   const proxy = await startFaultProxy(dynamodbEndpoint, faults);
   log(`injecting transient faults into ${Math.round(faults.rate * 100)}% of the functions' DynamoDB requests (seed ${proxy.seed})`);
   stoppers.push(async () => {
@@ -278,7 +339,15 @@ async function ensureTable(client: DynamoDBClient, tableName: string): Promise<s
  * previous run is gone, so their file leases are void; then every file not finished is queued again,
  * the same safety net the cloud's 5-minute reconcile provides. Sales already awarded stay deduplicated.
  */
-async function recoverUnfinishedFiles(db: DynamoDBDocumentClient, tableName: string, bucket: string, s3: S3Client, sqs: SQSClient, queueUrl: string, log: (line: string) => void) {
+async function recoverUnfinishedFiles(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  bucket: string,
+  s3: S3Client,
+  sqs: SQSClient,
+  queueUrl: string,
+  log: (line: string) => void,
+) {
   const now = new Date();
   let start: Record<string, unknown> | undefined;
   do {
@@ -292,7 +361,14 @@ async function recoverUnfinishedFiles(db: DynamoDBDocumentClient, tableName: str
       }),
     );
     for (const item of page.Items ?? []) {
-      await db.send(new UpdateCommand({ TableName: tableName, Key: { PK: item.PK, SK: item.SK }, UpdateExpression: 'SET leaseExpiresAt = :now', ExpressionAttributeValues: { ':now': now.toISOString() } }));
+      await db.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { PK: item.PK, SK: item.SK },
+          UpdateExpression: 'SET leaseExpiresAt = :now',
+          ExpressionAttributeValues: { ':now': now.toISOString() },
+        }),
+      );
     }
     start = page.LastEvaluatedKey;
   } while (start);

@@ -3,7 +3,8 @@ import { LocalStackError } from './dynamodb-local';
 
 /** A port another process holds is the operator's to resolve: say which, in one line. */
 export function portError(err: unknown, port: number, what: string): Error {
-  if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') return new LocalStackError(`port ${port} (${what}) is already in use: stop whatever holds it or choose another port`);
+  if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
+    return new LocalStackError(`port ${port} (${what}) is already in use: stop whatever holds it or choose another port`);
   return err as Error;
 }
 

@@ -77,11 +77,16 @@ export interface SqsEmulatorOptions {
  */
 export async function startSqsEmulator(options: SqsEmulatorOptions): Promise<SqsEmulator & { restoreSaved(): Promise<number> }> {
   const log = options.log ?? (() => undefined);
-  const { service, requestHandler } = createRequestHandler({ port: options.port, hostname: '127.0.0.1', emulateQueueCreationLifecycle: false });
+  const { service, requestHandler } = createRequestHandler({
+    port: options.port,
+    hostname: '127.0.0.1',
+    emulateQueueCreationLifecycle: false,
+  });
   const tracked = new Map<EmulatedQueue, Map<string, StoredEntry>>();
 
   const trackQueues = () => {
-    for (const queue of service.Queues as unknown as EmulatedQueue[]) if (!tracked.has(queue)) tracked.set(queue, trackMessages(queue, tracked));
+    for (const queue of service.Queues as unknown as EmulatedQueue[])
+      if (!tracked.has(queue)) tracked.set(queue, trackMessages(queue, tracked));
   };
   const server = createServer((req, res) => {
     // A queue is tracked before any request can send to it: it was created by an earlier request.
@@ -93,7 +98,9 @@ export async function startSqsEmulator(options: SqsEmulatorOptions): Promise<Sqs
 
   const snapshot = (): QueueSnapshot => {
     trackQueues();
-    return Object.fromEntries([...tracked].map(([queue, entries]) => [queue.QueueName, [...entries.values()].map((e) => toSaved(e.record))]));
+    return Object.fromEntries(
+      [...tracked].map(([queue, entries]) => [queue.QueueName, [...entries.values()].map((e) => toSaved(e.record))]),
+    );
   };
   const restore = (saved: QueueSnapshot): number => {
     trackQueues();
@@ -122,7 +129,9 @@ export async function startSqsEmulator(options: SqsEmulatorOptions): Promise<Sqs
         saved = parseSnapshot(await readFile(file, 'utf8'));
       } catch (err) {
         await rename(file, `${file}.unreadable`).catch(() => undefined);
-        log(`the queues' saved messages (${file}) could not be read (${(err as Error).message}); kept as ${file}.unreadable, the queues start empty`);
+        log(
+          `the queues' saved messages (${file}) could not be read (${(err as Error).message}); kept as ${file}.unreadable, the queues start empty`,
+        );
         return 0;
       }
       const count = restore(saved);
@@ -153,19 +162,20 @@ function trackMessages(queue: EmulatedQueue, all: Map<EmulatedQueue, Map<string,
     entries.set(record.MessageId, entry);
     return entry;
   };
-  queue.changeVisibility = function (receiptHandle, visibilityTimeout) {
+  queue.changeVisibility = (receiptHandle, visibilityTimeout) => {
     const changed = changeVisibility.call(queue, receiptHandle, visibilityTimeout);
     // The emulator's visibility change adds one to the receive count (its receive path is shared): take it back.
     const entry = changed ? entries.get(messageIdOf(receiptHandle)) : undefined;
-    if (entry) entry.record.attributes.ApproximateReceiveCount = String(Math.max(1, Number(entry.record.attributes.ApproximateReceiveCount) - 1));
+    if (entry)
+      entry.record.attributes.ApproximateReceiveCount = String(Math.max(1, Number(entry.record.attributes.ApproximateReceiveCount) - 1));
     return changed;
   };
-  queue.delete = function (receiptHandle) {
+  queue.delete = (receiptHandle) => {
     const deleted = deleteMessage.call(queue, receiptHandle);
     if (deleted) entries.delete(messageIdOf(receiptHandle));
     return deleted;
   };
-  queue.clearRecords = function () {
+  queue.clearRecords = () => {
     clearRecords.call(queue);
     entries.clear();
   };
@@ -185,7 +195,9 @@ function messageIdOf(receiptHandle: string): string {
 const SYSTEM_ATTRIBUTES = ['DeadLetterQueueSourceArn', 'AWSTraceHeader'] as const;
 
 function toSaved(record: StoredRecord): SavedMessage {
-  const systemAttributes = Object.fromEntries(SYSTEM_ATTRIBUTES.flatMap((name) => (record.attributes[name] ? [[name, record.attributes[name]!]] : [])));
+  const systemAttributes = Object.fromEntries(
+    SYSTEM_ATTRIBUTES.flatMap((name) => (record.attributes[name] ? [[name, record.attributes[name]!]] : [])),
+  );
   return {
     messageId: record.MessageId,
     body: record.MessageBody,
@@ -199,9 +211,16 @@ function toSaved(record: StoredRecord): SavedMessage {
 
 /** The message as it was: same id, body, attributes, sent time and receive count, as a durable queue keeps it. */
 function restoreMessage(queue: EmulatedQueue, message: SavedMessage) {
-  const systemAttributes = Object.entries(message.systemAttributes ?? {}).map(([name, value]) => [name, { DataType: 'String', StringValue: value }]);
+  const systemAttributes = Object.entries(message.systemAttributes ?? {}).map(([name, value]) => [
+    name,
+    { DataType: 'String', StringValue: value },
+  ]);
   const entry = queue.setRecord(
-    { MessageBody: message.body, MessageAttributes: message.messageAttributes, ...(systemAttributes.length > 0 ? { MessageSystemAttributes: Object.fromEntries(systemAttributes) } : {}) },
+    {
+      MessageBody: message.body,
+      MessageAttributes: message.messageAttributes,
+      ...(systemAttributes.length > 0 ? { MessageSystemAttributes: Object.fromEntries(systemAttributes) } : {}),
+    },
     message.messageId,
   );
   const attributes = entry.record.attributes;
@@ -215,7 +234,8 @@ function parseSnapshot(text: string): QueueSnapshot {
   const queues = parsed.queues;
   if (!queues || typeof queues !== 'object' || Array.isArray(queues)) throw new Error('no queues in it');
   for (const [name, messages] of Object.entries(queues)) {
-    if (!Array.isArray(messages) || messages.some((m) => typeof m?.messageId !== 'string' || typeof m?.body !== 'string')) throw new Error(`queue ${name} is not a list of messages`);
+    if (!Array.isArray(messages) || messages.some((m) => typeof m?.messageId !== 'string' || typeof m?.body !== 'string'))
+      throw new Error(`queue ${name} is not a list of messages`);
   }
   return queues as QueueSnapshot;
 }
@@ -231,7 +251,14 @@ export async function createQueues(sqs: SQSClient): Promise<Record<QueueName, Lo
   const entries = await Promise.all(
     (Object.keys(QUEUES) as QueueName[]).map(async (name) => {
       const spec = QUEUES[name];
-      const dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `${spec.defaultName}-dlq`, Attributes: { MessageRetentionPeriod: String(spec.dlqRetentionDays * 86_400) } }))).QueueUrl!;
+      const dlqUrl = (
+        await sqs.send(
+          new CreateQueueCommand({
+            QueueName: `${spec.defaultName}-dlq`,
+            Attributes: { MessageRetentionPeriod: String(spec.dlqRetentionDays * 86_400) },
+          }),
+        )
+      ).QueueUrl!;
       const dlqArn = await queueArn(sqs, dlqUrl);
       const url = (
         await sqs.send(

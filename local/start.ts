@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalStackError } from './dynamodb-local';
 import type { FaultOptions } from './fault-proxy';
-import { startLocalStack, type LocalStack } from './local-stack';
+import { type LocalStack, startLocalStack } from './local-stack';
 
 const USAGE = `npm start [-- options]
 
@@ -45,7 +45,13 @@ async function main() {
   const stack: LocalStack = await startLocalStack({
     stateDir: values['state-dir']!,
     fresh: values.fresh,
-    ports: { dynamodb: port('dynamodb-port'), s3: port('s3-port'), sqs: port('sqs-port'), api: port('api-port'), control: port('control-port') },
+    ports: {
+      dynamodb: port('dynamodb-port'),
+      s3: port('s3-port'),
+      sqs: port('sqs-port'),
+      api: port('api-port'),
+      control: port('control-port'),
+    },
     log: (line) => console.error(`[local] ${line}`),
     faults,
   });

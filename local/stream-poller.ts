@@ -1,6 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, type _Record, type DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import {
+  type _Record,
+  DescribeStreamCommand,
+  type DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { FunctionSpec } from '../shared/topology';
 import type { Mapping } from './event-source-mappings';
@@ -12,7 +18,7 @@ export interface StreamMappingOptions {
   streamArn: string;
   streams: DynamoDBStreamsClient;
   region: string;
-  fn: LocalFunction<DynamoDBStreamEvent, DynamoDBBatchResponse | void>;
+  fn: LocalFunction<DynamoDBStreamEvent, DynamoDBBatchResponse | undefined>;
   /** Where the last processed sequence number of each shard is kept, so a restart resumes rather than replays. */
   checkpointFile: string;
   onError(error: Error): void;
@@ -26,7 +32,9 @@ export interface StreamMappingOptions {
  */
 export function streamMapping(options: StreamMappingOptions): Mapping {
   const { spec, streams } = options;
-  const checkpoints: Record<string, string> = existsSync(options.checkpointFile) ? JSON.parse(readFileSync(options.checkpointFile, 'utf8')) : {};
+  const checkpoints: Record<string, string> = existsSync(options.checkpointFile)
+    ? JSON.parse(readFileSync(options.checkpointFile, 'utf8'))
+    : {};
   const iterators = new Map<string, string | undefined>();
   const closed = new Set<string>();
   let running = false;
@@ -34,10 +42,21 @@ export function streamMapping(options: StreamMappingOptions): Mapping {
 
   const saveCheckpoints = () => writeFile(options.checkpointFile, JSON.stringify(checkpoints));
 
-  async function iteratorFor(shardId: string, at?: { type: 'AT_SEQUENCE_NUMBER' | 'AFTER_SEQUENCE_NUMBER'; sequence: string }, fromOldest = false) {
-    const after = fromOldest ? undefined : (at ?? (checkpoints[shardId] ? { type: 'AFTER_SEQUENCE_NUMBER' as const, sequence: checkpoints[shardId]! } : undefined));
+  async function iteratorFor(
+    shardId: string,
+    at?: { type: 'AT_SEQUENCE_NUMBER' | 'AFTER_SEQUENCE_NUMBER'; sequence: string },
+    fromOldest = false,
+  ) {
+    const after = fromOldest
+      ? undefined
+      : (at ?? (checkpoints[shardId] ? { type: 'AFTER_SEQUENCE_NUMBER' as const, sequence: checkpoints[shardId]! } : undefined));
     const out = await streams.send(
-      new GetShardIteratorCommand({ StreamArn: options.streamArn, ShardId: shardId, ShardIteratorType: after?.type ?? 'TRIM_HORIZON', SequenceNumber: after?.sequence }),
+      new GetShardIteratorCommand({
+        StreamArn: options.streamArn,
+        ShardId: shardId,
+        ShardIteratorType: after?.type ?? 'TRIM_HORIZON',
+        SequenceNumber: after?.sequence,
+      }),
     );
     return out.ShardIterator;
   }
@@ -88,7 +107,11 @@ export function streamMapping(options: StreamMappingOptions): Mapping {
       return await iteratorFor(shardId);
     } catch (err) {
       if ((err as Error).name !== 'TrimmedDataAccessException') throw err;
-      options.onError(new Error(`${options.name}: shard ${shardId} no longer holds the records after the checkpoint; resuming at the oldest record still there`));
+      options.onError(
+        new Error(
+          `${options.name}: shard ${shardId} no longer holds the records after the checkpoint; resuming at the oldest record still there`,
+        ),
+      );
       delete checkpoints[shardId];
       return iteratorFor(shardId, undefined, true);
     }
@@ -101,7 +124,12 @@ export function streamMapping(options: StreamMappingOptions): Mapping {
         const response = await options.fn.invoke({ Records: pending });
         const failed = response?.batchItemFailures?.[0]?.itemIdentifier;
         if (!failed) return undefined;
-        pending = pending.slice(Math.max(0, pending.findIndex((r) => r.dynamodb?.SequenceNumber === failed)));
+        pending = pending.slice(
+          Math.max(
+            0,
+            pending.findIndex((r) => r.dynamodb?.SequenceNumber === failed),
+          ),
+        );
       } catch (err) {
         options.onError(err as Error);
       }
@@ -119,7 +147,12 @@ export function streamMapping(options: StreamMappingOptions): Mapping {
           if (!running) break;
           if (closed.has(shard.ShardId!)) continue;
           // A child shard starts after its parent has been read to its end.
-          if (shard.ParentShardId && !closed.has(shard.ParentShardId) && (stream.StreamDescription?.Shards ?? []).some((s) => s.ShardId === shard.ParentShardId)) continue;
+          if (
+            shard.ParentShardId &&
+            !closed.has(shard.ParentShardId) &&
+            (stream.StreamDescription?.Shards ?? []).some((s) => s.ShardId === shard.ParentShardId)
+          )
+            continue;
           seen += await pollShard(shard.ShardId!);
         }
       } catch (err) {
@@ -176,4 +209,3 @@ function toLambdaRecord(record: _Record, streamArn: string, region: string): Dyn
     },
   };
 }
-

@@ -22,8 +22,22 @@ export interface QueueSpec {
 }
 
 export const QUEUES: Record<QueueName, QueueSpec> = {
-  fileEvents: { defaultName: 'hi-vis-file-events', visibilityTimeoutSeconds: 3_600, maxReceiveCount: 5, retentionDays: 14, dlqRetentionDays: 14, localVisibilityTimeoutSeconds: 5 },
-  moma: { defaultName: 'hi-vis-notifications', visibilityTimeoutSeconds: 180, maxReceiveCount: 5, retentionDays: 14, dlqRetentionDays: 14, localVisibilityTimeoutSeconds: 2 },
+  fileEvents: {
+    defaultName: 'hi-vis-file-events',
+    visibilityTimeoutSeconds: 3_600,
+    maxReceiveCount: 5,
+    retentionDays: 14,
+    dlqRetentionDays: 14,
+    localVisibilityTimeoutSeconds: 5,
+  },
+  moma: {
+    defaultName: 'hi-vis-notifications',
+    visibilityTimeoutSeconds: 180,
+    maxReceiveCount: 5,
+    retentionDays: 14,
+    dlqRetentionDays: 14,
+    localVisibilityTimeoutSeconds: 2,
+  },
 };
 
 export type Trigger =
@@ -87,7 +101,10 @@ export const ADMIN_ROUTES = [
 ] as const;
 
 /** What "Start/Stop AWS Sync" switches: the two ingest paths' event source mappings and the reconcile schedule. */
-export const SYNC_SOURCES = { files: 'ingestFile', messages: 'ingestMessage', reconcile: 'reconcile' } as const satisfies Record<string, FunctionName>;
+export const SYNC_SOURCES = { files: 'ingestFile', messages: 'ingestMessage', reconcile: 'reconcile' } as const satisfies Record<
+  string,
+  FunctionName
+>;
 export type SyncSource = keyof typeof SYNC_SOURCES;
 
 export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
@@ -143,7 +160,7 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     memoryMb: 512,
     timeoutSeconds: 29,
     trigger: { type: 'http', routes: ADMIN_ROUTES },
-    description: 'The operators\' admin API',
+    description: "The operators' admin API",
   },
 };
 

@@ -1,9 +1,9 @@
-import { createLogger } from '../../shared/observability/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ROUTES, responseBody, serveAdminRequest } from '../../shared/admin/api';
 import { AdminError } from '../../shared/admin/errors';
+import { createLogger } from '../../shared/observability/logger';
 import { adminContainer } from '../../shared/wiring/admin';
 
 const logger = createLogger('admin-api');
@@ -25,7 +25,11 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
   } catch (err) {
     if (err instanceof AdminError) {
       logger.info('Admin request refused', { routeKey: event.routeKey, status: err.status, reason: err.message, errors: err.details });
-      return json(err.status, { message: err.message, ...(err.details ? { errors: err.details } : {}) }, err.retryAfterSeconds ? { 'retry-after': String(err.retryAfterSeconds) } : {});
+      return json(
+        err.status,
+        { message: err.message, ...(err.details ? { errors: err.details } : {}) },
+        err.retryAfterSeconds ? { 'retry-after': String(err.retryAfterSeconds) } : {},
+      );
     }
     logger.error('Admin request failed', { routeKey: event.routeKey, error: err as Error });
     return json(500, { message: 'Internal Server Error' });

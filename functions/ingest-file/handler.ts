@@ -1,5 +1,4 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { createLogger } from '../../shared/observability/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -7,6 +6,7 @@ import { parseS3Notification } from '../../shared/adapters/sqs/s3-notification';
 import { describeSource } from '../../shared/domain/sale';
 import { describeError, isTransient } from '../../shared/ingest/errors';
 import { ingestFile } from '../../shared/ingest/ingest-file';
+import { createLogger } from '../../shared/observability/logger';
 import { FILE_YIELD_MARGIN_MS } from '../../shared/topology';
 import { fileContainer } from '../../shared/wiring/files';
 
@@ -14,7 +14,10 @@ const logger = createLogger('ingest-file');
 
 async function processFileEvent(record: SQSRecord, context: Context): Promise<void> {
   const { deps, fileEvents, activity } = await fileContainer();
-  const failure = { sourceId: `sqs:file-events:${record.messageId}`, source: describeSource({ kind: 'file-event', messageId: record.messageId }) };
+  const failure = {
+    sourceId: `sqs:file-events:${record.messageId}`,
+    source: describeSource({ kind: 'file-event', messageId: record.messageId }),
+  };
   const notification = parseS3Notification(record.body);
   if (notification.kind === 'test') return;
   if (notification.kind === 'invalid') {
@@ -30,15 +33,30 @@ async function processFileEvent(record: SQSRecord, context: Context): Promise<vo
         await fileEvents.enqueue(ref);
       }
       await activity.record('files', { duplicates: result.counts.duplicate });
-      logger.info('File ingested', { bucket: ref.bucket, key: ref.key, eTag: ref.eTag, status: result.status, records: result.records, ...result.counts });
+      logger.info('File ingested', {
+        bucket: ref.bucket,
+        key: ref.key,
+        eTag: ref.eTag,
+        status: result.status,
+        records: result.records,
+        ...result.counts,
+      });
     } catch (err) {
       // Only a transient error is a batch item failure (SQS redelivers the event); anything else is recorded once.
       if (isTransient(err)) {
-        logger.warn('File failed transiently; SQS will redeliver its event', { bucket: ref.bucket, key: ref.key, error: describeError(err) });
+        logger.warn('File failed transiently; SQS will redeliver its event', {
+          bucket: ref.bucket,
+          key: ref.key,
+          error: describeError(err),
+        });
         throw err;
       }
       const reason = `file event could not be processed: ${describeError(err)}`;
-      await deps.failures.recordFailure({ sourceId: `${failure.sourceId}:${ref.key}`, source: describeSource({ kind: 's3-file', bucket: ref.bucket, key: ref.key }), reason });
+      await deps.failures.recordFailure({
+        sourceId: `${failure.sourceId}:${ref.key}`,
+        source: describeSource({ kind: 's3-file', bucket: ref.bucket, key: ref.key }),
+        reason,
+      });
       logger.warn('File event stored as a failure', { bucket: ref.bucket, key: ref.key, reason });
     }
   }

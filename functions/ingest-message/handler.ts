@@ -1,11 +1,11 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { createLogger } from '../../shared/observability/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { describeSource } from '../../shared/domain/sale';
 import { describeError, isTransient } from '../../shared/ingest/errors';
 import { ingestMessage } from '../../shared/ingest/ingest-message';
+import { createLogger } from '../../shared/observability/logger';
 import { ingestContainer } from '../../shared/wiring/ingest';
 
 const logger = createLogger('ingest-message');
@@ -28,7 +28,12 @@ export const handler = middy(async (event: SQSEvent, context: Context): Promise<
         throw err;
       }
       const reason = `message could not be processed: ${describeError(err)}`;
-      await deps.failures.recordFailure({ sourceId: `sqs:${queue}:${record.messageId}`, source: describeSource({ kind: 'sqs-message', queue, messageId: record.messageId }), reason, raw: record.body });
+      await deps.failures.recordFailure({
+        sourceId: `sqs:${queue}:${record.messageId}`,
+        source: describeSource({ kind: 'sqs-message', queue, messageId: record.messageId }),
+        reason,
+        raw: record.body,
+      });
       logger.warn('Message stored as a failure', { messageId: record.messageId, reason });
     }
   };

@@ -1,8 +1,8 @@
-import { createLogger } from '../../shared/observability/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
 import { reconcileFiles } from '../../shared/ingest/reconcile';
+import { createLogger } from '../../shared/observability/logger';
 import { RECONCILE_MIN_AGE_MS, WATCHED_PREFIXES } from '../../shared/topology';
 import { required } from '../../shared/wiring/config';
 import { fileContainer } from '../../shared/wiring/files';
@@ -18,7 +18,11 @@ export const handler = middy(async (event: ScheduledEvent) => {
     queue: fileEvents,
     now: new Date(event.time ?? Date.now()),
   });
-  if (result.requeued.length > 0) logger.warn('Re-queued files that were never processed', { count: result.requeued.length, keys: result.requeued.slice(0, 20).map((r) => r.key) });
+  if (result.requeued.length > 0)
+    logger.warn('Re-queued files that were never processed', {
+      count: result.requeued.length,
+      keys: result.requeued.slice(0, 20).map((r) => r.key),
+    });
   await activity.record('reconcile');
   logger.info('Reconciled', { scanned: result.scanned, requeued: result.requeued.length });
   return { scanned: result.scanned, requeued: result.requeued.length };

@@ -1,12 +1,12 @@
-import { createLogger } from '../../shared/observability/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import middy from '@middy/core';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { documentClient } from '../../shared/adapters/clients/dynamodb';
 import { DynamoDbStatsStore } from '../../shared/adapters/dynamodb/stats-store';
 import { batchDeltas } from '../../shared/domain/stats';
+import { createLogger } from '../../shared/observability/logger';
 import { readConfig } from '../../shared/wiring/config';
 
 const logger = createLogger('stats');

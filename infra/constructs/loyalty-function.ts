@@ -27,8 +27,13 @@ export class LoyaltyFunction extends Construct {
   constructor(scope: Construct, id: string, props: LoyaltyFunctionProps) {
     super(scope, id);
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
-    this.role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `${id}: ${props.spec.description}` });
-    this.role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${logGroup.logGroupArn}`] }));
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${id}: ${props.spec.description}`,
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${logGroup.logGroupArn}`] }),
+    );
 
     this.fn = new NodejsFunction(this, 'Function', {
       entry: path.join(REPO_ROOT, props.spec.entry),
@@ -59,7 +64,10 @@ export class LoyaltyFunction extends Construct {
         logLevel: LogLevel.ERROR,
       },
     });
-    Validations.of(this.fn).acknowledge({ id: 'AwsSolutions-L1', reason: 'Node.js 22 is the runtime the product owner chose; the move to 24 is planned separately.' });
+    Validations.of(this.fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'Node.js 22 is the runtime the product owner chose; the move to 24 is planned separately.',
+    });
 
     this.errorsAlarm = new cloudwatch.Alarm(this, 'Errors', {
       alarmDescription: `${id} is failing: check its logs`,

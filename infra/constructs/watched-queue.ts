@@ -27,7 +27,10 @@ export class WatchedQueue extends Construct {
       enforceSSL: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    Validations.of(this.deadLetterQueue).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This is the dead-letter queue of its parent queue.' });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This is the dead-letter queue of its parent queue.',
+    });
 
     this.queue = new sqs.Queue(this, 'Queue', {
       queueName: props.queueName,

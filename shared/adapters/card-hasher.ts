@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { NormalizedCard } from '../domain/card-number';
-import type { CardHashes, CardHasher } from '../ingest/ports';
+import type { CardHasher, CardHashes } from '../ingest/ports';
 
 /** HMAC-SHA256 with a secret pepper: a stolen table cannot be reversed into card numbers without the secret. */
 export class HmacCardHasher implements CardHasher {

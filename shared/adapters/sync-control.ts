@@ -8,7 +8,10 @@ export type SourceState = 'running' | 'stopped' | 'starting' | 'stopping';
 /** How each sync source is switched: its event source mapping, or its schedule's rule. */
 export const syncTargetsSchema = z.record(
   z.enum(['files', 'messages', 'reconcile']),
-  z.discriminatedUnion('type', [z.object({ type: z.literal('mapping'), id: z.string().min(1) }), z.object({ type: z.literal('rule'), name: z.string().min(1) })]),
+  z.discriminatedUnion('type', [
+    z.object({ type: z.literal('mapping'), id: z.string().min(1) }),
+    z.object({ type: z.literal('rule'), name: z.string().min(1) }),
+  ]),
 );
 export type SyncTargets = z.infer<typeof syncTargetsSchema>;
 

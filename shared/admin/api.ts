@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { InvalidCursorError, daysBackwards, daysIn } from '../adapters/dynamodb/admin-queries';
+import { daysBackwards, daysIn, InvalidCursorError } from '../adapters/dynamodb/admin-queries';
 import { TOTAL } from '../adapters/dynamodb/stats-store';
 import { keys } from '../adapters/dynamodb/table-keys';
 import { containsCardNumber, maskCardNumber, maskCardNumbersInText } from '../domain/card-number';
@@ -12,7 +12,7 @@ import type { AdminContainer } from '../wiring/admin';
 import { testConnection } from './connection-test';
 import { importCsv } from './csv-import';
 import { adjustPoints, getCustomer, linkCard, removeCard } from './customers';
-import { AdminError, busy, invalidRequest, notFound, type FieldError } from './errors';
+import { AdminError, busy, type FieldError, invalidRequest, notFound } from './errors';
 import { retryFailure } from './failures';
 import { reverseSale } from './sales';
 import { setSync, startSync, syncStates } from './sync';
@@ -82,9 +82,13 @@ export function dayRange(query: { from?: string; to?: string }, defaultDays = 30
   const earliest = '0001-01-01';
   const from = query.from ?? (daysIn({ from: earliest, to }) < defaultDays ? earliest : addDays(to, -(defaultDays - 1)));
   // Only a given `from` can be after `to`; a range too long is named by the parameter that made it so.
-  if (from > to) throw invalidRequest([{ field: 'query.from', rule: query.to !== undefined ? 'must not be after query.to' : `must not be after today (${to})` }]);
+  if (from > to)
+    throw invalidRequest([
+      { field: 'query.from', rule: query.to !== undefined ? 'must not be after query.to' : `must not be after today (${to})` },
+    ]);
   const field = query.from !== undefined ? 'query.from' : 'query.to';
-  if (daysIn({ from, to }) > MAX_RANGE_DAYS) throw invalidRequest([{ field, rule: `the range from ${from} to ${to} must cover at most ${MAX_RANGE_DAYS} days` }]);
+  if (daysIn({ from, to }) > MAX_RANGE_DAYS)
+    throw invalidRequest([{ field, rule: `the range from ${from} to ${to} must cover at most ${MAX_RANGE_DAYS} days` }]);
   return { from, to };
 }
 
@@ -110,7 +114,9 @@ export const ROUTES: Record<string, Route> = {
     ]);
     return ok({
       state: sync.state,
-      sources: Object.fromEntries(sources.map((s) => [s, { state: sync.sources[s], lastProcessedAt: activity[s]?.lastProcessedAt ?? null }])),
+      sources: Object.fromEntries(
+        sources.map((s) => [s, { state: sync.sources[s], lastProcessedAt: activity[s]?.lastProcessedAt ?? null }]),
+      ),
       counts: {
         transactionsAwarded: t.awarded ?? 0,
         pointsAwarded: t.points ?? 0,
@@ -121,7 +127,12 @@ export const ROUTES: Record<string, Route> = {
         failuresResolved: t.failuresResolved ?? 0,
         unmatched: t.unmatched ?? 0,
       },
-      queues: queues.map((q) => ({ name: q.name, waiting: q.waiting, inFlight: q.inFlight, oldestMessageAgeSeconds: q.oldestMessageAgeSeconds })),
+      queues: queues.map((q) => ({
+        name: q.name,
+        waiting: q.waiting,
+        inFlight: q.inFlight,
+        oldestMessageAgeSeconds: q.oldestMessageAgeSeconds,
+      })),
     });
   },
 
@@ -130,7 +141,9 @@ export const ROUTES: Record<string, Route> = {
   'GET /admin/transactions': async (req, app) => {
     const q = parse(listQuery.extend({ customer: id.optional(), machine: id.optional() }), req.query, 'query');
     const range = dayRange(q);
-    const page = q.customer ? await app.queries.customerSales(q.customer, q.limit, q.cursor, range) : await app.queries.byDay('SALE', range, q.limit, q.cursor, { machineId: q.machine });
+    const page = q.customer
+      ? await app.queries.customerSales(q.customer, q.limit, q.cursor, range)
+      : await app.queries.byDay('SALE', range, q.limit, q.cursor, { machineId: q.machine });
     return ok({ ...page, items: page.items.map(redactSale) });
   },
 
@@ -139,7 +152,10 @@ export const ROUTES: Record<string, Route> = {
     const sale = await app.customers.getSale(transactionId);
     if (!sale) throw notFound(`transaction ${transactionId}`);
     const conflicts = await app.queries.underPartition(keys.sale(transactionId).PK, 'CONFLICT#');
-    return ok({ ...redactSale(sale), conflicts: conflicts.map((c) => ({ ...c, incoming: c.incoming && redactSale(c.incoming as object) })) });
+    return ok({
+      ...redactSale(sale),
+      conflicts: conflicts.map((c) => ({ ...c, incoming: c.incoming && redactSale(c.incoming as object) })),
+    });
   },
 
   'POST /admin/transactions/{transactionId}/reverse': async (req, app) => {
@@ -156,13 +172,20 @@ export const ROUTES: Record<string, Route> = {
   },
 
   'POST /admin/failures/{failureId}/retry': async (req, app) => {
-    const { failureId } = parse(z.object({ failureId: z.string().regex(/^[0-9a-f]{32}$/, 'must be a failure id (32 hex characters)') }), req.path, 'path');
+    const { failureId } = parse(
+      z.object({ failureId: z.string().regex(/^[0-9a-f]{32}$/, 'must be a failure id (32 hex characters)') }),
+      req.path,
+      'path',
+    );
     return ok(await retryFailure(failureId, { ...app.deps, db: app.db, tableName: app.tableName }));
   },
 
   'POST /admin/dlq/redrive': async (req, app) => {
     const { queue } = parse(z.object({ queue: z.enum(['moma', 'fileEvents', 'all']).default('all') }), requireObjectBody(req.body), 'body');
-    const dlqs = queue === 'all' ? { moma: app.queues.momaDlq, fileEvents: app.queues.fileEventsDlq } : { [queue]: queue === 'moma' ? app.queues.momaDlq : app.queues.fileEventsDlq };
+    const dlqs =
+      queue === 'all'
+        ? { moma: app.queues.momaDlq, fileEvents: app.queues.fileEventsDlq }
+        : { [queue]: queue === 'moma' ? app.queues.momaDlq : app.queues.fileEventsDlq };
     const tasks = await Promise.all(
       Object.entries(dlqs).map(async ([name, url]) => {
         const depth = await app.queueMonitor.depth(name, url);
@@ -220,12 +243,23 @@ export const ROUTES: Record<string, Route> = {
 
   'POST /admin/users/{userId}/cards': async (req, app) => {
     const { userId } = parse(z.object({ userId: customerId }), req.path, 'path');
-    const { cardNumber } = parse(z.object({ cardNumber: z.string({ error: 'is required and must be a string' }).max(64, 'must be at most 64 characters') }), requireObjectBody(req.body), 'body');
-    return ok(await linkCard(userId, cardNumber, { ...app.deps, customers: app.customers, queries: app.queries, changes: app.changes }), 201);
+    const { cardNumber } = parse(
+      z.object({ cardNumber: z.string({ error: 'is required and must be a string' }).max(64, 'must be at most 64 characters') }),
+      requireObjectBody(req.body),
+      'body',
+    );
+    return ok(
+      await linkCard(userId, cardNumber, { ...app.deps, customers: app.customers, queries: app.queries, changes: app.changes }),
+      201,
+    );
   },
 
   'DELETE /admin/users/{userId}/cards/{cardId}': async (req, app) => {
-    const { userId, cardId } = parse(z.object({ userId: customerId, cardId: z.string().regex(/^[0-9a-f]{16}$/, 'must be a card id (16 hex characters)') }), req.path, 'path');
+    const { userId, cardId } = parse(
+      z.object({ userId: customerId, cardId: z.string().regex(/^[0-9a-f]{16}$/, 'must be a card id (16 hex characters)') }),
+      req.path,
+      'path',
+    );
     await removeCard(userId, cardId, { customers: app.customers });
     return ok({ userId, cardId, removed: true });
   },
@@ -242,9 +276,15 @@ export const ROUTES: Record<string, Route> = {
     const { userId } = parse(z.object({ userId: customerId }), req.path, 'path');
     const body = parse(
       z.object({
-        points: z.number({ error: 'is required and must be a number' }).int('must be a whole number').refine((n) => n !== 0, 'must not be 0').refine((n) => Math.abs(n) <= 1_000_000, 'must be at most 1000000 either way'),
+        points: z
+          .number({ error: 'is required and must be a number' })
+          .int('must be a whole number')
+          .refine((n) => n !== 0, 'must not be 0')
+          .refine((n) => Math.abs(n) <= 1_000_000, 'must be at most 1000000 either way'),
         reason: text(500),
-        idempotencyKey: z.string({ error: 'is required and must be a string' }).regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1 to 128 letters, digits or ._:-'),
+        idempotencyKey: z
+          .string({ error: 'is required and must be a string' })
+          .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1 to 128 letters, digits or ._:-'),
       }),
       requireObjectBody(req.body),
       'body',
@@ -263,7 +303,11 @@ export const ROUTES: Record<string, Route> = {
   'GET /admin/stats': async (req, app) => {
     const q = parse(z.object({ from: isoDay.optional(), to: isoDay.optional() }), req.query, 'query');
     const range = dayRange(q, 7);
-    const days = await Promise.all(daysBackwards(range).reverse().map(async (day) => ({ day, items: await app.stats.figures(day) })));
+    const days = await Promise.all(
+      daysBackwards(range)
+        .reverse()
+        .map(async (day) => ({ day, items: await app.stats.figures(day) })),
+    );
     const byMachine = new Map<string, { sales: number; amountCents: number; points: number }>();
     const byProduct = new Map<string, { sales: number; amountCents: number; points: number }>();
     const add = (map: typeof byMachine, key: string, item: Record<string, unknown>) => {
@@ -286,7 +330,8 @@ export const ROUTES: Record<string, Route> = {
         points: figures.reduce((s, i) => s + Number(i.points ?? 0), 0),
       };
     });
-    const list = (map: typeof byMachine, name: string) => [...map.entries()].map(([key, v]) => ({ [name]: key, ...v })).sort((a, b) => b.sales - a.sales);
+    const list = (map: typeof byMachine, name: string) =>
+      [...map.entries()].map(([key, v]) => ({ [name]: key, ...v })).sort((a, b) => b.sales - a.sales);
     return ok({ from: range.from, to: range.to, byDay, byMachine: list(byMachine, 'machineId'), byProduct: list(byProduct, 'product') });
   },
 };
@@ -393,7 +438,10 @@ export function toApiRequest(event: APIGatewayProxyEventV2): ApiRequest {
   const contentType = header(event.headers, 'content-type');
   if (mediaType(contentType) !== expected.type) {
     throw new AdminError(415, `unsupported media type: this route takes ${expected.type}`, [
-      { field: 'header.content-type', rule: `must be ${expected.type} (a charset parameter, if any, must be utf-8)${contentType === undefined ? '; none was sent' : ''}` },
+      {
+        field: 'header.content-type',
+        rule: `must be ${expected.type} (a charset parameter, if any, must be utf-8)${contentType === undefined ? '; none was sent' : ''}`,
+      },
     ]);
   }
   const rawBody = decodeBody(event);
@@ -405,11 +453,11 @@ export function toApiRequest(event: APIGatewayProxyEventV2): ApiRequest {
   } catch {
     throw invalidRequest([{ field: 'body', rule: 'must be valid JSON' }]);
   }
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalidRequest([{ field: 'body', rule: 'must be a JSON object' }]);
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw invalidRequest([{ field: 'body', rule: 'must be a JSON object' }]);
   checkJson(body, 'body', 0);
   return { path, query, body, rawBody };
 }
-
 
 /** Errors of the layers below that say something to the client, as the AdminError the client gets; undefined for faults. */
 export function asAdminError(err: unknown): AdminError | undefined {
@@ -418,7 +466,8 @@ export function asAdminError(err: unknown): AdminError | undefined {
   if (err instanceof TransientIngestError) return busy(`${err.message}; nothing was changed, try again`);
   // An AWS service that throttled, timed out or failed on its side (the one classifier says so): worth asking again.
   // Other errors stay faults: a bug must not pass for a busy table.
-  if (err instanceof Error && '$metadata' in err && isTransient(err)) return busy(`a service this API depends on is busy or unavailable (${err.name}); try again`);
+  if (err instanceof Error && '$metadata' in err && isTransient(err))
+    return busy(`a service this API depends on is busy or unavailable (${err.name}); try again`);
   return undefined;
 }
 
@@ -441,7 +490,8 @@ export function responseBody(body: unknown): string {
   const text = JSON.stringify(body, (key, value: unknown) => {
     if (HASH_ATTRIBUTE.test(key)) return undefined;
     if (typeof value === 'string') return maskCardNumbersInText(value);
-    if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) >= 1e11 && containsCardNumber(String(value))) return maskCardNumber(value);
+    if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) >= 1e11 && containsCardNumber(String(value)))
+      return maskCardNumber(value);
     return value;
   });
   return maskCardNumbersInText(text ?? 'null');

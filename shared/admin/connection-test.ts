@@ -28,15 +28,22 @@ export async function testConnection(checks: ConnectionCheck[]): Promise<{ ok: b
 /** The brief's troubleshooting list, keyed by what AWS answered. */
 function explain(err: Error & { name: string }, check: ConnectionCheck): string {
   const what = `${err.name}: ${err.message}`;
-  if (/CredentialsProviderError|UnrecognizedClientException|InvalidClientTokenId|ExpiredToken|SignatureDoesNotMatch|InvalidAccessKeyId/.test(err.name + err.message)) {
+  if (
+    /CredentialsProviderError|UnrecognizedClientException|InvalidClientTokenId|ExpiredToken|SignatureDoesNotMatch|InvalidAccessKeyId/.test(
+      err.name + err.message,
+    )
+  ) {
     return `${what}. Connection failed: check the AWS credentials in the environment (or the function's role).`;
   }
-  if (/AccessDenied|AccessDeniedException|Forbidden|AuthorizationError/.test(err.name)) return `${what}. The role is not allowed to ${check.needs}: grant it and try again.`;
+  if (/AccessDenied|AccessDeniedException|Forbidden|AuthorizationError/.test(err.name))
+    return `${what}. The role is not allowed to ${check.needs}: grant it and try again.`;
   if (/QueueDoesNotExist|NonExistentQueue|AWS\.SimpleQueueService\.NonExistentQueue/.test(err.name + err.message)) {
     return `${what}. The queue does not exist: check the queue URL the stack outputs (MOMA_SQS_QUEUE for Moma) and that it was not deleted.`;
   }
   if (/NoSuchBucket/.test(err.name)) return `${what}. The bucket does not exist: check MOMA_S3_BUCKET and the stack's BucketName output.`;
-  if (/ResourceNotFound|NotFound/.test(err.name)) return `${what}. The resource does not exist: check the stack is deployed and its outputs are the ones configured.`;
-  if (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|TimeoutError/.test(err.name + err.message)) return `${what}. The service could not be reached: check the endpoint and the network.`;
+  if (/ResourceNotFound|NotFound/.test(err.name))
+    return `${what}. The resource does not exist: check the stack is deployed and its outputs are the ones configured.`;
+  if (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|TimeoutError/.test(err.name + err.message))
+    return `${what}. The service could not be reached: check the endpoint and the network.`;
   return `${what}. Could not ${check.needs}.`;
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describeSource } from '../domain/sale';
-import { ingestRecord, type IngestDeps } from '../ingest/ingest-sale';
+import { type IngestDeps, ingestRecord } from '../ingest/ingest-sale';
 import { csvHeaderError, parseMomaFile } from '../ingest/moma-file-parser';
 import { emptyCounts } from '../ingest/ports';
 import { AdminError } from './errors';

@@ -1,7 +1,7 @@
 import type { DynamoDbAccountChanges } from '../adapters/dynamodb/account-changes';
 import type { DynamoDbAdminQueries } from '../adapters/dynamodb/admin-queries';
 import type { DynamoDbCustomerStore } from '../adapters/dynamodb/customer-store';
-import { normalizeCardNumber, CARD_FORMAT_RULE } from '../domain/card-number';
+import { CARD_FORMAT_RULE, normalizeCardNumber } from '../domain/card-number';
 import { matchCustomer } from '../domain/loyalty';
 import type { ProgramConfig } from '../domain/program';
 import { assignUnmatchedSale } from '../ingest/assign-unmatched';
@@ -56,9 +56,17 @@ export async function linkCard(userId: string, cardNumber: string, deps: Custome
   do {
     const page = await deps.queries.byDay('UNMATCHED', { from, to: now.toISOString().slice(0, 10) }, 100, cursor);
     for (const sale of page.items) {
-      const sameCard = hashes.fullHash ? sale.cardFullHash === hashes.fullHash || (!sale.cardFullHash && sale.cardLast4Hash === hashes.lastFourHash) : sale.cardLast4Hash === hashes.lastFourHash;
+      const sameCard = hashes.fullHash
+        ? sale.cardFullHash === hashes.fullHash || (!sale.cardFullHash && sale.cardLast4Hash === hashes.lastFourHash)
+        : sale.cardLast4Hash === hashes.lastFourHash;
       if (!sameCard) continue;
-      const match = matchCustomer(await deps.directory.findCustomersByCard({ fullHash: sale.cardFullHash as string | undefined, lastFourHash: String(sale.cardLast4Hash), lastFour: String(sale.cardLast4) }));
+      const match = matchCustomer(
+        await deps.directory.findCustomersByCard({
+          fullHash: sale.cardFullHash as string | undefined,
+          lastFourHash: String(sale.cardLast4Hash),
+          lastFour: String(sale.cardLast4),
+        }),
+      );
       if (match.kind !== 'matched' || match.userId !== userId) continue;
       const result = await assignUnmatchedSale(String(sale.transactionId), userId, { ...deps, sales: deps.customers });
       if (result.kind === 'awarded') credited.push(String(sale.transactionId));
@@ -72,13 +80,18 @@ export async function removeCard(userId: string, cardId: string, deps: Pick<Cust
   if (!(await deps.customers.unlinkCard(userId, cardId))) throw notFound(`card ${cardId} of customer ${userId}`);
 }
 
-export async function adjustPoints(userId: string, request: { points: number; reason: string; idempotencyKey: string }, deps: Pick<CustomerDeps, 'customers' | 'changes'>) {
+export async function adjustPoints(
+  userId: string,
+  request: { points: number; reason: string; idempotencyKey: string },
+  deps: Pick<CustomerDeps, 'customers' | 'changes'>,
+) {
   if (!(await deps.customers.getCustomer(userId))) throw notFound(`customer ${userId}`);
   const result = await deps.changes.adjust({ userId, ...request });
   const stored = result.stored as { points: number; reason: string };
   if (!result.applied && (stored.points !== request.points || stored.reason !== request.reason)) {
-    throw new AdminError(409, `idempotency key ${request.idempotencyKey} was already used for a different adjustment`, { existing: stored });
+    throw new AdminError(409, `idempotency key ${request.idempotencyKey} was already used for a different adjustment`, {
+      existing: stored,
+    });
   }
   return { applied: result.applied, adjustment: result.stored, balance: (await deps.customers.getCustomer(userId))?.points };
 }
-

@@ -1,6 +1,6 @@
 import type { SourceState } from '../adapters/sync-control';
-import { reconcileFiles, type ReconcileDeps } from '../ingest/reconcile';
-import { SYNC_SOURCES, WATCHED_PREFIXES, type SyncSource } from '../topology';
+import { type ReconcileDeps, reconcileFiles } from '../ingest/reconcile';
+import { SYNC_SOURCES, type SyncSource, WATCHED_PREFIXES } from '../topology';
 
 export interface SyncControl {
   setEnabled(source: SyncSource, enabled: boolean): Promise<SourceState>;
@@ -28,7 +28,9 @@ export function overallState(states: Record<SyncSource, SourceState>): 'running'
 
 /** Start or stop every ingest path. Idempotent: asking for the state a source is already in changes nothing. */
 export async function setSync(control: SyncControl, enabled: boolean) {
-  const sources = Object.fromEntries(await Promise.all(SOURCES.map(async (s) => [s, await control.setEnabled(s, enabled)] as const))) as Record<SyncSource, SourceState>;
+  const sources = Object.fromEntries(
+    await Promise.all(SOURCES.map(async (s) => [s, await control.setEnabled(s, enabled)] as const)),
+  ) as Record<SyncSource, SourceState>;
   return { state: overallState(sources), sources };
 }
 
@@ -80,6 +82,9 @@ export async function startSync(control: SyncControl, files: FileRequeueDeps, no
 }
 
 export async function syncStates(control: SyncControl) {
-  const sources = Object.fromEntries(await Promise.all(SOURCES.map(async (s) => [s, await control.state(s)] as const))) as Record<SyncSource, SourceState>;
+  const sources = Object.fromEntries(await Promise.all(SOURCES.map(async (s) => [s, await control.state(s)] as const))) as Record<
+    SyncSource,
+    SourceState
+  >;
   return { state: overallState(sources), sources };
 }

@@ -1,4 +1,4 @@
-import { purchasePoints, tierFor, type ProgramConfig, type TierName } from './program';
+import { type ProgramConfig, purchasePoints, type TierName, tierFor } from './program';
 
 /** A customer's loyalty standing, as the award rules see it. */
 export interface LoyaltyAccount {

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { CARD_FORMAT_RULE, containsCardNumber, normalizeCardNumber, type NormalizedCard } from './card-number';
+import { CARD_FORMAT_RULE, containsCardNumber, type NormalizedCard, normalizeCardNumber } from './card-number';
 import { DEFAULT_PROGRAM } from './program';
 
 /** ISO 8601 date-time with an explicit zone (Z or ±hh:mm). */
@@ -7,10 +7,21 @@ const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-
 
 /** Date.parse rolls 30 February over into March; a sale date must exist on the calendar as written. */
 function isRealDateTime(text: string): boolean {
-  const [year, month, dayOfMonth, hour, minute] = [text.slice(0, 4), text.slice(5, 7), text.slice(8, 10), text.slice(11, 13), text.slice(14, 16)].map(Number) as [number, number, number, number, number];
+  const [year, month, dayOfMonth, hour, minute] = [
+    text.slice(0, 4),
+    text.slice(5, 7),
+    text.slice(8, 10),
+    text.slice(11, 13),
+    text.slice(14, 16),
+  ].map(Number) as [number, number, number, number, number];
   const calendar = new Date(Date.UTC(year, month - 1, dayOfMonth));
   return (
-    calendar.getUTCFullYear() === year && calendar.getUTCMonth() === month - 1 && calendar.getUTCDate() === dayOfMonth && hour < 24 && minute < 60 && !Number.isNaN(Date.parse(text))
+    calendar.getUTCFullYear() === year &&
+    calendar.getUTCMonth() === month - 1 &&
+    calendar.getUTCDate() === dayOfMonth &&
+    hour < 24 &&
+    minute < 60 &&
+    !Number.isNaN(Date.parse(text))
   );
 }
 
@@ -32,18 +43,24 @@ export function momaRecordSchema(maxAmountCents = DEFAULT_PROGRAM.maxAmountCents
       .int('must be an integer number of cents')
       .positive('must be greater than 0')
       .max(maxAmountCents, `must be at most ${maxAmountCents} cents`),
-    cardNumber: z
+    cardNumber: z.string({ error: 'is required and must be a string' }).transform((raw, ctx): NormalizedCard => {
+      const card = normalizeCardNumber(raw);
+      if (!card) {
+        ctx.addIssue({ code: 'custom', message: CARD_FORMAT_RULE });
+        return z.NEVER;
+      }
+      return card;
+    }),
+    product: z
       .string({ error: 'is required and must be a string' })
-      .transform((raw, ctx): NormalizedCard => {
-        const card = normalizeCardNumber(raw);
-        if (!card) {
-          ctx.addIssue({ code: 'custom', message: CARD_FORMAT_RULE });
-          return z.NEVER;
-        }
-        return card;
-      }),
-    product: z.string({ error: 'is required and must be a string' }).trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters'),
-    machineId: z.string({ error: 'is required and must be a string' }).trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),
+      .trim()
+      .min(1, 'must not be empty')
+      .max(256, 'must be at most 256 characters'),
+    machineId: z
+      .string({ error: 'is required and must be a string' })
+      .trim()
+      .min(1, 'must not be empty')
+      .max(64, 'must be at most 64 characters'),
   });
 }
 

@@ -25,7 +25,7 @@ type Image = Record<string, unknown>;
  * duplicate (which writes nothing) yields nothing, and only sales that were really awarded are announced.
  */
 export function deriveNotifications(before: Image | undefined, after: Image | undefined, program: ProgramConfig): NotificationEvent[] {
-  if (!after || after.entity !== 'sale') return [];
+  if (after?.entity !== 'sale') return [];
   const transactionId = String(after.transactionId);
   const base = { transactionId, occurredAt: String(after.awardedAt ?? after.receivedAt ?? new Date().toISOString()) };
 
@@ -58,7 +58,14 @@ export function deriveNotifications(before: Image | undefined, after: Image | un
     });
   }
   for (const achievement of (after.achievements as Achievement[] | undefined) ?? []) {
-    events.push({ ...base, ...customer, eventId: `${transactionId}:${achievement.type}`, eventType: achievement.type, audience: 'customer', ...describe(achievement) });
+    events.push({
+      ...base,
+      ...customer,
+      eventId: `${transactionId}:${achievement.type}`,
+      eventType: achievement.type,
+      audience: 'customer',
+      ...describe(achievement),
+    });
   }
   return events;
 }
@@ -66,10 +73,19 @@ export function deriveNotifications(before: Image | undefined, after: Image | un
 function describe(achievement: Achievement): { message: string; detail: Record<string, unknown> } {
   switch (achievement.type) {
     case 'punch_card_completed':
-      return { message: `Punch card complete! That's card number ${achievement.cardsCompleted}.`, detail: { cardsCompleted: achievement.cardsCompleted } };
+      return {
+        message: `Punch card complete! That's card number ${achievement.cardsCompleted}.`,
+        detail: { cardsCompleted: achievement.cardsCompleted },
+      };
     case 'bonus_awarded':
-      return { message: `Punch card complete: ${achievement.points} bonus points!`, detail: { points: achievement.points, reason: achievement.reason } };
+      return {
+        message: `Punch card complete: ${achievement.points} bonus points!`,
+        detail: { points: achievement.points, reason: achievement.reason },
+      };
     case 'tier_upgraded':
-      return { message: `Welcome to ${achievement.to}! You moved up from ${achievement.from}.`, detail: { from: achievement.from, to: achievement.to } };
+      return {
+        message: `Welcome to ${achievement.to}! You moved up from ${achievement.from}.`,
+        detail: { from: achievement.from, to: achievement.to },
+      };
   }
 }

@@ -41,7 +41,8 @@ export function statsDeltas(change: ItemChange): StatsDelta[] {
     case 'failure': {
       if (!change.new) return [];
       if (!change.old) return [{ kind: 'counts', day: dayOf(change.new.firstSeenAt), counts: { failures: 1 } }];
-      if (change.old.status === 'open' && change.new.status === 'resolved') return [{ kind: 'counts', day: dayOf(change.new.resolvedAt), counts: { failuresResolved: 1 } }];
+      if (change.old.status === 'open' && change.new.status === 'resolved')
+        return [{ kind: 'counts', day: dayOf(change.new.resolvedAt), counts: { failuresResolved: 1 } }];
       return [];
     }
     default:
@@ -65,7 +66,8 @@ function saleDeltas(before: Record<string, unknown> | undefined, after: Record<s
   const deltas: StatsDelta[] = [];
   if (was === 'unmatched') deltas.push({ kind: 'counts', day, counts: { unmatched: -1 } });
   if (is === 'unmatched') deltas.push({ kind: 'counts', day, counts: { unmatched: 1 } });
-  if (is === 'awarded') deltas.push(figures(1, after!), { kind: 'counts', day, counts: { awarded: 1, points: Number(after!.points ?? 0) } });
+  if (is === 'awarded')
+    deltas.push(figures(1, after!), { kind: 'counts', day, counts: { awarded: 1, points: Number(after!.points ?? 0) } });
   if (was === 'awarded' && is === 'reversed') {
     deltas.push(figures(-1, before!), { kind: 'counts', day, counts: { awarded: -1, points: -Number(before!.points ?? 0), reversed: 1 } });
   }
@@ -85,7 +87,8 @@ export function mergeDeltas(deltas: StatsDelta[]): StatsDelta[] {
       existing.figures.amountCents += delta.figures.amountCents;
       existing.figures.points += delta.figures.points;
     } else if (existing.kind === 'counts' && delta.kind === 'counts') {
-      for (const [name, value] of Object.entries(delta.counts) as [keyof ReviewCounts, number][]) existing.counts[name] = (existing.counts[name] ?? 0) + value;
+      for (const [name, value] of Object.entries(delta.counts) as [keyof ReviewCounts, number][])
+        existing.counts[name] = (existing.counts[name] ?? 0) + value;
     }
   }
   return [...merged.values()];
@@ -97,6 +100,8 @@ export const ALL_TIME = 'ALL';
 /** Every delta of a batch, merged, with the review counts also added to the all-time totals. */
 export function batchDeltas(changes: ItemChange[]): StatsDelta[] {
   const deltas = changes.flatMap(statsDeltas);
-  const allTime = deltas.filter((d): d is Extract<StatsDelta, { kind: 'counts' }> => d.kind === 'counts').map((d) => ({ ...d, day: ALL_TIME }));
+  const allTime = deltas
+    .filter((d): d is Extract<StatsDelta, { kind: 'counts' }> => d.kind === 'counts')
+    .map((d) => ({ ...d, day: ALL_TIME }));
   return mergeDeltas([...deltas, ...allTime]);
 }

@@ -5,13 +5,22 @@ export interface SaleLookup {
   getSale(transactionId: string): Promise<(SaleRecord & { status: string; userId?: string }) | undefined>;
 }
 
-export type AssignResult = { kind: 'awarded' } | { kind: 'customer_not_found' } | { kind: 'already_assigned'; userId?: string } | { kind: 'not_found' } | { kind: 'not_unmatched'; status: string };
+export type AssignResult =
+  | { kind: 'awarded' }
+  | { kind: 'customer_not_found' }
+  | { kind: 'already_assigned'; userId?: string }
+  | { kind: 'not_found' }
+  | { kind: 'not_unmatched'; status: string };
 
 /**
  * Credits a sale held as unmatched to the customer an operator chose. The award path is the ordinary one,
  * so assigning twice, or racing a redelivery of the sale, still credits it once.
  */
-export async function assignUnmatchedSale(transactionId: string, userId: string, deps: IngestDeps & { sales: SaleLookup }): Promise<AssignResult> {
+export async function assignUnmatchedSale(
+  transactionId: string,
+  userId: string,
+  deps: IngestDeps & { sales: SaleLookup },
+): Promise<AssignResult> {
   const sale = await deps.sales.getSale(transactionId);
   if (!sale) return { kind: 'not_found' };
   if (sale.status === 'awarded') return { kind: 'already_assigned', userId: sale.userId };

@@ -77,7 +77,15 @@ const TRANSIENT_NAMES = new Set([
   'InvalidClientTokenId',
 ]);
 
-const PERMANENT_NAMES = new Set(['PermanentIngestError', 'FileDecodeError', 'ValidationException', 'SerializationException', 'ZodError', 'ItemCollectionSizeLimitExceededException', 'InvalidObjectState']);
+const PERMANENT_NAMES = new Set([
+  'PermanentIngestError',
+  'FileDecodeError',
+  'ValidationException',
+  'SerializationException',
+  'ZodError',
+  'ItemCollectionSizeLimitExceededException',
+  'InvalidObjectState',
+]);
 
 const NETWORK_CODES = new Set([
   'ECONNRESET',
@@ -100,10 +108,17 @@ const NETWORK_CODES = new Set([
 ]);
 
 /** Cancellation reason codes of a TransactWriteItems that a later attempt can get past. */
-const TRANSIENT_CANCELLATION_CODES = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded', 'InternalServerError']);
+const TRANSIENT_CANCELLATION_CODES = new Set([
+  'TransactionConflict',
+  'ThrottlingError',
+  'ProvisionedThroughputExceeded',
+  'RequestLimitExceeded',
+  'InternalServerError',
+]);
 
 /** Errors the DynamoDB document client's marshaller throws, before any request, for values it cannot store. */
-const MARSHALL_ERROR = /^(Unsupported type passed|Pass options\.removeUndefinedValues|Pass a non-empty set|Special numeric value|Only Number Set|NumberValue should not|No value defined)/;
+const MARSHALL_ERROR =
+  /^(Unsupported type passed|Pass options\.removeUndefinedValues|Pass a non-empty set|Special numeric value|Only Number Set|NumberValue should not|No value defined)/;
 
 interface ErrorShape {
   name?: unknown;
@@ -168,7 +183,11 @@ export function describeError(err: unknown): string {
   const name = typeof e.name === 'string' ? e.name : 'Error';
   const message = typeof e.message === 'string' ? e.message.slice(0, MAX_DESCRIPTION_CHARS + 64) : '';
   const reasons = (e.CancellationReasons ?? [])
-    .map((r, i) => (r?.Code && r.Code !== 'None' ? `item ${i}: ${String(r.Code)}${(r as { Message?: unknown }).Message ? ` (${String((r as { Message?: unknown }).Message).slice(0, 200)})` : ''}` : undefined))
+    .map((r, i) =>
+      r?.Code && r.Code !== 'None'
+        ? `item ${i}: ${String(r.Code)}${(r as { Message?: unknown }).Message ? ` (${String((r as { Message?: unknown }).Message).slice(0, 200)})` : ''}`
+        : undefined,
+    )
     .filter(Boolean);
   const text = `${name}${message ? `: ${message}` : ''}${reasons.length > 0 ? ` [${reasons.join('; ')}]` : ''}`;
   return maskCardNumbersInText(text).slice(0, MAX_DESCRIPTION_CHARS);

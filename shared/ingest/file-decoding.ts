@@ -221,7 +221,9 @@ function binaryKind(head: Buffer): string | undefined {
   }
   if (head.length === 0 || textEncoding(head) !== 'utf-8') return undefined;
   const nonText = countNonTextBytes(head);
-  return nonText > head.length * 0.3 ? `${Math.round((nonText * 100) / head.length)}% of the first ${head.length} bytes are not text` : undefined;
+  return nonText > head.length * 0.3
+    ? `${Math.round((nonText * 100) / head.length)}% of the first ${head.length} bytes are not text`
+    : undefined;
 }
 
 /** Control bytes other than tab, line breaks and form feed, and bytes that are not valid UTF-8. */

@@ -1,11 +1,19 @@
 import { createHash } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { describeSource, type SaleSource } from '../domain/sale';
 import { classifyError, describeError, TransientIngestError } from './errors';
-import { ingestRecord, type IngestDeps, type RecordOutcome } from './ingest-sale';
-import { formatForKey, parseMomaFile, SUPPORTED_EXTENSIONS, type FileEntry, type FileFormat } from './moma-file-parser';
 import { decodeFileBody } from './file-decoding';
-import { emptyCounts, ObjectMissingError, type FileCounts, type FileLedger, type ObjectRef, type ObjectStore, type OpenedObject } from './ports';
+import { type IngestDeps, ingestRecord, type RecordOutcome } from './ingest-sale';
+import { type FileEntry, type FileFormat, formatForKey, parseMomaFile, SUPPORTED_EXTENSIONS } from './moma-file-parser';
+import {
+  emptyCounts,
+  type FileCounts,
+  type FileLedger,
+  ObjectMissingError,
+  type ObjectRef,
+  type ObjectStore,
+  type OpenedObject,
+} from './ports';
 
 export interface FileIngestDeps extends IngestDeps {
   objects: ObjectStore;
@@ -65,7 +73,13 @@ async function finishUnreadable(ref: ObjectRef, reason: string, deps: FileIngest
   return { status: 'unreadable', counts: delta, records: 0 };
 }
 
-async function ingestClaimedFile(ref: ObjectRef, format: FileFormat, resumeFromIndex: number, leaseMs: number, deps: FileIngestDeps): Promise<FileResult> {
+async function ingestClaimedFile(
+  ref: ObjectRef,
+  format: FileFormat,
+  resumeFromIndex: number,
+  leaseMs: number,
+  deps: FileIngestDeps,
+): Promise<FileResult> {
   const counts = emptyCounts();
   let opened: OpenedObject;
   try {
@@ -103,7 +117,14 @@ async function ingestClaimedFile(ref: ObjectRef, format: FileFormat, resumeFromI
     return finishUnreadable(ref, `unreadable file: ${decoded.reason}`, deps);
   }
 
-  const progress = new FileProgress(ref, deps.files, resumeFromIndex, leaseMs, deps.checkpointEveryRecords ?? 500, deps.checkpointEveryMs ?? 15_000);
+  const progress = new FileProgress(
+    ref,
+    deps.files,
+    resumeFromIndex,
+    leaseMs,
+    deps.checkpointEveryRecords ?? 500,
+    deps.checkpointEveryMs ?? 15_000,
+  );
   const concurrency = deps.concurrency ?? 16;
   const inFlight = new Map<number, Promise<void>>();
   const lanes = new Lanes();
@@ -133,7 +154,10 @@ async function ingestClaimedFile(ref: ObjectRef, format: FileFormat, resumeFromI
       }
       while (inFlight.size >= concurrency) await Promise.race(inFlight.values());
       if (progress.failure) break;
-      inFlight.set(entry.index, lanes.run(cardLane(entry), () => handle(entry)));
+      inFlight.set(
+        entry.index,
+        lanes.run(cardLane(entry), () => handle(entry)),
+      );
       progress.started(entry.index);
       if (progress.due()) await progress.save(inFlight.keys());
     }
@@ -142,7 +166,9 @@ async function ingestClaimedFile(ref: ObjectRef, format: FileFormat, resumeFromI
     if (classifyError(err) === 'transient') {
       opened.body.destroy();
       await progress.save(inFlight.keys(), { releaseLease: true });
-      throw err instanceof Error && err.name === 'FileReadError' ? new TransientIngestError(err.message, (err as { cause?: unknown }).cause) : err;
+      throw err instanceof Error && err.name === 'FileReadError'
+        ? new TransientIngestError(err.message, (err as { cause?: unknown }).cause)
+        : err;
     }
     // The parser cannot go past this point, and would stop here again: the rest of the file is one failure.
     if (!progress.failure && records >= resumeFromIndex) {
@@ -189,7 +215,10 @@ async function ingestClaimedFile(ref: ObjectRef, format: FileFormat, resumeFromI
 async function drain(stream: Readable): Promise<void> {
   if (stream.readableEnded || stream.destroyed) return;
   await new Promise<void>((resolve) => {
-    stream.on('end', resolve).on('close', resolve).on('error', () => resolve());
+    stream
+      .on('end', resolve)
+      .on('close', resolve)
+      .on('error', () => resolve());
     stream.unpipe();
     stream.resume();
   });
@@ -198,7 +227,16 @@ async function drain(stream: Readable): Promise<void> {
 async function ingestEntry(ref: ObjectRef, format: FileFormat, entry: FileEntry, deps: IngestDeps): Promise<RecordOutcome> {
   // A line names a record of NDJSON or CSV; a JSON file may hold many records on one line, so its byte offset counts too.
   const offset = format === 'json' ? entry.offset : undefined;
-  const source: SaleSource = { kind: 's3', bucket: ref.bucket, key: ref.key, eTag: ref.eTag, versionId: ref.versionId, index: entry.index, line: entry.line, offset };
+  const source: SaleSource = {
+    kind: 's3',
+    bucket: ref.bucket,
+    key: ref.key,
+    eTag: ref.eTag,
+    versionId: ref.versionId,
+    index: entry.index,
+    line: entry.line,
+    offset,
+  };
   const sourceId = `${fileSourceId(ref)}#${entry.index}`;
   if ('parseError' in entry) {
     await deps.failures.recordFailure({ sourceId, source: describeSource(source), reason: entry.parseError, raw: entry.raw });
@@ -212,7 +250,8 @@ async function ingestEntry(ref: ObjectRef, format: FileFormat, entry: FileEntry,
  * account version. The lane is the card's last four digits, read before validation (a conservative grouping).
  */
 function cardLane(entry: FileEntry): string {
-  if (!('record' in entry) || entry.record === null || typeof entry.record !== 'object' || !Object.hasOwn(entry.record, 'cardNumber')) return '';
+  if (!('record' in entry) || entry.record === null || typeof entry.record !== 'object' || !Object.hasOwn(entry.record, 'cardNumber'))
+    return '';
   const card = (entry.record as { cardNumber?: unknown }).cardNumber;
   return typeof card === 'string' ? card.replace(/\D/g, '').slice(-4) : '';
 }

@@ -1,5 +1,5 @@
 import { describeSource } from '../domain/sale';
-import { ingestRecord, type IngestDeps } from './ingest-sale';
+import { type IngestDeps, ingestRecord } from './ingest-sale';
 import { emptyCounts, type FileCounts } from './ports';
 
 export const MAX_RECORDS_PER_MESSAGE = 1_000;
@@ -34,7 +34,12 @@ export async function ingestMessage(body: string, message: { queue: string; mess
     return fail(`message must hold one sale or an array of 1 to ${MAX_RECORDS_PER_MESSAGE} sales; it holds ${records.length}`);
   }
   for (const [index, record] of records.entries()) {
-    const outcome = await ingestRecord(record, { kind: 'sqs', queue: message.queue, messageId: message.messageId, index }, `${sourceId}#${index}`, deps);
+    const outcome = await ingestRecord(
+      record,
+      { kind: 'sqs', queue: message.queue, messageId: message.messageId, index },
+      `${sourceId}#${index}`,
+      deps,
+    );
     counts[outcome] += 1;
   }
   return counts;

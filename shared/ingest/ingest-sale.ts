@@ -1,10 +1,20 @@
 import { CARD_FORMAT_RULE, containsCardNumber, normalizeCardNumber } from '../domain/card-number';
 import { matchCustomer, planAward } from '../domain/loyalty';
-import { describeErrors, ownMomaFields, validateMomaRecord, type FieldError, type MomaSale, momaRecordSchema } from '../domain/moma-record';
+import { describeErrors, type FieldError, type MomaSale, momaRecordSchema, ownMomaFields, validateMomaRecord } from '../domain/moma-record';
 import type { ProgramConfig } from '../domain/program';
-import { describeSource, saleContentHash, storableSale, type SaleSource } from '../domain/sale';
+import { describeSource, type SaleSource, saleContentHash, storableSale } from '../domain/sale';
 import { classifyError, describeError, TransientIngestError } from './errors';
-import type { CardHasher, CardHashes, Clock, CustomerDirectory, ExistingSale, FailureReport, FailureStore, LoyaltyLedger, SaleRecord } from './ports';
+import type {
+  CardHasher,
+  CardHashes,
+  Clock,
+  CustomerDirectory,
+  ExistingSale,
+  FailureReport,
+  FailureStore,
+  LoyaltyLedger,
+  SaleRecord,
+} from './ports';
 
 export type SaleOutcome = 'awarded' | 'duplicate' | 'conflict' | 'unmatched';
 export type RecordOutcome = SaleOutcome | 'failed';
@@ -92,14 +102,29 @@ function retryCopy(raw: unknown, deps: Pick<IngestDeps, 'hasher'>): FailureRepor
  * Retries a stored failure's record. The card comes as its keyed hashes (the number was never stored), so the
  * record is validated with its last four standing in for the card and matched on the hashes.
  */
-export async function retryRecord(copy: NonNullable<FailureReport['retry']>, source: SaleSource, deps: IngestDeps): Promise<{ ok: true; outcome: SaleOutcome } | { ok: false; errors: FieldError[] }> {
-  if (!copy.card) return { ok: false, errors: [{ field: 'cardNumber', rule: `${CARD_FORMAT_RULE}; the stored record has no usable card number, so Moma must send the sale again` }] };
+export async function retryRecord(
+  copy: NonNullable<FailureReport['retry']>,
+  source: SaleSource,
+  deps: IngestDeps,
+): Promise<{ ok: true; outcome: SaleOutcome } | { ok: false; errors: FieldError[] }> {
+  if (!copy.card)
+    return {
+      ok: false,
+      errors: [
+        { field: 'cardNumber', rule: `${CARD_FORMAT_RULE}; the stored record has no usable card number, so Moma must send the sale again` },
+      ],
+    };
   const validation = validateMomaRecord({ ...copy.record, cardNumber: copy.card.lastFour }, schemaFor(deps.program));
   if (!validation.ok) return { ok: false, errors: validation.errors };
   return { ok: true, outcome: await ingestSale(validation.sale, source, deps, copy.card) };
 }
 
-export function toSaleRecord(sale: MomaSale, source: SaleSource, deps: Pick<IngestDeps, 'hasher' | 'clock'>, knownCard?: CardHashes): SaleRecord {
+export function toSaleRecord(
+  sale: MomaSale,
+  source: SaleSource,
+  deps: Pick<IngestDeps, 'hasher' | 'clock'>,
+  knownCard?: CardHashes,
+): SaleRecord {
   const card = knownCard ?? deps.hasher.hash(sale.cardNumber);
   const stored = storableSale(sale);
   return {
@@ -120,7 +145,13 @@ export function toSaleRecord(sale: MomaSale, source: SaleSource, deps: Pick<Inge
 /** Matches a valid sale to a customer and awards it exactly once, or holds it as unmatched. */
 export async function ingestSale(sale: MomaSale, source: SaleSource, deps: IngestDeps, knownCard?: CardHashes): Promise<SaleOutcome> {
   const record = toSaleRecord(sale, source, deps, knownCard);
-  const match = matchCustomer(await deps.directory.findCustomersByCard({ fullHash: record.cardFullHash, lastFourHash: record.cardLast4Hash, lastFour: record.cardLast4 }));
+  const match = matchCustomer(
+    await deps.directory.findCustomersByCard({
+      fullHash: record.cardFullHash,
+      lastFourHash: record.cardLast4Hash,
+      lastFour: record.cardLast4,
+    }),
+  );
   if (match.kind === 'unmatched') {
     const held = await deps.ledger.holdUnmatched(record, match.reason, match.candidates);
     return held.kind === 'held' ? 'unmatched' : settleExisting(record, held.existing, deps);

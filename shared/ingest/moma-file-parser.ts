@@ -15,7 +15,9 @@ export type FileEntry =
   | { index: number; line?: number; offset?: number; record: unknown }
   | { index: number; line?: number; offset?: number; parseError: string; raw?: string };
 
-type PendingEntry = { line?: number; offset?: number; record: unknown } | { line?: number; offset?: number; parseError: string; raw?: string };
+type PendingEntry =
+  | { line?: number; offset?: number; record: unknown }
+  | { line?: number; offset?: number; parseError: string; raw?: string };
 
 export const SUPPORTED_EXTENSIONS: Record<string, FileFormat> = {
   '.json': 'json',
@@ -169,7 +171,8 @@ function jsonRecord(text: string): unknown {
   return record;
 }
 
-const rawText = (buf: Buffer, from: number, to: number) => buf.toString('utf8', from, Math.min(to, from + MAX_RAW_CHARS * 4)).slice(0, MAX_RAW_CHARS);
+const rawText = (buf: Buffer, from: number, to: number) =>
+  buf.toString('utf8', from, Math.min(to, from + MAX_RAW_CHARS * 4)).slice(0, MAX_RAW_CHARS);
 
 const EMPTY: Buffer = Buffer.alloc(0);
 const LF = 0x0a;
@@ -292,7 +295,10 @@ function mayBeNotJsonWord(buf: Uint8Array, i: number, end: number, eof: boolean)
 function unexpected(buf: Uint8Array, i: number, expected: string): string {
   const c = buf[i]!;
   for (const word of NOT_JSON_WORDS) {
-    if (c === word.charCodeAt(0) && Buffer.from(buf.buffer, buf.byteOffset + i, Math.min(word.length, buf.length - i)).toString('latin1') === word) {
+    if (
+      c === word.charCodeAt(0) &&
+      Buffer.from(buf.buffer, buf.byteOffset + i, Math.min(word.length, buf.length - i)).toString('latin1') === word
+    ) {
       return `unexpected character '${word[0]}' ('${word}' is not a JSON value)`;
     }
   }
@@ -305,7 +311,13 @@ function scanValue(buf: Uint8Array, i: number, end: number, eof: boolean): numbe
   let expect = E_VALUE;
   for (;;) {
     while (i < end && isJsonSpace(buf[i]!)) i++;
-    if (i >= end) return eof ? fail(i, depth > 0 ? `the file ends inside an unclosed ${containers[depth] === OBJECT ? 'object' : 'array'}` : 'unexpected end of file') : MORE;
+    if (i >= end)
+      return eof
+        ? fail(
+            i,
+            depth > 0 ? `the file ends inside an unclosed ${containers[depth] === OBJECT ? 'object' : 'array'}` : 'unexpected end of file',
+          )
+        : MORE;
     const c = buf[i]!;
     if (expect === E_VALUE_OR_CLOSE || expect === E_KEY_OR_CLOSE) {
       if (c === (expect === E_VALUE_OR_CLOSE ? 0x5d : 0x7d)) {
@@ -398,7 +410,12 @@ function scanString(buf: Uint8Array, i: number, end: number, eof: boolean): numb
       }
       return fail(j, `an invalid escape (backslash then ${describeByte(e)}) in a string`);
     }
-    return fail(j, c === 0x0a || c === 0x0d ? 'a line break inside a string (the string is not closed on its line)' : `an unescaped control ${describeByte(c)} inside a string`);
+    return fail(
+      j,
+      c === 0x0a || c === 0x0d
+        ? 'a line break inside a string (the string is not closed on its line)'
+        : `an unescaped control ${describeByte(c)} inside a string`,
+    );
   }
 }
 
@@ -627,7 +644,17 @@ class JsonParser extends ChunkParser {
       this.stack.push({ kind: 'array', phase: 'first', wrapper: false, damaged: false });
       this.pos++;
     } else if (c === 0x7b) {
-      this.stack.push({ kind: 'object', start: pos, line: this.w.lineAt(pos), phase: 'keyOrEnd', key: '', seenTransactionId: false, promoted: false, committed: false, firstDamage: undefined });
+      this.stack.push({
+        kind: 'object',
+        start: pos,
+        line: this.w.lineAt(pos),
+        phase: 'keyOrEnd',
+        key: '',
+        seenTransactionId: false,
+        promoted: false,
+        committed: false,
+        firstDamage: undefined,
+      });
       this.pos++;
     } else if (c === 0x2c) {
       this.pos++; // commas between concatenated values are harmless
@@ -700,7 +727,8 @@ class JsonParser extends ChunkParser {
       case 'keyOrEnd':
       case 'key': {
         if (c === 0x7d && ctx.phase === 'keyOrEnd') return this.endObject(ctx);
-        if (c !== 0x22) return this.objectFailed(ctx, pos, unexpected(w.buf, from, ctx.phase === 'key' ? 'a property name' : "a property name or '}'"));
+        if (c !== 0x22)
+          return this.objectFailed(ctx, pos, unexpected(w.buf, from, ctx.phase === 'key' ? 'a property name' : "a property name or '}'"));
         const next = scanString(w.buf, from, w.buf.length, eof);
         if (next === MORE) return this.objectNeedsMore(ctx);
         if (next === FAILED) return this.objectFailed(ctx, w.start + failAt, failDetail);
@@ -808,12 +836,21 @@ class JsonParser extends ChunkParser {
         if (parent.committed || !parent.seenTransactionId) this.commit(parent);
         else this.dropHeld();
       }
-      if (!damaged) this.emit({ line: this.w.lineAt(end), offset: end, parseError: `invalid JSON at byte ${end} (line ${this.w.lineAt(end)}): the file ends before the array is closed` });
+      if (!damaged)
+        this.emit({
+          line: this.w.lineAt(end),
+          offset: end,
+          parseError: `invalid JSON at byte ${end} (line ${this.w.lineAt(end)}): the file ends before the array is closed`,
+        });
       return false;
     }
     if (ctx.promoted && (ctx.committed || !ctx.seenTransactionId)) {
       this.commit(ctx);
-      this.emit({ line: this.w.lineAt(end), offset: end, parseError: `invalid JSON at byte ${end} (line ${this.w.lineAt(end)}): the file ends before the object is closed` });
+      this.emit({
+        line: this.w.lineAt(end),
+        offset: end,
+        parseError: `invalid JSON at byte ${end} (line ${this.w.lineAt(end)}): the file ends before the object is closed`,
+      });
       return false;
     }
     this.dropHeld();
@@ -879,7 +916,18 @@ class JsonParser extends ChunkParser {
   private startSkip(start: number, wholeObject: boolean, silent: boolean): void {
     const w = this.w;
     if (wholeObject) this.stack.pop();
-    this.skip = { depth: 0, inString: false, escaped: false, started: false, start, line: w.lineAt(start), raw: w.raw(start, w.end), pos: start, wholeObject, silent };
+    this.skip = {
+      depth: 0,
+      inString: false,
+      escaped: false,
+      started: false,
+      start,
+      line: w.lineAt(start),
+      raw: w.raw(start, w.end),
+      pos: start,
+      wholeObject,
+      silent,
+    };
   }
 
   private continueSkip(eof: boolean): boolean {
@@ -896,7 +944,12 @@ class JsonParser extends ChunkParser {
     this.pos = end;
     if (!s.silent) {
       const detail = stoppedAt === MORE ? ', and the file ends inside it' : '';
-      this.emit({ line: s.line, offset: s.start, parseError: `invalid JSON: the record at byte ${s.start} (line ${s.line}) is ${TOO_LARGE}${detail}`, raw: s.raw });
+      this.emit({
+        line: s.line,
+        offset: s.start,
+        parseError: `invalid JSON: the record at byte ${s.start} (line ${s.line}) is ${TOO_LARGE}${detail}`,
+        raw: s.raw,
+      });
     }
     const ctx = this.context;
     if (stoppedAt === MORE) for (const c of this.stack) if (c.kind === 'array') c.damaged = true;
@@ -967,7 +1020,12 @@ class NdjsonParser extends ChunkParser {
     if (this.tooLargeRaw !== undefined) {
       const raw = this.tooLargeRaw;
       this.tooLargeRaw = undefined;
-      this.emit({ line, offset: lineStart, parseError: `invalid JSON: the record at byte ${lineStart} (line ${line}) is ${TOO_LARGE}`, raw });
+      this.emit({
+        line,
+        offset: lineStart,
+        parseError: `invalid JSON: the record at byte ${lineStart} (line ${line}) is ${TOO_LARGE}`,
+        raw,
+      });
       return;
     }
     let skipped = 0;
@@ -1034,14 +1092,20 @@ function scanCsvRow(buf: Buffer, i: number, eof: boolean): RowScan {
   let spansLinesAt = 0;
   const row = (rowEnd: number): RowScan => ({ kind: 'row', fields, end: rowEnd, spansLinesAt });
   // A row that is malformed once a quote has run past a line break most likely has an unclosed quote.
-  const bad = (detail: string): RowScan => ({ kind: 'bad', detail: spansLinesAt > 0 ? `field ${spansLinesAt} opens a quote that is not closed on its line` : detail });
+  const bad = (detail: string): RowScan => ({
+    kind: 'bad',
+    detail: spansLinesAt > 0 ? `field ${spansLinesAt} opens a quote that is not closed on its line` : detail,
+  });
   for (;;) {
     const field = fields.length + 1;
     while (i < end && (buf[i] === 0x20 || buf[i] === 0x09)) i++;
     if (i < end && buf[i] === QUOTE) {
       let j = i + 1;
       const parts: string[] = [];
-      const notClosed: RowScan = { kind: 'bad', detail: `field ${field} opens a quote that is not closed within ${MAX_CSV_MULTILINE_ROW_BYTES / 1024} KiB` };
+      const notClosed: RowScan = {
+        kind: 'bad',
+        detail: `field ${field} opens a quote that is not closed within ${MAX_CSV_MULTILINE_ROW_BYTES / 1024} KiB`,
+      };
       for (;;) {
         const q = buf.indexOf(QUOTE, j);
         const lf = multiLine ? -1 : buf.indexOf(LF, j);
@@ -1183,7 +1247,10 @@ class CsvParser extends ChunkParser {
       const unclosed = `field ${scan.spansLinesAt} opens a quote that is not closed on its line`;
       if (!this.columns) this.header(scan.fields);
       else if (scan.fields.length !== this.headerCount) {
-        const detail = scan.spansLinesAt > 0 ? unclosed : `${scan.fields.length} field${scan.fields.length === 1 ? '' : 's'}, the header has ${this.headerCount}`;
+        const detail =
+          scan.spansLinesAt > 0
+            ? unclosed
+            : `${scan.fields.length} field${scan.fields.length === 1 ? '' : 's'}, the header has ${this.headerCount}`;
         if (this.rowFailedAndResync(detail, lf, eof)) continue;
         return;
       } else if (scan.spansLinesAt > 0) {
@@ -1248,9 +1315,16 @@ class CsvParser extends ChunkParser {
 
   private headerFailed(detail: string, found?: string[]): void {
     const shown = found
-      ? `; found ${found.slice(0, 20).map((n) => maskCardNumbersInText(n.slice(0, 64))).join(',')}${found.length > 20 ? `,... (${found.length} columns)` : ''}`
+      ? `; found ${found
+          .slice(0, 20)
+          .map((n) => maskCardNumbersInText(n.slice(0, 64)))
+          .join(',')}${found.length > 20 ? `,... (${found.length} columns)` : ''}`
       : '';
-    this.emit({ line: this.line, offset: this.start, parseError: `${CSV_HEADER_ERROR}: expected the columns ${CSV_COLUMNS.join(',')}${shown} (${detail})` });
+    this.emit({
+      line: this.line,
+      offset: this.start,
+      parseError: `${CSV_HEADER_ERROR}: expected the columns ${CSV_COLUMNS.join(',')}${shown} (${detail})`,
+    });
     this.done = true;
   }
 

@@ -133,7 +133,16 @@ export interface FileLedger {
   /** Saves progress: every record before `nextIndex` is done; the counts are added to the file's totals. */
   checkpoint(ref: ObjectRef, nextIndex: number, delta: FileCounts, leaseMs: number): Promise<void>;
   /** Finishes the file for good (it is never re-queued); `reason` says why an unreadable or empty file has no records. */
-  complete(ref: ObjectRef, result: { status: 'processed' | 'checksum_mismatch' | 'unreadable'; sha256?: string; delta: FileCounts; records: number; reason?: string }): Promise<void>;
+  complete(
+    ref: ObjectRef,
+    result: {
+      status: 'processed' | 'checksum_mismatch' | 'unreadable';
+      sha256?: string;
+      delta: FileCounts;
+      records: number;
+      reason?: string;
+    },
+  ): Promise<void>;
   /** Of these files, the ones never finished: no record at all, or a lease that expired (a crashed worker). */
   findUnfinished(refs: ObjectRef[], now: Date): Promise<ObjectRef[]>;
 }

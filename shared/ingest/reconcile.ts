@@ -16,7 +16,12 @@ export interface ReconcileResult {
  * The safety net behind S3 notifications: any file under the watched prefixes that is older than
  * `minAgeMs` and was never finished (no record, or a crashed worker's expired lease) goes back on the queue.
  */
-export async function reconcileFiles(bucket: string, prefixes: readonly string[], minAgeMs: number, deps: ReconcileDeps): Promise<ReconcileResult> {
+export async function reconcileFiles(
+  bucket: string,
+  prefixes: readonly string[],
+  minAgeMs: number,
+  deps: ReconcileDeps,
+): Promise<ReconcileResult> {
   const before = new Date(deps.now.getTime() - minAgeMs);
   const requeued: ObjectRef[] = [];
   let scanned = 0;

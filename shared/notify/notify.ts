@@ -22,7 +22,11 @@ export interface NotifyDeps {
  * Announces what one committed change achieved. At-least-once delivery from the stream becomes effectively
  * once: each event is recorded under its deterministic id before it is published, and marked when done.
  */
-export async function notifyChange(before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined, deps: NotifyDeps): Promise<NotificationEvent[]> {
+export async function notifyChange(
+  before: Record<string, unknown> | undefined,
+  after: Record<string, unknown> | undefined,
+  deps: NotifyDeps,
+): Promise<NotificationEvent[]> {
   const sent: NotificationEvent[] = [];
   for (const event of deriveNotifications(before, after, deps.program)) {
     if ((await deps.log.begin(event)) === 'already_published') continue;

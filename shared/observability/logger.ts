@@ -5,7 +5,8 @@ import { maskCardNumbersInText } from '../domain/card-number';
 const maskingReplacer = (_key: string, value: unknown) => {
   if (typeof value === 'string') return maskCardNumbersInText(value);
   if (typeof value === 'bigint') return value.toString();
-  if (value instanceof Error) return { name: value.name, message: maskCardNumbersInText(value.message), stack: value.stack && maskCardNumbersInText(value.stack) };
+  if (value instanceof Error)
+    return { name: value.name, message: maskCardNumbersInText(value.message), stack: value.stack && maskCardNumbersInText(value.stack) };
   return value;
 };
 

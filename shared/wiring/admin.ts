@@ -1,8 +1,8 @@
 import { hkdfSync } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetTopicAttributesCommand } from '@aws-sdk/client-sns';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../adapters/clients/dynamodb';
 import { s3Client } from '../adapters/clients/s3';
@@ -20,9 +20,9 @@ import { AwsSyncControl, syncTargetsSchema } from '../adapters/sync-control';
 import type { ConnectionCheck } from '../admin/connection-test';
 import type { FileRequeueDeps } from '../admin/sync';
 import { createLogger } from '../observability/logger';
+import { required } from './config';
 import { fileContainer } from './files';
 import { ingestContainer } from './ingest';
-import { required } from './config';
 import { once } from './lazy';
 
 const secrets = new SecretsManagerClient({});
@@ -51,7 +51,10 @@ async function build() {
     listOlderThan: (b, prefix, before) => fileWiring.objects.listOlderThan(b, prefix, before),
     files: fileWiring.deps.files,
     queue: fileWiring.fileEvents,
-    onRequeueError: (err) => logger.error('Sync started, but re-queueing unprocessed files failed; the scheduled reconcile will re-queue them', { error: err as Error }),
+    onRequeueError: (err) =>
+      logger.error('Sync started, but re-queueing unprocessed files failed; the scheduled reconcile will re-queue them', {
+        error: err as Error,
+      }),
   };
   const checks: ConnectionCheck[] = [
     {
@@ -105,7 +108,11 @@ async function build() {
     tableName: config.tableName,
     queues,
     customers,
-    queries: new DynamoDbAdminQueries(documentClient, config.tableName, new CursorSigner(derivedKey(pepper, 'admin-api pagination cursors v1'))),
+    queries: new DynamoDbAdminQueries(
+      documentClient,
+      config.tableName,
+      new CursorSigner(derivedKey(pepper, 'admin-api pagination cursors v1')),
+    ),
     fileRequeue,
     changes: new DynamoDbAccountChanges(documentClient, config.tableName),
     stats: new DynamoDbStatsStore(documentClient, config.tableName),

@@ -1,5 +1,5 @@
-import { documentClient } from '../adapters/clients/dynamodb';
 import { HmacCardHasher } from '../adapters/card-hasher';
+import { documentClient } from '../adapters/clients/dynamodb';
 import { DynamoDbCustomerDirectory } from '../adapters/dynamodb/customer-directory';
 import { DynamoDbFailureStore } from '../adapters/dynamodb/failure-store';
 import { DynamoDbLoyaltyLedger } from '../adapters/dynamodb/loyalty-ledger';

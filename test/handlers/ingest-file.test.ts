@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { DynamoDBClient, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { toS3Notification } from '../../shared/adapters/sqs/s3-notification';
@@ -20,7 +20,8 @@ const sqs = mockClient(SQSClient);
 mockClient(DynamoDBClient);
 
 const FILE_EVENTS_ARN = 'arn:aws:sqs:us-east-1:123456789012:hi-vis-file-events';
-const notification = (key: string) => JSON.stringify(toS3Notification({ bucket: 'hi-vis-moma-data', key, eTag: 'etag-1', versionId: 'v1', size: 100 }));
+const notification = (key: string) =>
+  JSON.stringify(toS3Notification({ bucket: 'hi-vis-moma-data', key, eTag: 'etag-1', versionId: 'v1', size: 100 }));
 // In Node.js the SDK's GetObject Body is a Readable stream; that is all the adapter relies on.
 const body = (text: string) => Readable.from([Buffer.from(text)]) as never;
 
@@ -30,7 +31,18 @@ beforeEach(() => {
   sqs.reset();
   db.on(UpdateCommand).resolves({ Attributes: { nextIndex: 0 } });
   db.on(QueryCommand).resolves({ Items: [{ userId: 'u1' }] });
-  db.on(GetCommand).resolves({ Item: { userId: 'u1', points: 0, lifetimePoints: 0, tier: 'Bronze', punchCount: 0, punchCardsCompleted: 0, purchaseCount: 0, version: 0 } });
+  db.on(GetCommand).resolves({
+    Item: {
+      userId: 'u1',
+      points: 0,
+      lifetimePoints: 0,
+      tier: 'Bronze',
+      punchCount: 0,
+      punchCardsCompleted: 0,
+      purchaseCount: 0,
+      version: 0,
+    },
+  });
   db.on(TransactWriteCommand).resolves({});
   db.on(PutCommand).resolves({});
 });
@@ -56,14 +68,25 @@ describe('ingest-file handler', () => {
     const result = await handler(sqsEvent([message], FILE_EVENTS_ARN), lambdaContext('ingest-file', 600_000));
 
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(s3).toHaveReceivedCommandWith(GetObjectCommand, { Bucket: 'hi-vis-moma-data', Key: 'transactions/batch 1.json', VersionId: 'v1', ChecksumMode: 'ENABLED' });
+    expect(s3).toHaveReceivedCommandWith(GetObjectCommand, {
+      Bucket: 'hi-vis-moma-data',
+      Key: 'transactions/batch 1.json',
+      VersionId: 'v1',
+      ChecksumMode: 'ENABLED',
+    });
     expect(db).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
-    const completion = db.commandCalls(UpdateCommand).map((c) => c.args[0].input).find((input) => Object.values(input.ExpressionAttributeValues ?? {}).includes('processed'));
+    const completion = db
+      .commandCalls(UpdateCommand)
+      .map((c) => c.args[0].input)
+      .find((input) => Object.values(input.ExpressionAttributeValues ?? {}).includes('processed'));
     expect(completion?.Key).toEqual({ PK: 'FILE#hi-vis-moma-data/transactions/batch 1.json', SK: 'ETAG#etag-1' });
   });
 
-  test('ignores S3\'s test event', async () => {
-    const result = await handler(sqsEvent([JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'hi-vis-moma-data' })], FILE_EVENTS_ARN), lambdaContext());
+  test("ignores S3's test event", async () => {
+    const result = await handler(
+      sqsEvent([JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'hi-vis-moma-data' })], FILE_EVENTS_ARN),
+      lambdaContext(),
+    );
     expect(result).toEqual({ batchItemFailures: [] });
     expect(s3).not.toHaveReceivedCommand(GetObjectCommand);
   });
@@ -86,10 +109,14 @@ describe('ingest-file handler', () => {
 
     expect(result).toEqual({ batchItemFailures: [] });
     expect(db).not.toHaveReceivedCommand(TransactWriteCommand);
-    expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, { QueueUrl: process.env.FILE_EVENTS_QUEUE_URL, MessageBody: expect.stringContaining('transactions/big.json') });
+    expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, {
+      QueueUrl: process.env.FILE_EVENTS_QUEUE_URL,
+      MessageBody: expect.stringContaining('transactions/big.json'),
+    });
   });
 
-  const idOf = (input: { TransactItems: Array<{ Put?: { Item: { transactionId: string } } }> }) => input.TransactItems[0]!.Put!.Item.transactionId;
+  const idOf = (input: { TransactItems: Array<{ Put?: { Item: { transactionId: string } } }> }) =>
+    input.TransactItems[0]!.Put!.Item.transactionId;
   const completions = () =>
     db
       .commandCalls(UpdateCommand)
@@ -103,13 +130,26 @@ describe('ingest-file handler', () => {
     db.on(TransactWriteCommand).callsFake((input) => {
       if (idOf(input) === 'F-refused') {
         throw throttle
-          ? new DynamoDBServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate of requests exceeds the allowed throughput' })
-          : new DynamoDBServiceException({ name: 'ValidationException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Item size has exceeded the maximum allowed size' });
+          ? new DynamoDBServiceException({
+              name: 'ThrottlingException',
+              $fault: 'client',
+              $metadata: { httpStatusCode: 400 },
+              message: 'Rate of requests exceeds the allowed throughput',
+            })
+          : new DynamoDBServiceException({
+              name: 'ValidationException',
+              $fault: 'client',
+              $metadata: { httpStatusCode: 400 },
+              message: 'Item size has exceeded the maximum allowed size',
+            });
       }
       return {};
     });
 
-    const refused = await handler(sqsEvent([notification('transactions/refused.ndjson')], FILE_EVENTS_ARN), lambdaContext('ingest-file', 600_000));
+    const refused = await handler(
+      sqsEvent([notification('transactions/refused.ndjson')], FILE_EVENTS_ARN),
+      lambdaContext('ingest-file', 600_000),
+    );
 
     expect(refused).toEqual({ batchItemFailures: [] });
     expect(reasonsStored()).toEqual(['sale could not be stored: ValidationException: Item size has exceeded the maximum allowed size']);

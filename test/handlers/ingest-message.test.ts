@@ -1,5 +1,5 @@
 import { DynamoDBClient, DynamoDBServiceException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { lambdaContext, sqsEvent } from '../support/lambda-events';
@@ -14,7 +14,16 @@ const { handler } = require('../../functions/ingest-message/handler') as typeof 
 const db = mockClient(DynamoDBDocumentClient);
 mockClient(DynamoDBClient);
 
-const account = { userId: 'u1', points: 0, lifetimePoints: 0, tier: 'Bronze', punchCount: 0, punchCardsCompleted: 0, purchaseCount: 0, version: 0 };
+const account = {
+  userId: 'u1',
+  points: 0,
+  lifetimePoints: 0,
+  tier: 'Bronze',
+  punchCount: 0,
+  punchCardsCompleted: 0,
+  purchaseCount: 0,
+  version: 0,
+};
 
 beforeEach(() => {
   db.reset();
@@ -38,17 +47,29 @@ describe('ingest-message handler', () => {
       ConditionExpression: expect.stringContaining('attribute_not_exists(PK)'),
     });
     expect(JSON.stringify(put!.Put!.Item)).not.toContain('4111111111111111');
-    expect(update!.Update).toMatchObject({ Key: { PK: 'CUSTOMER#u1', SK: 'PROFILE' }, ExpressionAttributeValues: expect.objectContaining({ ':expected': 0, ':next': 1, ':points': 35 }) });
+    expect(update!.Update).toMatchObject({
+      Key: { PK: 'CUSTOMER#u1', SK: 'PROFILE' },
+      ExpressionAttributeValues: expect.objectContaining({ ':expected': 0, ':next': 1, ':points': 35 }),
+    });
   });
 
   test('an invalid record is stored as a failure and is not a batch item failure', async () => {
     const result = await handler(sqsEvent([JSON.stringify(momaSale({ amount: 'lots' })), 'not json at all']), lambdaContext());
 
     expect(result).toEqual({ batchItemFailures: [] });
-    const failureWrites = db.commandCalls(UpdateCommand).filter((c) => Object.values(c.args[0].input.ExpressionAttributeValues ?? {}).includes('failure'));
+    const failureWrites = db
+      .commandCalls(UpdateCommand)
+      .filter((c) => Object.values(c.args[0].input.ExpressionAttributeValues ?? {}).includes('failure'));
     expect(failureWrites).toHaveLength(2);
-    const reasons = failureWrites.map((c) => Object.values(c.args[0].input.ExpressionAttributeValues ?? {}).find((v) => typeof v === 'string' && (v.startsWith('invalid') || v.startsWith('message'))));
-    expect(reasons.sort()).toEqual(['invalid record: amount is required and must be a number of cents', expect.stringMatching(/^message body is not valid JSON/)]);
+    const reasons = failureWrites.map((c) =>
+      Object.values(c.args[0].input.ExpressionAttributeValues ?? {}).find(
+        (v) => typeof v === 'string' && (v.startsWith('invalid') || v.startsWith('message')),
+      ),
+    );
+    expect(reasons.sort()).toEqual([
+      'invalid record: amount is required and must be a number of cents',
+      expect.stringMatching(/^message body is not valid JSON/),
+    ]);
     expect(db).not.toHaveReceivedCommand(TransactWriteCommand);
   });
 
@@ -56,7 +77,10 @@ describe('ingest-message handler', () => {
     db.on(TransactWriteCommand)
       .resolvesOnce({})
       .rejects(Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException' }));
-    const event = sqsEvent([JSON.stringify(momaSale({ transactionId: 'T-ok' })), JSON.stringify(momaSale({ transactionId: 'T-throttled' }))]);
+    const event = sqsEvent([
+      JSON.stringify(momaSale({ transactionId: 'T-ok' })),
+      JSON.stringify(momaSale({ transactionId: 'T-throttled' })),
+    ]);
 
     const result = await handler(event, lambdaContext());
 
@@ -64,11 +88,18 @@ describe('ingest-message handler', () => {
   });
 
   test('contention on the account is retried; a duplicate is never retried', async () => {
-    const stale = new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }] });
+    const stale = new TransactionCanceledException({
+      message: 'cancelled',
+      $metadata: {},
+      CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }],
+    });
     const duplicate = new TransactionCanceledException({
       message: 'cancelled',
       $metadata: {},
-      CancellationReasons: [{ Code: 'ConditionalCheckFailed', Item: { contentHash: { S: 'other' }, status: { S: 'awarded' } } }, { Code: 'None' }],
+      CancellationReasons: [
+        { Code: 'ConditionalCheckFailed', Item: { contentHash: { S: 'other' }, status: { S: 'awarded' } } },
+        { Code: 'None' },
+      ],
     });
     db.on(TransactWriteCommand).rejectsOnce(stale).rejectsOnce(duplicate);
 
@@ -81,8 +112,19 @@ describe('ingest-message handler', () => {
   });
 
   const refused = () =>
-    new DynamoDBServiceException({ name: 'ValidationException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Item size has exceeded the maximum allowed size' });
-  const throttled = () => new DynamoDBServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate of requests exceeds the allowed throughput' });
+    new DynamoDBServiceException({
+      name: 'ValidationException',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+      message: 'Item size has exceeded the maximum allowed size',
+    });
+  const throttled = () =>
+    new DynamoDBServiceException({
+      name: 'ThrottlingException',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+      message: 'Rate of requests exceeds the allowed throughput',
+    });
   const failureReasons = () =>
     db
       .commandCalls(UpdateCommand)
@@ -98,7 +140,11 @@ describe('ingest-message handler', () => {
       return {};
     });
     const event = sqsEvent([
-      JSON.stringify([momaSale({ transactionId: 'T-before' }), momaSale({ transactionId: 'T-refused' }), momaSale({ transactionId: 'T-after' })]),
+      JSON.stringify([
+        momaSale({ transactionId: 'T-before' }),
+        momaSale({ transactionId: 'T-refused' }),
+        momaSale({ transactionId: 'T-after' }),
+      ]),
       JSON.stringify(momaSale({ transactionId: 'T-throttled' })),
       JSON.stringify(momaSale({ transactionId: 'T-alone' })),
     ]);
@@ -106,7 +152,9 @@ describe('ingest-message handler', () => {
     const result = await handler(event, lambdaContext());
 
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[1]!.messageId }] });
-    expect(failureReasons().filter(Boolean)).toEqual(['sale could not be stored: ValidationException: Item size has exceeded the maximum allowed size']);
+    expect(failureReasons().filter(Boolean)).toEqual([
+      'sale could not be stored: ValidationException: Item size has exceeded the maximum allowed size',
+    ]);
     const awarded = db.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems![0]!.Put!.Item!.transactionId);
     expect(awarded).toEqual(expect.arrayContaining(['T-before', 'T-after', 'T-alone']));
   });
@@ -118,7 +166,10 @@ describe('ingest-message handler', () => {
     const result = await handler(sqsEvent([JSON.stringify(momaSale({ transactionId: 'T-twice-refused' }))]), lambdaContext());
 
     expect(result).toEqual({ batchItemFailures: [] });
-    const failureWrites = db.commandCalls(UpdateCommand).map((c) => c.args[0].input.ExpressionAttributeValues!).filter((values) => Object.values(values).includes('failure'));
+    const failureWrites = db
+      .commandCalls(UpdateCommand)
+      .map((c) => c.args[0].input.ExpressionAttributeValues!)
+      .filter((values) => Object.values(values).includes('failure'));
     expect(failureWrites).toHaveLength(2);
     const minimal = failureWrites[1]!;
     expect(Object.values(minimal)).toContain(null);
@@ -134,8 +185,14 @@ describe('ingest-message handler', () => {
       if (id.endsWith('throttled')) throw throttled();
       return {};
     });
-    const first = sqsEvent([JSON.stringify(momaSale({ transactionId: 'slow-throttled' })), JSON.stringify(momaSale({ transactionId: 'slow-ok' }))]);
-    const second = sqsEvent([JSON.stringify(momaSale({ transactionId: 'fast-ok' })), JSON.stringify(momaSale({ transactionId: 'fast-throttled' }))]);
+    const first = sqsEvent([
+      JSON.stringify(momaSale({ transactionId: 'slow-throttled' })),
+      JSON.stringify(momaSale({ transactionId: 'slow-ok' })),
+    ]);
+    const second = sqsEvent([
+      JSON.stringify(momaSale({ transactionId: 'fast-ok' })),
+      JSON.stringify(momaSale({ transactionId: 'fast-throttled' })),
+    ]);
     second.Records.forEach((r, i) => (r.messageId = `11111111-0000-4000-8000-${String(i).padStart(12, '0')}`));
 
     const running = handler(first, lambdaContext());

@@ -1,4 +1,4 @@
-import { DynamoDBClient, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
@@ -42,7 +42,12 @@ const streamEvent = (sequenceNumber = '100'): DynamoDBStreamEvent => ({
       eventSource: 'aws:dynamodb',
       awsRegion: 'us-east-1',
       eventSourceARN: 'arn:aws:dynamodb:us-east-1:123456789012:table/hi-vis/stream/2025',
-      dynamodb: { SequenceNumber: sequenceNumber, StreamViewType: 'NEW_AND_OLD_IMAGES', NewImage: marshall(sale) as never, Keys: marshall({ PK: 'SALE#T-42', SK: 'SALE' }) as never },
+      dynamodb: {
+        SequenceNumber: sequenceNumber,
+        StreamViewType: 'NEW_AND_OLD_IMAGES',
+        NewImage: marshall(sale) as never,
+        Keys: marshall({ PK: 'SALE#T-42', SK: 'SALE' }) as never,
+      },
     },
   ],
 });
@@ -57,33 +62,58 @@ beforeEach(() => {
 });
 
 describe('notify handler', () => {
-  test('publishes each event to the topic with filterable attributes, and to the customer\'s device', async () => {
+  test("publishes each event to the topic with filterable attributes, and to the customer's device", async () => {
     expect(await handler(streamEvent(), lambdaContext('notify'))).toEqual({ batchItemFailures: [] });
 
-    const topicCalls = sns.commandCalls(PublishCommand).map((c) => c.args[0].input).filter((i) => i.TopicArn);
-    expect(topicCalls.map((i) => i.MessageAttributes!.eventType!.StringValue)).toEqual(['points_awarded', 'punch_card_completed', 'bonus_awarded']);
+    const topicCalls = sns
+      .commandCalls(PublishCommand)
+      .map((c) => c.args[0].input)
+      .filter((i) => i.TopicArn);
+    expect(topicCalls.map((i) => i.MessageAttributes!.eventType!.StringValue)).toEqual([
+      'points_awarded',
+      'punch_card_completed',
+      'bonus_awarded',
+    ]);
     expect(topicCalls[2]).toMatchObject({
-      MessageAttributes: { eventType: { StringValue: 'bonus_awarded' }, userId: { StringValue: 'u1' }, tier: { StringValue: 'Silver' }, eventId: { StringValue: 'T-42:bonus_awarded' } },
+      MessageAttributes: {
+        eventType: { StringValue: 'bonus_awarded' },
+        userId: { StringValue: 'u1' },
+        tier: { StringValue: 'Silver' },
+        eventId: { StringValue: 'T-42:bonus_awarded' },
+      },
     });
     expect(JSON.parse(topicCalls[2]!.Message!)).toMatchObject({ eventId: 'T-42:bonus_awarded', transactionId: 'T-42', balanceAfter: 560 });
-    expect(sns).toHaveReceivedCommandWith(PublishCommand, { TargetArn: 'arn:aws:sns:us-east-1:123456789012:endpoint/GCM/app/device-1', Message: 'Punch card complete: 50 bonus points!' });
-    expect(db).toHaveReceivedCommandWith(PutCommand, { Item: expect.objectContaining({ PK: 'NOTIFICATION#T-42:points_awarded', status: 'pending' }), ConditionExpression: 'attribute_not_exists(PK)' });
+    expect(sns).toHaveReceivedCommandWith(PublishCommand, {
+      TargetArn: 'arn:aws:sns:us-east-1:123456789012:endpoint/GCM/app/device-1',
+      Message: 'Punch card complete: 50 bonus points!',
+    });
+    expect(db).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ PK: 'NOTIFICATION#T-42:points_awarded', status: 'pending' }),
+      ConditionExpression: 'attribute_not_exists(PK)',
+    });
     expect(db).toHaveReceivedCommandTimes(UpdateCommand, 3);
   });
 
   test('a failed publish is reported for retry, and the retry publishes what was not yet published', async () => {
-    sns.on(PublishCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottledException' })).resolves({ MessageId: 'm' });
+    sns
+      .on(PublishCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottledException' }))
+      .resolves({ MessageId: 'm' });
 
     expect(await handler(streamEvent('777'), lambdaContext('notify'))).toEqual({ batchItemFailures: [{ itemIdentifier: '777' }] });
 
     // Redelivery: the first event was recorded but never marked published, so it goes out again.
-    db.on(PutCommand).rejectsOnce(new ConditionalCheckFailedException({ message: 'exists', $metadata: {}, Item: { status: { S: 'pending' } } as never }));
+    db.on(PutCommand).rejectsOnce(
+      new ConditionalCheckFailedException({ message: 'exists', $metadata: {}, Item: { status: { S: 'pending' } } as never }),
+    );
     expect(await handler(streamEvent('777'), lambdaContext('notify'))).toEqual({ batchItemFailures: [] });
     expect(sns.commandCalls(PublishCommand).filter((c) => c.args[0].input.TopicArn)).toHaveLength(1 + 3);
   });
 
   test('an event already published is not published again', async () => {
-    db.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {}, Item: { status: { S: 'published' } } as never }));
+    db.on(PutCommand).rejects(
+      new ConditionalCheckFailedException({ message: 'exists', $metadata: {}, Item: { status: { S: 'published' } } as never }),
+    );
     expect(await handler(streamEvent(), lambdaContext('notify'))).toEqual({ batchItemFailures: [] });
     expect(sns).not.toHaveReceivedCommand(PublishCommand);
   });

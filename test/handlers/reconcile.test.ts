@@ -45,7 +45,12 @@ test('re-queues old files with no finished record, and leaves recent and finishe
     Responses: {
       'hivis-handler-test': [
         { PK: 'FILE#hi-vis-moma-data/transactions/done.json', SK: 'ETAG#e1', status: 'processed' },
-        { PK: 'FILE#hi-vis-moma-data/transactions/crashed.json', SK: 'ETAG#e3', status: 'processing', leaseExpiresAt: '2025-01-01T11:55:00.000Z' },
+        {
+          PK: 'FILE#hi-vis-moma-data/transactions/crashed.json',
+          SK: 'ETAG#e3',
+          status: 'processing',
+          leaseExpiresAt: '2025-01-01T11:55:00.000Z',
+        },
       ],
     },
   });
@@ -54,6 +59,8 @@ test('re-queues old files with no finished record, and leaves recent and finishe
   const result = await handler(scheduledEvent, lambdaContext('reconcile'));
 
   expect(result).toEqual({ scanned: 3, requeued: 2 });
-  const sent = sqs.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries!.map((e) => JSON.parse(e.MessageBody!).Records[0].s3.object.key);
+  const sent = sqs
+    .commandCalls(SendMessageBatchCommand)[0]!
+    .args[0].input.Entries!.map((e) => JSON.parse(e.MessageBody!).Records[0].s3.object.key);
   expect(sent.sort()).toEqual(['transactions/crashed.json', 'transactions/missed.json']);
 });

@@ -15,7 +15,10 @@ beforeAll(() => {
   template = Template.fromStack(stack);
 }, 120_000);
 
-const policies = () => Object.values(template.findResources('AWS::IAM::Policy')) as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }[];
+const policies = () =>
+  Object.values(template.findResources('AWS::IAM::Policy')) as {
+    Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } };
+  }[];
 
 describe('HiVisLoyalty stack', () => {
   test('every event source mapping (SQS and stream) reports batch item failures', () => {
@@ -25,15 +28,19 @@ describe('HiVisLoyalty stack', () => {
     for (const mapping of mappings) expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
   });
 
-  test('the stats function reads the table stream through the topology\'s filter', () => {
+  test("the stats function reads the table stream through the topology's filter", () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       StartingPosition: 'TRIM_HORIZON',
-      FilterCriteria: { Filters: [{ Pattern: JSON.stringify(FUNCTIONS.stats.trigger.type === 'stream' && FUNCTIONS.stats.trigger.filters[0]) }] },
+      FilterCriteria: {
+        Filters: [{ Pattern: JSON.stringify(FUNCTIONS.stats.trigger.type === 'stream' && FUNCTIONS.stats.trigger.filters[0]) }],
+      },
     });
   });
 
   test('stream records a function gives up on go to an on-failure queue, not nowhere', () => {
-    const streamMappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).filter((m) => m.Properties.StartingPosition);
+    const streamMappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).filter(
+      (m) => m.Properties.StartingPosition,
+    );
     expect(streamMappings).toHaveLength(2);
     for (const mapping of streamMappings) expect(mapping.Properties.DestinationConfig.OnFailure.Destination).toBeDefined();
   });
@@ -57,14 +64,23 @@ describe('HiVisLoyalty stack', () => {
       BucketName: 'hi-vis-moma-data',
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
       VersioningConfiguration: { Status: 'Enabled' },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
     });
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
     });
     const notifications = template.findResources('Custom::S3BucketNotifications');
     const config = Object.values(notifications)[0]!.Properties.NotificationConfiguration;
-    const prefixes = config.QueueConfigurations.map((q: { Filter: { Key: { FilterRules: { Value: string }[] } } }) => q.Filter.Key.FilterRules[0]!.Value);
+    const prefixes = config.QueueConfigurations.map(
+      (q: { Filter: { Key: { FilterRules: { Value: string }[] } } }) => q.Filter.Key.FilterRules[0]!.Value,
+    );
     expect(prefixes.sort()).toEqual(['imports/', 'transactions/']);
   });
 
@@ -85,7 +101,11 @@ describe('HiVisLoyalty stack', () => {
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       SSESpecification: { SSEEnabled: true },
       StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
-      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'GSI1' }), Match.objectLike({ IndexName: 'GSI2' }), Match.objectLike({ IndexName: 'GSI3' })],
+      GlobalSecondaryIndexes: [
+        Match.objectLike({ IndexName: 'GSI1' }),
+        Match.objectLike({ IndexName: 'GSI2' }),
+        Match.objectLike({ IndexName: 'GSI3' }),
+      ],
     });
   });
 
@@ -130,6 +150,8 @@ describe('HiVisLoyalty stack', () => {
 
   test('the card pepper is a generated secret that functions read by ARN', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: Match.objectLike({ PasswordLength: 64 }) });
-    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ CARD_PEPPER_SECRET_ID: Match.anyValue() }) } });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ CARD_PEPPER_SECRET_ID: Match.anyValue() }) },
+    });
   });
 });

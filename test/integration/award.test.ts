@@ -1,9 +1,9 @@
 import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { assignUnmatchedSale } from '../../shared/ingest/assign-unmatched';
-import { ingestRecord, ingestSale } from '../../shared/ingest/ingest-sale';
-import { ingestMessage } from '../../shared/ingest/ingest-message';
-import { validateMomaRecord } from '../../shared/domain/moma-record';
 import { keys } from '../../shared/adapters/dynamodb/table-keys';
+import { validateMomaRecord } from '../../shared/domain/moma-record';
+import { assignUnmatchedSale } from '../../shared/ingest/assign-unmatched';
+import { ingestMessage } from '../../shared/ingest/ingest-message';
+import { ingestRecord, ingestSale } from '../../shared/ingest/ingest-sale';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { momaSale } from '../support/moma';
 
@@ -57,13 +57,21 @@ describe('awarding a sale against DynamoDB Local', () => {
 
   test('the same id with different content is recorded as a conflict, not awarded', async () => {
     await table.addCustomer('carol', '3782 822463 10005');
-    expect(await ingestSale(valid(momaSale({ transactionId: 'TXN-CONFLICT-1', cardNumber: '378282246310005', amount: 200 })), SQS, table.deps)).toBe('awarded');
+    expect(
+      await ingestSale(valid(momaSale({ transactionId: 'TXN-CONFLICT-1', cardNumber: '378282246310005', amount: 200 })), SQS, table.deps),
+    ).toBe('awarded');
 
-    expect(await ingestSale(valid(momaSale({ transactionId: 'TXN-CONFLICT-1', cardNumber: '378282246310005', amount: 9900 })), S3, table.deps)).toBe('conflict');
+    expect(
+      await ingestSale(valid(momaSale({ transactionId: 'TXN-CONFLICT-1', cardNumber: '378282246310005', amount: 9900 })), S3, table.deps),
+    ).toBe('conflict');
 
     expect(await customer('carol')).toMatchObject({ points: 20, purchaseCount: 1 });
     const conflicts = await table.db.send(
-      new QueryCommand({ TableName: table.tableName, KeyConditionExpression: 'PK = :pk AND begins_with(SK, :c)', ExpressionAttributeValues: { ':pk': 'SALE#TXN-CONFLICT-1', ':c': 'CONFLICT#' } }),
+      new QueryCommand({
+        TableName: table.tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :c)',
+        ExpressionAttributeValues: { ':pk': 'SALE#TXN-CONFLICT-1', ':c': 'CONFLICT#' },
+      }),
     );
     expect(conflicts.Items).toHaveLength(1);
     expect(conflicts.Items![0]).toMatchObject({ existingStatus: 'awarded', incoming: { amountCents: 9900 } });
@@ -82,14 +90,23 @@ describe('awarding a sale against DynamoDB Local', () => {
 
   test('concurrent different sales for one customer all count: punch cards, bonuses and tier add up', async () => {
     await table.addCustomer('erin', '4000 0566 5566 5556');
-    const sales = Array.from({ length: 25 }, (_, i) => valid(momaSale({ transactionId: `TXN-BURST-${i}`, cardNumber: '4000056655665556', amount: 1_000 })));
+    const sales = Array.from({ length: 25 }, (_, i) =>
+      valid(momaSale({ transactionId: `TXN-BURST-${i}`, cardNumber: '4000056655665556', amount: 1_000 })),
+    );
 
     // 25 writers on one account version: give the optimistic retries room, this test is about the totals.
     const outcomes = await Promise.all(sales.map((s) => ingestSale(s, SQS, { ...table.deps, maxAttempts: 40 })));
 
     expect(outcomes.every((o) => o === 'awarded')).toBe(true);
     // 25 x 100 points, plus two completed punch cards x 50: lifetime 2600 crosses Silver and Gold.
-    expect(await customer('erin')).toMatchObject({ points: 2_600, lifetimePoints: 2_600, purchaseCount: 25, punchCardsCompleted: 2, punchCount: 5, tier: 'Gold' });
+    expect(await customer('erin')).toMatchObject({
+      points: 2_600,
+      lifetimePoints: 2_600,
+      purchaseCount: 25,
+      punchCardsCompleted: 2,
+      punchCount: 5,
+      tier: 'Gold',
+    });
   });
 
   test('a card shared by two customers (same last four) is held as ambiguous, never guessed', async () => {
@@ -101,23 +118,36 @@ describe('awarding a sale against DynamoDB Local', () => {
     expect(held).toMatchObject({ status: 'unmatched', unmatchedReason: 'ambiguous', cardLast4: '9999' });
 
     // The full number is unambiguous.
-    expect(await ingestSale(valid(momaSale({ transactionId: 'TXN-AMBIG-2', cardNumber: '4242424242429999', amount: 100 })), SQS, table.deps)).toBe('awarded');
+    expect(
+      await ingestSale(valid(momaSale({ transactionId: 'TXN-AMBIG-2', cardNumber: '4242424242429999', amount: 100 })), SQS, table.deps),
+    ).toBe('awarded');
     expect(await customer('frank')).toMatchObject({ points: 10 });
     expect(await customer('grace')).toMatchObject({ points: 0 });
   });
 
   test('an unknown card is held as unmatched, then assigned once', async () => {
     await table.addCustomer('heidi', '4000 0000 0000 0002');
-    expect(await ingestSale(valid(momaSale({ transactionId: 'TXN-UNKNOWN-1', cardNumber: '1234 5678 9012 3456', amount: 500 })), S3, table.deps)).toBe('unmatched');
+    expect(
+      await ingestSale(valid(momaSale({ transactionId: 'TXN-UNKNOWN-1', cardNumber: '1234 5678 9012 3456', amount: 500 })), S3, table.deps),
+    ).toBe('unmatched');
     expect(await table.customers.getSale('TXN-UNKNOWN-1')).toMatchObject({ status: 'unmatched', unmatchedReason: 'unknown_card' });
     const deps = { ...table.deps, sales: table.customers };
 
-    const [first, second] = await Promise.all([assignUnmatchedSale('TXN-UNKNOWN-1', 'heidi', deps), assignUnmatchedSale('TXN-UNKNOWN-1', 'heidi', deps)]);
+    const [first, second] = await Promise.all([
+      assignUnmatchedSale('TXN-UNKNOWN-1', 'heidi', deps),
+      assignUnmatchedSale('TXN-UNKNOWN-1', 'heidi', deps),
+    ]);
 
     expect([first.kind, second.kind].sort()).toEqual(['already_assigned', 'awarded']);
     expect(await customer('heidi')).toMatchObject({ points: 50, purchaseCount: 1 });
     expect(await assignUnmatchedSale('TXN-NOPE', 'heidi', deps)).toEqual({ kind: 'not_found' });
-    expect(await ingestSale(valid(momaSale({ transactionId: 'TXN-UNKNOWN-1', cardNumber: '1234 5678 9012 3456', amount: 500 })), SQS, table.deps)).toBe('duplicate');
+    expect(
+      await ingestSale(
+        valid(momaSale({ transactionId: 'TXN-UNKNOWN-1', cardNumber: '1234 5678 9012 3456', amount: 500 })),
+        SQS,
+        table.deps,
+      ),
+    ).toBe('duplicate');
   });
 
   test('a sale first seen with an ambiguous last four is awarded when its full number arrives by the other path', async () => {
@@ -146,7 +176,11 @@ describe('awarding a sale against DynamoDB Local', () => {
 
     expect(counts).toMatchObject({ awarded: 2, failed: 2 });
     expect(await customer('kim')).toMatchObject({ points: 30 });
-    const failures = (await table.db.send(new ScanCommand({ TableName: table.tableName, FilterExpression: 'entity = :f', ExpressionAttributeValues: { ':f': 'failure' } }))).Items!;
+    const failures = (
+      await table.db.send(
+        new ScanCommand({ TableName: table.tableName, FilterExpression: 'entity = :f', ExpressionAttributeValues: { ':f': 'failure' } }),
+      )
+    ).Items!;
     const mine = failures.filter((f) => String(f.source).includes('msg-mixed'));
     expect(mine.map((f) => f.reason).sort()).toEqual([
       'invalid record: amount must be greater than 0',
@@ -160,7 +194,15 @@ describe('awarding a sale against DynamoDB Local', () => {
     const bad = momaSale({ transactionId: 'TXN-REPEAT-BAD', amount: 0 });
     await ingestRecord(bad, SQS, 'sqs:moma:repeat#0', table.deps);
     await ingestRecord(bad, SQS, 'sqs:moma:repeat#0', table.deps);
-    const failures = (await table.db.send(new ScanCommand({ TableName: table.tableName, FilterExpression: 'sourceId = :s', ExpressionAttributeValues: { ':s': 'sqs:moma:repeat#0' } }))).Items!;
+    const failures = (
+      await table.db.send(
+        new ScanCommand({
+          TableName: table.tableName,
+          FilterExpression: 'sourceId = :s',
+          ExpressionAttributeValues: { ':s': 'sqs:moma:repeat#0' },
+        }),
+      )
+    ).Items!;
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatchObject({ occurrences: 2, status: 'open' });
   });
@@ -169,24 +211,48 @@ describe('awarding a sale against DynamoDB Local', () => {
     await table.addCustomer('lou', '4000 0000 0000 0010');
     const body = JSON.stringify([
       momaSale({ transactionId: 'TXN-BIG-1', cardNumber: '4000000000000010', amount: 100 }),
-      momaSale({ transactionId: `TXN-BIG-${'9'.repeat(200_000)}`, cardNumber: '4000000000000010', amount: 100, product: 'p'.repeat(50_000) }),
+      momaSale({
+        transactionId: `TXN-BIG-${'9'.repeat(200_000)}`,
+        cardNumber: '4000000000000010',
+        amount: 100,
+        product: 'p'.repeat(50_000),
+      }),
       momaSale({ transactionId: 'TXN-BIG-3', cardNumber: '4000000000000010', amount: 200 }),
     ]);
 
     expect(await ingestMessage(body, { queue: 'moma', messageId: 'msg-oversize' }, table.deps)).toMatchObject({ awarded: 2, failed: 1 });
 
     expect(await customer('lou')).toMatchObject({ points: 30 });
-    const failures = (await table.db.send(new ScanCommand({ TableName: table.tableName, FilterExpression: 'entity = :f', ExpressionAttributeValues: { ':f': 'failure' } }))).Items!;
+    const failures = (
+      await table.db.send(
+        new ScanCommand({ TableName: table.tableName, FilterExpression: 'entity = :f', ExpressionAttributeValues: { ':f': 'failure' } }),
+      )
+    ).Items!;
     const mine = failures.filter((f) => String(f.source).includes('msg-oversize'));
     expect(mine).toHaveLength(1);
-    expect(mine[0]).toMatchObject({ source: 'sqs moma message msg-oversize record 1', reason: 'invalid record: transactionId must be at most 128 characters; product must be at most 256 characters', transactionIdLength: 200_008, retryRecord: null });
+    expect(mine[0]).toMatchObject({
+      source: 'sqs moma message msg-oversize record 1',
+      reason: 'invalid record: transactionId must be at most 128 characters; product must be at most 256 characters',
+      transactionIdLength: 200_008,
+      retryRecord: null,
+    });
     expect(JSON.stringify(mine[0]).length).toBeLessThan(50_000);
   });
 
   test('a card number in product or machineId never reaches the stored sale', async () => {
     await table.addCustomer('max', '4000 0000 0000 0028');
-    const sale = valid(momaSale({ transactionId: 'TXN-CARD-IN-PRODUCT', cardNumber: '4000000000000028', product: 'Tea 4111-1111-1111-1111', machineId: 'VEND 5500 0000 0000 0004' }));
+    const sale = valid(
+      momaSale({
+        transactionId: 'TXN-CARD-IN-PRODUCT',
+        cardNumber: '4000000000000028',
+        product: 'Tea 4111-1111-1111-1111',
+        machineId: 'VEND 5500 0000 0000 0004',
+      }),
+    );
     expect(await ingestSale(sale, SQS, table.deps)).toBe('awarded');
-    expect(await table.customers.getSale('TXN-CARD-IN-PRODUCT')).toMatchObject({ product: 'Tea ************1111', machineId: 'VEND ************0004' });
+    expect(await table.customers.getSale('TXN-CARD-IN-PRODUCT')).toMatchObject({
+      product: 'Tea ************1111',
+      machineId: 'VEND ************0004',
+    });
   });
 });

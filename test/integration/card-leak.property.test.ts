@@ -39,7 +39,18 @@ const caseArbitrary = (index: number) =>
       seed: fc.integer({ min: 1, max: 2 ** 40 }),
       prefix: fc.constantFrom('4', '51', '37', '6011', '35'),
       spelling: fc.nat(2),
-      where: fc.constantFrom('cardNumber', 'transactionId', 'product', 'machineId', 'unknownField', 'key', 'numberField', 'amount', 'brokenTail', 'date'),
+      where: fc.constantFrom(
+        'cardNumber',
+        'transactionId',
+        'product',
+        'machineId',
+        'unknownField',
+        'key',
+        'numberField',
+        'amount',
+        'brokenTail',
+        'date',
+      ),
       padding: fc.string({ maxLength: 12 }).map((s) => s.replace(/[\d",\n\r]/g, 'x')),
       validOtherwise: fc.boolean(),
     })
@@ -74,7 +85,9 @@ const caseArbitrary = (index: number) =>
       }
       let text: string;
       if (path === 's3-csv' || path === 'admin-import') {
-        const row = ['transactionId', 'date', 'amount', 'cardNumber', 'product', 'machineId'].map((f) => String(record[f] ?? '').replace(/[",\n\r]/g, ' '));
+        const row = ['transactionId', 'date', 'amount', 'cardNumber', 'product', 'machineId'].map((f) =>
+          String(record[f] ?? '').replace(/[",\n\r]/g, ' '),
+        );
         text = `transactionId,date,amount,cardNumber,product,machineId\n${row.join(',')}${where === 'brokenTail' ? `,"${hidden}` : ''}\n`;
       } else {
         text = JSON.stringify(record);
@@ -109,10 +122,16 @@ test(`no hidden card number survives any path (seed ${SEED})`, async () => {
   const cases = Array.from({ length: CASES }, (_, i) => fc.sample(caseArbitrary(i), { seed: SEED + i, numRuns: 1 })[0]!);
   const files = (await Promise.all(cases.map((c, i) => send(c, i)))).filter((k): k is string => k !== undefined);
 
-  await waitFor(async () => {
-    for (const key of files) if (!['processed', 'unreadable', 'checksum_mismatch'].includes(String((await local.fileRecord(key))?.status))) return false;
-    return (await local.queueDepth(local.endpoints.momaQueueUrl)) === 0;
-  }, 'every input to be processed', 60_000, 250);
+  await waitFor(
+    async () => {
+      for (const key of files)
+        if (!['processed', 'unreadable', 'checksum_mismatch'].includes(String((await local.fileRecord(key))?.status))) return false;
+      return (await local.queueDepth(local.endpoints.momaQueueUrl)) === 0;
+    },
+    'every input to be processed',
+    60_000,
+    250,
+  );
   // The stream-driven functions (stats, notifications) write after the ingest path: let them catch up.
   await new Promise((r) => setTimeout(r, 2_000));
 
@@ -121,10 +140,17 @@ test(`no hidden card number survives any path (seed ${SEED})`, async () => {
   let start: Record<string, unknown> | undefined;
   do {
     const page = await local.db.send(new ScanCommand({ TableName: local.endpoints.tableName, ExclusiveStartKey: start }));
-    for (const item of page.Items ?? []) for (const card of findCardNumbers(JSON.stringify(item), cards)) found.push(`${card} stored in ${item.PK}/${item.SK}`);
+    for (const item of page.Items ?? [])
+      for (const card of findCardNumbers(JSON.stringify(item), cards)) found.push(`${card} stored in ${item.PK}/${item.SK}`);
     start = page.LastEvaluatedKey;
   } while (start);
-  for (const route of ['/admin/failures?limit=100', '/admin/transactions?limit=100', '/admin/unmatched?limit=100', '/admin/notifications?limit=100', '/admin/stats?from=2025-01-01&to=2025-01-02']) {
+  for (const route of [
+    '/admin/failures?limit=100',
+    '/admin/transactions?limit=100',
+    '/admin/unmatched?limit=100',
+    '/admin/notifications?limit=100',
+    '/admin/stats?from=2025-01-01&to=2025-01-02',
+  ]) {
     const response = await local.admin('GET', route);
     for (const card of findCardNumbers(JSON.stringify(response.body), cards)) found.push(`${card} returned by ${route}`);
   }

@@ -1,6 +1,6 @@
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../shared/adapters/dynamodb/table-keys';
-import { ingestFile, type FileIngestDeps } from '../../shared/ingest/ingest-file';
+import { type FileIngestDeps, ingestFile } from '../../shared/ingest/ingest-file';
 import { TransientIngestError } from '../../shared/ingest/ingest-sale';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { MemoryObjectStore } from '../support/memory-objects';
@@ -23,10 +23,15 @@ const purchases = async (userId: string) => ((await table.customers.getCustomer(
 const fileRecord = async (ref: { bucket: string; key: string; eTag: string }) =>
   (await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.file(ref.bucket, ref.key, ref.eTag) }))).Item!;
 const failuresOf = async (keyFragment: string) =>
-  ((await table.db.send(new ScanCommand({ TableName: table.tableName, FilterExpression: 'entity = :f', ExpressionAttributeValues: { ':f': 'failure' } }))).Items ?? []).filter((f) =>
-    String(f.source).includes(keyFragment),
-  );
-const sales = (prefix: string, n: number, amount = 100) => Array.from({ length: n }, (_, i) => momaSale({ transactionId: `${prefix}-${i}`, cardNumber: '4111111111111111', amount }));
+  (
+    (
+      await table.db.send(
+        new ScanCommand({ TableName: table.tableName, FilterExpression: 'entity = :f', ExpressionAttributeValues: { ':f': 'failure' } }),
+      )
+    ).Items ?? []
+  ).filter((f) => String(f.source).includes(keyFragment));
+const sales = (prefix: string, n: number, amount = 100) =>
+  Array.from({ length: n }, (_, i) => momaSale({ transactionId: `${prefix}-${i}`, cardNumber: '4111111111111111', amount }));
 
 describe('ingesting a Moma file against DynamoDB Local', () => {
   test('good records are awarded around bad ones; each bad one is a failure with its line', async () => {
@@ -42,10 +47,25 @@ describe('ingesting a Moma file against DynamoDB Local', () => {
 
     const result = await ingestFile(ref, deps);
 
-    expect(result).toMatchObject({ status: 'processed', records: 5, counts: { awarded: 2, failed: 2, unmatched: 1, duplicate: 0, conflict: 0 } });
+    expect(result).toMatchObject({
+      status: 'processed',
+      records: 5,
+      counts: { awarded: 2, failed: 2, unmatched: 1, duplicate: 0, conflict: 0 },
+    });
     expect((await points('pat')) - before).toBe(30);
-    expect(await fileRecord(ref)).toMatchObject({ status: 'processed', awardedCount: 2, failedCount: 2, unmatchedCount: 1, records: 5, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
-    const failures = (await table.db.send(new ScanCommand({ TableName: table.tableName, FilterExpression: 'entity = :f', ExpressionAttributeValues: { ':f': 'failure' } }))).Items!;
+    expect(await fileRecord(ref)).toMatchObject({
+      status: 'processed',
+      awardedCount: 2,
+      failedCount: 2,
+      unmatchedCount: 1,
+      records: 5,
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    const failures = (
+      await table.db.send(
+        new ScanCommand({ TableName: table.tableName, FilterExpression: 'entity = :f', ExpressionAttributeValues: { ':f': 'failure' } }),
+      )
+    ).Items!;
     const sources = failures.filter((f) => String(f.source).includes('mixed.ndjson')).map((f) => [f.source, f.reason]);
     expect(sources).toEqual(
       expect.arrayContaining([
@@ -73,7 +93,9 @@ describe('ingesting a Moma file against DynamoDB Local', () => {
   });
 
   test('a checksum that does not match the bytes read is a file failure', async () => {
-    const ref = objects.put('transactions/corrupt.json', JSON.stringify(sales('F4', 1)), { checksum: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' });
+    const ref = objects.put('transactions/corrupt.json', JSON.stringify(sales('F4', 1)), {
+      checksum: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+    });
     expect((await ingestFile(ref, deps)).status).toBe('checksum_mismatch');
     expect(await fileRecord(ref)).toMatchObject({ status: 'checksum_mismatch' });
 
@@ -97,7 +119,9 @@ describe('ingesting a Moma file against DynamoDB Local', () => {
       },
     };
 
-    await expect(ingestFile(ref, { ...deps, ledger: crashingLedger, concurrency: 4, checkpointEveryRecords: 10 })).rejects.toThrow(TransientIngestError);
+    await expect(ingestFile(ref, { ...deps, ledger: crashingLedger, concurrency: 4, checkpointEveryRecords: 10 })).rejects.toThrow(
+      TransientIngestError,
+    );
     const checkpoint = await fileRecord(ref);
     expect(checkpoint.status).toBe('processing');
     expect(checkpoint.nextIndex).toBeGreaterThan(0);
@@ -113,7 +137,12 @@ describe('ingesting a Moma file against DynamoDB Local', () => {
   });
 
   test('a worker running out of time yields, and the next one finishes the file', async () => {
-    const ref = objects.put('transactions/long.ndjson', sales('F6', 40).map((s) => JSON.stringify(s)).join('\n'));
+    const ref = objects.put(
+      'transactions/long.ndjson',
+      sales('F6', 40)
+        .map((s) => JSON.stringify(s))
+        .join('\n'),
+    );
     const before = await points('pat');
     let seen = 0;
 
@@ -145,33 +174,51 @@ describe('ingesting a Moma file against DynamoDB Local', () => {
     expect((await ingestFile(unsupported, deps)).status).toBe('already_processed');
     expect(await fileRecord(unsupported)).toMatchObject({ status: 'unreadable', reason: expect.stringMatching(/^unsupported file type/) });
     expect(await table.files.findUnfinished([unsupported, gone], new Date())).toEqual([]);
-    expect((await failuresOf('readme.txt')).map((f) => [f.source, f.occurrences])).toEqual([['s3://hi-vis-moma-data/transactions/readme.txt', 1]]);
+    expect((await failuresOf('readme.txt')).map((f) => [f.source, f.occurrences])).toEqual([
+      ['s3://hi-vis-moma-data/transactions/readme.txt', 1],
+    ]);
   });
 
   // 512 KiB: far over every field's bound, under the parser's 1 MiB cap on one record (above it, the record is a parse error).
-  test.each(['transactionId', 'product', 'machineId'])('a record with a 512 KiB %s beside good ones: the good ones are awarded, it is a bounded failure', async (field) => {
-    const before = await purchases('pat');
-    const huge = `4111 1111 1111 1111 ${'x'.repeat(512 * 1024)}`;
-    const records = [...sales(`F9-${field}-a`, 2), momaSale({ transactionId: `F9-${field}-big`, cardNumber: '4111111111111111', amount: 100, [field]: huge }), ...sales(`F9-${field}-b`, 2)];
-    const ref = objects.put(`transactions/oversize-${field}.ndjson`, records.map((r) => JSON.stringify(r)).join('\n'));
+  test.each(['transactionId', 'product', 'machineId'])(
+    'a record with a 512 KiB %s beside good ones: the good ones are awarded, it is a bounded failure',
+    async (field) => {
+      const before = await purchases('pat');
+      const huge = `4111 1111 1111 1111 ${'x'.repeat(512 * 1024)}`;
+      const records = [
+        ...sales(`F9-${field}-a`, 2),
+        momaSale({ transactionId: `F9-${field}-big`, cardNumber: '4111111111111111', amount: 100, [field]: huge }),
+        ...sales(`F9-${field}-b`, 2),
+      ];
+      const ref = objects.put(`transactions/oversize-${field}.ndjson`, records.map((r) => JSON.stringify(r)).join('\n'));
 
-    expect(await ingestFile(ref, deps)).toMatchObject({ status: 'processed', records: 5, counts: { awarded: 4, failed: 1 } });
+      expect(await ingestFile(ref, deps)).toMatchObject({ status: 'processed', records: 5, counts: { awarded: 4, failed: 1 } });
 
-    expect((await purchases('pat')) - before).toBe(4);
-    const [failure, ...others] = await failuresOf(`oversize-${field}.ndjson`);
-    expect(others).toEqual([]);
-    expect(failure).toMatchObject({ source: `s3://hi-vis-moma-data/transactions/oversize-${field}.ndjson line 3`, reason: expect.stringContaining(`${field} must be at most`), rawTruncated: true });
-    expect(failure!.rawLength).toBeGreaterThan(512 * 1024);
-    expect(JSON.stringify(failure).length).toBeLessThan(50_000);
-    expect(JSON.stringify(failure)).not.toContain('4111 1111 1111 1111');
-  });
+      expect((await purchases('pat')) - before).toBe(4);
+      const [failure, ...others] = await failuresOf(`oversize-${field}.ndjson`);
+      expect(others).toEqual([]);
+      expect(failure).toMatchObject({
+        source: `s3://hi-vis-moma-data/transactions/oversize-${field}.ndjson line 3`,
+        reason: expect.stringContaining(`${field} must be at most`),
+        rawTruncated: true,
+      });
+      expect(failure!.rawLength).toBeGreaterThan(512 * 1024);
+      expect(JSON.stringify(failure).length).toBeLessThan(50_000);
+      expect(JSON.stringify(failure)).not.toContain('4111 1111 1111 1111');
+    },
+  );
 
   test('an empty or whitespace-only file is processed with 0 records, and an operator sees it among the failures', async () => {
-    for (const [name, body] of [['empty.json', ''], ['blank.ndjson', '  \n\n ']] as const) {
+    for (const [name, body] of [
+      ['empty.json', ''],
+      ['blank.ndjson', '  \n\n '],
+    ] as const) {
       const ref = objects.put(`transactions/${name}`, body);
       expect(await ingestFile(ref, deps)).toMatchObject({ status: 'processed', records: 0 });
       expect(await fileRecord(ref)).toMatchObject({ status: 'processed', records: 0, reason: 'empty file: no records' });
-      expect((await failuresOf(name)).map((f) => [f.source, f.reason, f.status])).toEqual([[`s3://hi-vis-moma-data/transactions/${name}`, 'empty file: no records', 'open']]);
+      expect((await failuresOf(name)).map((f) => [f.source, f.reason, f.status])).toEqual([
+        [`s3://hi-vis-moma-data/transactions/${name}`, 'empty file: no records', 'open'],
+      ]);
     }
   });
 });

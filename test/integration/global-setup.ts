@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { spawnLocalStack, type LocalStackProcess } from '../support/local-stack-process';
+import { type LocalStackProcess, spawnLocalStack } from '../support/local-stack-process';
 
 declare global {
   var __HIVIS_LOCAL_STACK__: LocalStackProcess | undefined;

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LocalStackClient, waitFor } from '../../local/local-client';
-import { spawnLocalStack, type LocalStackProcess } from '../support/local-stack-process';
+import { type LocalStackProcess, spawnLocalStack } from '../support/local-stack-process';
 import { momaSale } from '../support/moma';
 
 let stack: LocalStackProcess | undefined;
@@ -38,7 +38,10 @@ test('a sale message and a file sent while sync is stopped are awarded after a g
   expect((await client.admin('POST', '/admin/sync/stop')).status).toBe(200);
 
   await client.sendMomaMessage(momaSale({ transactionId: 'GR-MSG-1', cardNumber: '4111111111112001', amount: 1_000 }));
-  await client.putMomaFile('transactions/gr-file.json', JSON.stringify([momaSale({ transactionId: 'GR-FILE-1', cardNumber: '4111111111112001', amount: 500 })]));
+  await client.putMomaFile(
+    'transactions/gr-file.json',
+    JSON.stringify([momaSale({ transactionId: 'GR-FILE-1', cardNumber: '4111111111112001', amount: 500 })]),
+  );
   await waitFor(async () => (await client.queueDepth(client.endpoints.fileEventsQueueUrl)) === 1, 'the file event to be queued');
   expect(await client.queueDepth(client.endpoints.momaQueueUrl)).toBe(1);
 
@@ -57,14 +60,22 @@ test('a sale message and a file sent while sync is stopped are awarded after a g
   expect((await client.admin('POST', '/admin/sync/start')).status).toBe(200);
   await waitFor(async () => (await pointsOf(client, 'gr-ann')) === 150, 'both sales to be awarded');
   expect(await client.customer('gr-ann')).toMatchObject({ points: 150, purchaseCount: 2 });
-  await waitFor(async () => (await client.queueDepth(client.endpoints.momaQueueUrl)) === 0 && (await client.queueDepth(client.endpoints.fileEventsQueueUrl)) === 0, 'the queues to drain');
+  await waitFor(
+    async () =>
+      (await client.queueDepth(client.endpoints.momaQueueUrl)) === 0 &&
+      (await client.queueDepth(client.endpoints.fileEventsQueueUrl)) === 0,
+    'the queues to drain',
+  );
   expect(await client.queueDepth(client.endpoints.momaDlqUrl)).toBe(0);
 
   // A damaged sync state file: one line, sync stopped, and a way to start it.
   await gracefulStop();
   writeFileSync(path.join(stateDir, 'data', 'sync-state.json'), '["hi-vis-ingest');
   client = await start(stateDir);
-  const notices = stack!.output().split('\n').filter((line) => line.includes('sync-state.json'));
+  const notices = stack!
+    .output()
+    .split('\n')
+    .filter((line) => line.includes('sync-state.json'));
   expect(notices).toEqual([expect.stringMatching(/sync starts stopped; start it with POST \/admin\/sync\/start$/)]);
   expect((await client.admin('GET', '/admin/sync/status')).body.state).toBe('stopped');
 

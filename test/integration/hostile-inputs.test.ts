@@ -39,7 +39,8 @@ async function customer(name: string) {
   const userId = `host-${name}`;
   await local.addCustomer(userId, card);
   let n = 0;
-  const sale = (overrides: Record<string, unknown> = {}) => momaSale({ transactionId: `HOST-${name}-${n++}`, cardNumber: card, amount: 100, ...overrides });
+  const sale = (overrides: Record<string, unknown> = {}) =>
+    momaSale({ transactionId: `HOST-${name}-${n++}`, cardNumber: card, amount: 100, ...overrides });
   return { userId, card, sale };
 }
 
@@ -70,16 +71,24 @@ async function failuresAbout(fragment: string) {
 }
 
 async function expectPoints(userId: string, points: number, purchases: number) {
-  await waitFor(async () => (await local.customer(userId))?.purchaseCount === purchases, `${userId} to have ${purchases} purchases`, 30_000);
+  await waitFor(
+    async () => (await local.customer(userId))?.purchaseCount === purchases,
+    `${userId} to have ${purchases} purchases`,
+    30_000,
+  );
   expect(await local.customer(userId)).toMatchObject({ points, purchaseCount: purchases });
 }
 
 const FINISHED = ['processed', 'unreadable', 'checksum_mismatch'];
 async function fileFinished(key: string) {
-  return waitFor(async () => {
-    const record = await local.fileRecord(key);
-    return record && FINISHED.includes(String(record.status)) ? record : undefined;
-  }, `${key} to finish`, 30_000);
+  return waitFor(
+    async () => {
+      const record = await local.fileRecord(key);
+      return record && FINISHED.includes(String(record.status)) ? record : undefined;
+    },
+    `${key} to finish`,
+    30_000,
+  );
 }
 
 /** DLQ depths when a test starts: other test files park poison messages on purpose, and test files run one at a time. */
@@ -91,7 +100,11 @@ beforeEach(async () => {
 
 async function queuesDrained() {
   const { momaQueueUrl, fileEventsQueueUrl } = local.endpoints;
-  await waitFor(async () => (await local.queueDepth(momaQueueUrl)) === 0 && (await local.queueDepth(fileEventsQueueUrl)) === 0, 'the queues to drain', 30_000);
+  await waitFor(
+    async () => (await local.queueDepth(momaQueueUrl)) === 0 && (await local.queueDepth(fileEventsQueueUrl)) === 0,
+    'the queues to drain',
+    30_000,
+  );
   expect(await dlqDepths()).toEqual(dlqDepthsBefore);
 }
 
@@ -100,7 +113,8 @@ async function cardNumbersInTable(): Promise<string[]> {
   let start: Record<string, unknown> | undefined;
   do {
     const page = await local.db.send(new ScanCommand({ TableName: local.endpoints.tableName, ExclusiveStartKey: start }));
-    for (const item of page.Items ?? []) for (const card of findCardNumbers(JSON.stringify(item), cardsUsed)) found.add(`${card} in ${item.PK}/${item.SK}`);
+    for (const item of page.Items ?? [])
+      for (const card of findCardNumbers(JSON.stringify(item), cardsUsed)) found.add(`${card} in ${item.PK}/${item.SK}`);
     start = page.LastEvaluatedKey;
   } while (start);
   for (const body of responses) for (const card of findCardNumbers(body, cardsUsed)) found.add(`${card} in a response`);
@@ -113,14 +127,23 @@ const CSV_HEADER = 'transactionId,date,amount,cardNumber,product,machineId';
 describe('oversize values cost nothing but themselves', () => {
   test('S3 JSON array: a 1 MB transactionId, product and machineId between good sales', async () => {
     const c = await customer('big-json');
-    const sales = [c.sale(), c.sale({ transactionId: 'T'.repeat(MB) }), c.sale(), c.sale({ product: 'P'.repeat(MB) }), c.sale(), c.sale({ machineId: 'M'.repeat(MB) }), c.sale()];
+    const sales = [
+      c.sale(),
+      c.sale({ transactionId: 'T'.repeat(MB) }),
+      c.sale(),
+      c.sale({ product: 'P'.repeat(MB) }),
+      c.sale(),
+      c.sale({ machineId: 'M'.repeat(MB) }),
+      c.sale(),
+    ];
     await local.putMomaFile('transactions/host-big.json', JSON.stringify(sales));
 
     expect(await fileFinished('transactions/host-big.json')).toMatchObject({ status: 'processed' });
     await expectPoints(c.userId, 40, 4);
     const failures = await failuresAbout('host-big.json');
     expect(failures).toHaveLength(3);
-    for (const field of ['transactionId', 'product', 'machineId']) expect(failures.map((f) => String(f.reason)).join('\n')).toContain(`${field} must be at most`);
+    for (const field of ['transactionId', 'product', 'machineId'])
+      expect(failures.map((f) => String(f.reason)).join('\n')).toContain(`${field} must be at most`);
     expect(new Set(failures.map((f) => f.source)).size).toBe(3);
   });
 
@@ -138,7 +161,14 @@ describe('oversize values cost nothing but themselves', () => {
 
   test('POST /admin/import: an oversize row, a wrong column count and a stray quote cost only their rows', async () => {
     const c = await customer('big-csv');
-    const rows = [CSV_HEADER, csvRow(c.sale()), csvRow(c.sale({ product: 'P'.repeat(300_000) })), `${csvRow(c.sale())},extra`, csvRow(c.sale({ product: 'Large "Coffee' })).replace('Large', '"Large'), csvRow(c.sale())];
+    const rows = [
+      CSV_HEADER,
+      csvRow(c.sale()),
+      csvRow(c.sale({ product: 'P'.repeat(300_000) })),
+      `${csvRow(c.sale())},extra`,
+      csvRow(c.sale({ product: 'Large "Coffee' })).replace('Large', '"Large'),
+      csvRow(c.sale()),
+    ];
     const result = await admin('POST', '/admin/import', rows.join('\n'), { contentType: 'text/csv' });
 
     expect(result.status).toBe(200);
@@ -151,7 +181,15 @@ describe('oversize values cost nothing but themselves', () => {
 
   test('S3 imports/*.csv: the same damage costs only the damaged rows', async () => {
     const c = await customer('csv-s3');
-    const rows = [CSV_HEADER, csvRow(c.sale()), `${csvRow(c.sale())},extra`, csvRow(c.sale()), 'x,"unclosed,350', csvRow(c.sale()), csvRow(c.sale({ amount: 'lots' }))];
+    const rows = [
+      CSV_HEADER,
+      csvRow(c.sale()),
+      `${csvRow(c.sale())},extra`,
+      csvRow(c.sale()),
+      'x,"unclosed,350',
+      csvRow(c.sale()),
+      csvRow(c.sale({ amount: 'lots' })),
+    ];
     await local.putMomaFile('imports/host-damaged.csv', rows.join('\n'));
 
     expect(await fileFinished('imports/host-damaged.csv')).toMatchObject({ status: 'processed' });
@@ -174,7 +212,15 @@ describe('damaged JSON costs only the damaged part', () => {
   test('garbage, a raw NUL and a NaN between concatenated objects', async () => {
     const c = await customer('concat');
     const good = () => JSON.stringify(c.sale());
-    const body = [good(), 'garbage here', good(), '\u0000\u0000', good(), JSON.stringify(c.sale()).replace('"amount":100', '"amount":NaN'), good()].join('\n');
+    const body = [
+      good(),
+      'garbage here',
+      good(),
+      '\u0000\u0000',
+      good(),
+      JSON.stringify(c.sale()).replace('"amount":100', '"amount":NaN'),
+      good(),
+    ].join('\n');
     await local.putMomaFile('transactions/host-concat.json', body);
 
     expect(await fileFinished('transactions/host-concat.json')).toMatchObject({ status: 'processed' });
@@ -198,9 +244,32 @@ describe('damaged JSON costs only the damaged part', () => {
 
   test('gzip bytes under a .json key are decompressed; other binary content is a named file failure', async () => {
     const c = await customer('gzip');
-    await local.putMomaFile('transactions/host-gzipped.json', gzipSync(Buffer.from(JSON.stringify([c.sale(), c.sale()]))) as unknown as string);
-    await local.s3.send(new PutObjectCommand({ Bucket: local.endpoints.bucket, Key: 'transactions/host-encoded.json', Body: gzipSync(Buffer.from(JSON.stringify(c.sale()))), ContentEncoding: 'gzip' }));
-    await local.putMomaFile('transactions/host-binary.json', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...Array.from({ length: 600 }, (_, i) => (i * 37) % 256)]) as unknown as string);
+    await local.putMomaFile(
+      'transactions/host-gzipped.json',
+      gzipSync(Buffer.from(JSON.stringify([c.sale(), c.sale()]))) as unknown as string,
+    );
+    await local.s3.send(
+      new PutObjectCommand({
+        Bucket: local.endpoints.bucket,
+        Key: 'transactions/host-encoded.json',
+        Body: gzipSync(Buffer.from(JSON.stringify(c.sale()))),
+        ContentEncoding: 'gzip',
+      }),
+    );
+    await local.putMomaFile(
+      'transactions/host-binary.json',
+      Buffer.from([
+        0x89,
+        0x50,
+        0x4e,
+        0x47,
+        0x0d,
+        0x0a,
+        0x1a,
+        0x0a,
+        ...Array.from({ length: 600 }, (_, i) => (i * 37) % 256),
+      ]) as unknown as string,
+    );
 
     await expectPoints(c.userId, 30, 3);
     expect((await fileFinished('transactions/host-binary.json')).status).not.toBe('processing');
@@ -220,7 +289,12 @@ describe('damaged JSON costs only the damaged part', () => {
 
   test('NDJSON: an oversize line and a broken line cost only their lines', async () => {
     const c = await customer('ndjson');
-    const lines = [JSON.stringify(c.sale()), JSON.stringify(c.sale({ product: 'P'.repeat(2 * MB) })), '{"transactionId": "HOST-ndjson-broken", "amount":', JSON.stringify(c.sale())];
+    const lines = [
+      JSON.stringify(c.sale()),
+      JSON.stringify(c.sale({ product: 'P'.repeat(2 * MB) })),
+      '{"transactionId": "HOST-ndjson-broken", "amount":',
+      JSON.stringify(c.sale()),
+    ];
     await local.putMomaFile('transactions/host-lines.ndjson', lines.join('\n'));
 
     expect(await fileFinished('transactions/host-lines.ndjson')).toMatchObject({ status: 'processed' });
@@ -255,7 +329,9 @@ describe('prototype keys never make a field look present', () => {
     await expectPoints(c.userId, 30, 3);
     await queuesDrained();
     for (const id of ['HOST-proto-a', 'HOST-proto-b', 'HOST-proto-c']) expect(await local.sale(id)).toBeUndefined();
-    const reasons = (await listedFailures()).filter((f) => ['HOST-proto-a', 'HOST-proto-b', 'HOST-proto-c'].includes(String(f.transactionId)));
+    const reasons = (await listedFailures()).filter((f) =>
+      ['HOST-proto-a', 'HOST-proto-b', 'HOST-proto-c'].includes(String(f.transactionId)),
+    );
     expect(reasons).toHaveLength(3);
     for (const failure of reasons) expect(String(failure.reason)).toContain('amount');
   });
@@ -270,9 +346,18 @@ describe('card numbers never stored, wherever they hide', () => {
     await local.sendMomaMessage(c.sale({ product: `Coffee paid by ${hidden}` }));
     await local.putMomaFile(
       'transactions/host-hide.ndjson',
-      [JSON.stringify(c.sale({ machineId: `VEND ${hidden.match(/.{4}/g)!.join(' ')}` })), `{"transactionId":"HOST-hide-x","cardNumber":"${hidden}" oops`, JSON.stringify(c.sale())].join('\n'),
+      [
+        JSON.stringify(c.sale({ machineId: `VEND ${hidden.match(/.{4}/g)!.join(' ')}` })),
+        `{"transactionId":"HOST-hide-x","cardNumber":"${hidden}" oops`,
+        JSON.stringify(c.sale()),
+      ].join('\n'),
     );
-    await admin('POST', '/admin/import', [CSV_HEADER, `HOST-hide-csv,2025-01-01T14:30:00Z,abc,${hidden},Tea,VEND-1`, `"HOST-hide-q,${hidden}`].join('\n'), { contentType: 'text/csv' });
+    await admin(
+      'POST',
+      '/admin/import',
+      [CSV_HEADER, `HOST-hide-csv,2025-01-01T14:30:00Z,abc,${hidden},Tea,VEND-1`, `"HOST-hide-q,${hidden}`].join('\n'),
+      { contentType: 'text/csv' },
+    );
 
     await expectPoints(c.userId, 30, 3);
     await queuesDrained();

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { LocalStackClient, waitFor } from '../../local/local-client';
-import { spawnLocalStack, type LocalStackProcess } from '../support/local-stack-process';
+import { type LocalStackProcess, spawnLocalStack } from '../support/local-stack-process';
 import { momaSale } from '../support/moma';
 
 const MESSAGES = 300;
@@ -19,10 +19,17 @@ afterAll(async () => {
 });
 
 /** 10 points per dollar, and 50 bonus points for every 10th purchase (the default program; multipliers 1.0). */
-const expectedPoints = (amounts: number[]) => amounts.reduce((sum, cents) => sum + Math.floor((cents * 10) / 100), 0) + Math.floor(amounts.length / 10) * 50;
+const expectedPoints = (amounts: number[]) =>
+  amounts.reduce((sum, cents) => sum + Math.floor((cents * 10) / 100), 0) + Math.floor(amounts.length / 10) * 50;
 
 async function failureItems(client: LocalStackClient) {
-  const out = await client.db.send(new ScanCommand({ TableName: client.endpoints.tableName, FilterExpression: 'entity = :f', ExpressionAttributeValues: { ':f': 'failure' } }));
+  const out = await client.db.send(
+    new ScanCommand({
+      TableName: client.endpoints.tableName,
+      FilterExpression: 'entity = :f',
+      ExpressionAttributeValues: { ':f': 'failure' },
+    }),
+  );
   return out.Items ?? [];
 }
 
@@ -50,7 +57,9 @@ test(`${MESSAGES} single-sale messages for one customer, with ${FAULT_RATE * 100
   console.log(`${MESSAGES} hot-customer sales awarded in ${Date.now() - sent} ms`);
   expect(await client.customer('hot-ann')).toMatchObject({ purchaseCount: MESSAGES, points: expectedPoints(amounts) });
   expect(await client.queueDepth(client.endpoints.momaDlqUrl)).toBe(0);
-  const parked = await client.sqs.send(new ReceiveMessageCommand({ QueueUrl: client.endpoints.momaDlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+  const parked = await client.sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: client.endpoints.momaDlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+  );
   expect(parked.Messages ?? []).toEqual([]);
   // A transient fault is never mistaken for bad input.
   expect(await failureItems(client)).toEqual([]);

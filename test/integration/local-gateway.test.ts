@@ -48,7 +48,12 @@ function raw(request: string | Buffer, options: { dropAfterMs?: number; waitMs?:
   });
 }
 
-const get = (target: string | Buffer, headers = '') => Buffer.concat([Buffer.from('GET '), Buffer.isBuffer(target) ? target : Buffer.from(target), Buffer.from(` HTTP/1.1\r\nHost: localhost\r\n${auth}${headers}Connection: close\r\n\r\n`)]);
+const get = (target: string | Buffer, headers = '') =>
+  Buffer.concat([
+    Buffer.from('GET '),
+    Buffer.isBuffer(target) ? target : Buffer.from(target),
+    Buffer.from(` HTTP/1.1\r\nHost: localhost\r\n${auth}${headers}Connection: close\r\n\r\n`),
+  ]);
 
 /** The stack answers a normal request, so its process is alive and serving. */
 async function expectStillServing() {
@@ -103,7 +108,13 @@ describe('the local gateway answers whatever a client sends, and keeps serving',
 
   test('a body whose connection drops mid-way is dropped with it; nothing is imported', async () => {
     const head = `POST /admin/import HTTP/1.1\r\nHost: localhost\r\n${auth}Content-Type: text/csv\r\nContent-Length: 100000\r\n\r\n`;
-    const answers = await Promise.all(Array.from({ length: 5 }, () => raw(`${head}transactionId,date,amount,cardNumber,product,machineId\nGW-ABORT-1,2025-01-01T00:00:00Z,100,4111`, { dropAfterMs: 200 })));
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        raw(`${head}transactionId,date,amount,cardNumber,product,machineId\nGW-ABORT-1,2025-01-01T00:00:00Z,100,4111`, {
+          dropAfterMs: 200,
+        }),
+      ),
+    );
     expect(answers.every((a) => a.status === undefined)).toBe(true);
     await expectStillServing();
     expect(await local.sale('GW-ABORT-1')).toBeUndefined();
@@ -111,7 +122,10 @@ describe('the local gateway answers whatever a client sends, and keeps serving',
 
   test('a body that stalls is answered 408 after the body timeout, and the connection closed', async () => {
     const started = Date.now();
-    const answer = await raw(`POST /admin/import HTTP/1.1\r\nHost: localhost\r\n${auth}Content-Type: text/csv\r\nContent-Length: 1000\r\n\r\ntransactionId,`, { waitMs: 20_000 });
+    const answer = await raw(
+      `POST /admin/import HTTP/1.1\r\nHost: localhost\r\n${auth}Content-Type: text/csv\r\nContent-Length: 1000\r\n\r\ntransactionId,`,
+      { waitMs: 20_000 },
+    );
     expect(answer.status).toBe(408);
     expect(answer.closed).toBe(true);
     expect(Date.now() - started).toBeGreaterThanOrEqual(9_000);
@@ -119,7 +133,9 @@ describe('the local gateway answers whatever a client sends, and keeps serving',
   }, 30_000);
 
   test('a body over the limit is answered 413', async () => {
-    const answer = await raw(`PUT /admin/users/gw-big HTTP/1.1\r\nHost: localhost\r\n${auth}Content-Type: application/json\r\nContent-Length: ${2 * 2 ** 20}\r\n\r\n{"name":"`);
+    const answer = await raw(
+      `PUT /admin/users/gw-big HTTP/1.1\r\nHost: localhost\r\n${auth}Content-Type: application/json\r\nContent-Length: ${2 * 2 ** 20}\r\n\r\n{"name":"`,
+    );
     expect(answer.status).toBe(413);
     await expectStillServing();
   });

@@ -1,7 +1,7 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { keys } from '../../shared/adapters/dynamodb/table-keys';
 import { LocalStackClient, waitFor } from '../../local/local-client';
+import { keys } from '../../shared/adapters/dynamodb/table-keys';
 import { momaSale } from '../support/moma';
 
 let local: LocalStackClient;
@@ -16,11 +16,17 @@ const pointsOf = async (userId: string) => (await local.customer(userId))?.point
 describe('the local stack, driven as Moma drives the cloud', () => {
   test('a file dropped into S3 is awarded with no other action', async () => {
     await local.addCustomer('ls-ann', '4111 1111 1111 1001');
-    await local.putMomaFile('transactions/ls-drop.json', JSON.stringify([momaSale({ transactionId: 'LS-DROP-1', cardNumber: '4111111111111001', amount: 350 })]));
+    await local.putMomaFile(
+      'transactions/ls-drop.json',
+      JSON.stringify([momaSale({ transactionId: 'LS-DROP-1', cardNumber: '4111111111111001', amount: 350 })]),
+    );
 
     await waitFor(async () => (await pointsOf('ls-ann')) === 35, 'points from the dropped file');
     // The file is marked processed just after its last award: wait for that write rather than race it.
-    await waitFor(async () => (await local.fileRecord('transactions/ls-drop.json'))?.status === 'processed', 'the file to be marked processed');
+    await waitFor(
+      async () => (await local.fileRecord('transactions/ls-drop.json'))?.status === 'processed',
+      'the file to be marked processed',
+    );
     expect(await local.fileRecord('transactions/ls-drop.json')).toMatchObject({ status: 'processed', awardedCount: 1 });
   });
 
@@ -42,7 +48,12 @@ describe('the local stack, driven as Moma drives the cloud', () => {
       local.sendMomaBatch(sales),
     ]);
 
-    await waitFor(async () => (await local.fileRecord('transactions/ls-both-a.json'))?.status === 'processed' && (await local.fileRecord('transactions/ls-both-b.ndjson'))?.status === 'processed', 'both files');
+    await waitFor(
+      async () =>
+        (await local.fileRecord('transactions/ls-both-a.json'))?.status === 'processed' &&
+        (await local.fileRecord('transactions/ls-both-b.ndjson'))?.status === 'processed',
+      'both files',
+    );
     await waitFor(async () => (await local.queueDepth(local.endpoints.momaQueueUrl)) === 0, 'the Moma queue to drain');
     expect(await local.customer('ls-cat')).toMatchObject({ points: 150, purchaseCount: 3 });
   });
@@ -73,7 +84,13 @@ describe('the local stack, driven as Moma drives the cloud', () => {
     await local.addCustomer('ls-fay', '4111 1111 1111 1006');
     // A malformed account (its version is not a number) must never be awarded on: the message fails every time.
     await local.db.send(
-      new UpdateCommand({ TableName: local.endpoints.tableName, Key: keys.customer('ls-fay'), UpdateExpression: 'SET #v = :broken', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':broken': 'not-a-number' } }),
+      new UpdateCommand({
+        TableName: local.endpoints.tableName,
+        Key: keys.customer('ls-fay'),
+        UpdateExpression: 'SET #v = :broken',
+        ExpressionAttributeNames: { '#v': 'version' },
+        ExpressionAttributeValues: { ':broken': 'not-a-number' },
+      }),
     );
 
     await local.sendMomaBatch([
@@ -84,7 +101,18 @@ describe('the local stack, driven as Moma drives the cloud', () => {
 
     await waitFor(async () => (await pointsOf('ls-eve')) === 20, 'the good messages');
     const parked = await waitFor(
-      async () => (await local.sqs.send(new ReceiveMessageCommand({ QueueUrl: local.endpoints.momaDlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'], AttributeNames: ['All'] }))).Messages,
+      async () =>
+        (
+          await local.sqs.send(
+            new ReceiveMessageCommand({
+              QueueUrl: local.endpoints.momaDlqUrl,
+              MaxNumberOfMessages: 10,
+              WaitTimeSeconds: 0,
+              MessageSystemAttributeNames: ['All'],
+              AttributeNames: ['All'],
+            }),
+          )
+        ).Messages,
       'the poison message in the DLQ',
       90_000,
       500,
@@ -94,4 +122,3 @@ describe('the local stack, driven as Moma drives the cloud', () => {
     expect(await local.sale('LS-DLQ-POISON')).toBeUndefined();
   }, 120_000);
 });
-

@@ -15,7 +15,9 @@ function luhnCheckDigit(body: string): number {
 
 /** A Luhn-valid card number of `length` digits (12 to 19) starting with `prefix`, the rest from `seed`. */
 export function luhnCard(prefix: string, seed: number, length = 16): string {
-  const fill = String(Math.abs(Math.floor(seed))).padStart(length - 1 - prefix.length, '0').slice(-(length - 1 - prefix.length));
+  const fill = String(Math.abs(Math.floor(seed)))
+    .padStart(length - 1 - prefix.length, '0')
+    .slice(-(length - 1 - prefix.length));
   const body = `${prefix}${fill}`;
   return `${body}${luhnCheckDigit(body)}`;
 }

@@ -18,7 +18,8 @@ export const TEST_PEPPER = 'test-pepper-0123456789abcdef0123456789abcdef';
 /** A fresh table on the run's DynamoDB Local, with the real adapters wired to it. */
 export async function createTestTable() {
   const endpoint = process.env.HIVIS_TEST_DYNAMODB_ENDPOINT;
-  if (!endpoint) throw new Error('HIVIS_TEST_DYNAMODB_ENDPOINT is not set: run integration tests through jest (global setup starts DynamoDB Local)');
+  if (!endpoint)
+    throw new Error('HIVIS_TEST_DYNAMODB_ENDPOINT is not set: run integration tests through jest (global setup starts DynamoDB Local)');
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   const tableName = `hivis-test-${randomUUID().slice(0, 8)}`;

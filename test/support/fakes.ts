@@ -1,7 +1,7 @@
 import { HmacCardHasher } from '../../shared/adapters/card-hasher';
 import { failureAttributes, failureIdFor } from '../../shared/adapters/dynamodb/failure-store';
 import { normalizeCardNumber } from '../../shared/domain/card-number';
-import { newAccount, type AwardPlan, type LoyaltyAccount } from '../../shared/domain/loyalty';
+import { type AwardPlan, type LoyaltyAccount, newAccount } from '../../shared/domain/loyalty';
 import { DEFAULT_PROGRAM } from '../../shared/domain/program';
 import type { FileIngestDeps } from '../../shared/ingest/ingest-file';
 import type { IngestDeps } from '../../shared/ingest/ingest-sale';
@@ -60,7 +60,8 @@ export class MemoryLedger implements LoyaltyLedger {
     if (fault instanceof Error) throw fault;
     if (fault) return fault;
     const existing = this.sales.get(sale.transactionId);
-    if (existing && !(existing.status === 'unmatched' && existing.contentHash === sale.contentHash)) return { kind: 'exists', existing: toExisting(existing) };
+    if (existing && !(existing.status === 'unmatched' && existing.contentHash === sale.contentHash))
+      return { kind: 'exists', existing: toExisting(existing) };
     const current = this.accounts.get(plan.after.userId);
     if (!current || current.version !== plan.before.version) return { kind: 'retry', reason: 'stale_account' };
     this.accounts.set(plan.after.userId, { ...plan.after, version: plan.before.version + 1 });
@@ -94,7 +95,9 @@ export class MemoryDirectory implements CustomerDirectory {
   }
 
   async findCustomersByCard(card: CardHashes): Promise<string[]> {
-    return this.cards.filter((c) => (card.fullHash ? c.hashes.fullHash === card.fullHash : c.hashes.lastFourHash === card.lastFourHash)).map((c) => c.userId);
+    return this.cards
+      .filter((c) => (card.fullHash ? c.hashes.fullHash === card.fullHash : c.hashes.lastFourHash === card.lastFourHash))
+      .map((c) => c.userId);
   }
 }
 
@@ -119,7 +122,15 @@ export class MemoryFailureStore implements FailureStore {
   }
 }
 
-type FileItem = { status: string; nextIndex: number; counts: FileCounts; records?: number; reason?: string; attempts: number; leaseExpiresAt: number };
+type FileItem = {
+  status: string;
+  nextIndex: number;
+  counts: FileCounts;
+  records?: number;
+  reason?: string;
+  attempts: number;
+  leaseExpiresAt: number;
+};
 
 export class MemoryFileLedger implements FileLedger {
   readonly files = new Map<string, FileItem>();
@@ -132,8 +143,15 @@ export class MemoryFileLedger implements FileLedger {
   async claim(ref: ObjectRef, leaseMs: number): Promise<FileClaim> {
     const item = this.files.get(this.id(ref));
     if (item && item.status !== 'processing') return { kind: 'already_processed' };
-    if (item && item.leaseExpiresAt > Date.now()) return { kind: 'in_progress_elsewhere', leaseExpiresAt: new Date(item.leaseExpiresAt).toISOString() };
-    const next = item ?? { status: 'processing', nextIndex: 0, counts: { awarded: 0, duplicate: 0, conflict: 0, unmatched: 0, failed: 0 }, attempts: 0, leaseExpiresAt: 0 };
+    if (item && item.leaseExpiresAt > Date.now())
+      return { kind: 'in_progress_elsewhere', leaseExpiresAt: new Date(item.leaseExpiresAt).toISOString() };
+    const next = item ?? {
+      status: 'processing',
+      nextIndex: 0,
+      counts: { awarded: 0, duplicate: 0, conflict: 0, unmatched: 0, failed: 0 },
+      attempts: 0,
+      leaseExpiresAt: 0,
+    };
     next.attempts += 1;
     next.leaseExpiresAt = Date.now() + leaseMs;
     this.files.set(this.id(ref), next);
@@ -148,7 +166,13 @@ export class MemoryFileLedger implements FileLedger {
   }
 
   async complete(ref: ObjectRef, result: { status: string; delta: FileCounts; records: number; reason?: string }): Promise<void> {
-    const item = this.files.get(this.id(ref)) ?? { status: 'processing', nextIndex: 0, counts: { awarded: 0, duplicate: 0, conflict: 0, unmatched: 0, failed: 0 }, attempts: 0, leaseExpiresAt: 0 };
+    const item = this.files.get(this.id(ref)) ?? {
+      status: 'processing',
+      nextIndex: 0,
+      counts: { awarded: 0, duplicate: 0, conflict: 0, unmatched: 0, failed: 0 },
+      attempts: 0,
+      leaseExpiresAt: 0,
+    };
     Object.assign(item, { status: result.status, records: result.records, nextIndex: result.records, reason: result.reason });
     add(item.counts, result.delta);
     this.files.set(this.id(ref), item);
@@ -175,13 +199,30 @@ export function memoryIngest() {
   const objects = new MemoryObjectStore();
   ledger.addAccount('pat');
   directory.link('pat', '4111 1111 1111 1111');
-  const deps: IngestDeps = { program: DEFAULT_PROGRAM, hasher: testHasher, directory, ledger, failures, clock: { now: () => new Date('2025-01-02T00:00:00Z') }, sleep: async () => undefined };
+  const deps: IngestDeps = {
+    program: DEFAULT_PROGRAM,
+    hasher: testHasher,
+    directory,
+    ledger,
+    failures,
+    clock: { now: () => new Date('2025-01-02T00:00:00Z') },
+    sleep: async () => undefined,
+  };
   const fileDeps: FileIngestDeps = { ...deps, objects, files };
   return { deps, fileDeps, ledger, directory, failures, files, objects };
 }
 
 /** Errors shaped as the AWS SDK v3 throws them (name, $fault, $metadata), without a service client. */
-export function awsError(name: string, message: string, options: { status?: number; fault?: 'client' | 'server'; extra?: Record<string, unknown> } = {}) {
+export function awsError(
+  name: string,
+  message: string,
+  options: { status?: number; fault?: 'client' | 'server'; extra?: Record<string, unknown> } = {},
+) {
   const status = options.status ?? (options.fault === 'server' ? 500 : 400);
-  return Object.assign(new Error(message), { name, $fault: options.fault ?? (status >= 500 ? 'server' : 'client'), $metadata: { httpStatusCode: status, attempts: 3 }, ...options.extra });
+  return Object.assign(new Error(message), {
+    name,
+    $fault: options.fault ?? (status >= 500 ? 'server' : 'client'),
+    $metadata: { httpStatusCode: status, attempts: 3 },
+    ...options.extra,
+  });
 }

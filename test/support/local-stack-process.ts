@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { LocalEndpoints } from '../../local/local-stack';
@@ -20,11 +20,15 @@ export async function spawnLocalStack(stateDir: string, args: string[] = [], tim
   const endpointsFile = path.join(stateDir, 'local.json');
   rmSync(endpointsFile, { force: true });
   // One process, as `npm start` runs it (tsx as a loader, not as a wrapper process), so a kill reaches the stack itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'local', 'start.ts'), '--state-dir', stateDir, '--quiet', ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' },
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'local', 'start.ts'), '--state-dir', stateDir, '--quiet', ...args],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    },
+  );
   let output = '';
   // The stack's whole output is also kept in its state folder, for reading after a failed run.
   const log = createWriteStream(path.join(stateDir, 'stack.log'), { flags: 'a' });

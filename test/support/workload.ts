@@ -1,6 +1,7 @@
 /** Moma workloads of many customers and sales, for the restart, large-file and benchmark runs. */
 
-export const cardNumberFor = (customer: number) => `4000 ${String(1000 + Math.floor(customer / 10_000)).padStart(4, '0')} ${String(customer % 10_000).padStart(4, '0')} ${String(1000 + (customer % 9000))}`;
+export const cardNumberFor = (customer: number) =>
+  `4000 ${String(1000 + Math.floor(customer / 10_000)).padStart(4, '0')} ${String(customer % 10_000).padStart(4, '0')} ${String(1000 + (customer % 9000))}`;
 
 export function customersFor(prefix: string, count: number) {
   return Array.from({ length: count }, (_, i) => ({ userId: `${prefix}-${i}`, cardNumber: cardNumberFor(i) }));

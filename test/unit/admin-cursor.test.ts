@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import * as z from 'zod';
-import { CursorSigner, DynamoDbAdminQueries, InvalidCursorError, daysIn } from '../../shared/adapters/dynamodb/admin-queries';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import { CursorSigner, DynamoDbAdminQueries, daysIn, InvalidCursorError } from '../../shared/adapters/dynamodb/admin-queries';
 
 const position = z.strictObject({ day: z.string(), n: z.number().optional() });
 const listing = JSON.stringify(['byDay', 'SALE', '2025-01-01', '2025-01-31', null]);
@@ -27,7 +27,9 @@ describe('signed cursors', () => {
 
   test('a tampered payload or a wrong signature is refused', () => {
     const [payload, signature] = valid.split('.') as [string, string];
-    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), position: { day: '2025-01-31' } })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), position: { day: '2025-01-31' } }),
+    ).toString('base64url');
     expect(rejection(() => signer.open(listing, `${forged}.${signature}`, position))).toMatch(/altered/);
     const flipped = signature.slice(0, -1) + (signature.endsWith('A') ? 'B' : 'A');
     expect(rejection(() => signer.open(listing, `${payload}.${flipped}`, position))).toMatch(/altered/);
@@ -45,7 +47,15 @@ describe('signed cursors', () => {
   });
 
   test('malformed and truncated cursors are refused', () => {
-    for (const bad of ['garbage!', 'a.b', valid.slice(0, -1), valid.slice(1 + valid.indexOf('.')), `${valid}.x`, '.'.repeat(5), Buffer.from('{"day":"2025-01-01"}').toString('base64url')]) {
+    for (const bad of [
+      'garbage!',
+      'a.b',
+      valid.slice(0, -1),
+      valid.slice(1 + valid.indexOf('.')),
+      `${valid}.x`,
+      '.'.repeat(5),
+      Buffer.from('{"day":"2025-01-01"}').toString('base64url'),
+    ]) {
       expect(rejection(() => signer.open(listing, bad, position))).toMatch(/not a cursor this API returned|altered/);
     }
     expect(rejection(() => signer.open(listing, 'a'.repeat(5_000), position))).toMatch(/at most 2048/);
@@ -65,14 +75,20 @@ describe('signed cursors', () => {
     await expect(queries.customerSales('ann', 10, fromSales)).rejects.toBeInstanceOf(InvalidCursorError);
     const outOfRange = signer.seal(JSON.stringify(['byDay', 'SALE', range.from, range.to, null]), { day: '2026-01-01' });
     await expect(queries.byDay('SALE', range, 10, outOfRange)).rejects.toThrow(/position this listing cannot have/);
-    const wrongPartition = signer.seal(JSON.stringify(['byDay', 'SALE', range.from, range.to, null]), { day: '2025-01-20', key: { PK: 'a', SK: 'b', GSI3PK: 'FAILURE#2025-01-20', GSI3SK: 'c' } });
+    const wrongPartition = signer.seal(JSON.stringify(['byDay', 'SALE', range.from, range.to, null]), {
+      day: '2025-01-20',
+      key: { PK: 'a', SK: 'b', GSI3PK: 'FAILURE#2025-01-20', GSI3SK: 'c' },
+    });
     await expect(queries.byDay('SALE', range, 10, wrongPartition)).rejects.toThrow(/position this listing cannot have/);
     expect(send).not.toHaveBeenCalled();
   });
 
   test('the adapter pages with cursors it can open again', async () => {
     const lastKey = { PK: 'SALE#t2', SK: 'SALE', GSI1PK: 'CUSTOMER#ann', GSI1SK: '2025-01-02#t2' };
-    const send = jest.fn().mockResolvedValueOnce({ Items: [{ transactionId: 't2' }], LastEvaluatedKey: lastKey }).mockResolvedValueOnce({ Items: [{ transactionId: 't1' }] });
+    const send = jest
+      .fn()
+      .mockResolvedValueOnce({ Items: [{ transactionId: 't2' }], LastEvaluatedKey: lastKey })
+      .mockResolvedValueOnce({ Items: [{ transactionId: 't1' }] });
     const queries = new DynamoDbAdminQueries({ send } as unknown as DynamoDBDocumentClient, 'table', signer);
     const first = await queries.customerSales('ann', 1);
     expect(first.nextCursor).toBeDefined();

@@ -1,4 +1,4 @@
-import { startSync, type FileRequeueDeps, type SyncControl } from '../../shared/admin/sync';
+import { type FileRequeueDeps, type SyncControl, startSync } from '../../shared/admin/sync';
 import type { ObjectRef } from '../../shared/ingest/ports';
 
 const control = (): SyncControl & { enabled: string[] } => {
@@ -15,7 +15,11 @@ const control = (): SyncControl & { enabled: string[] } => {
 
 const ref = (key: string): ObjectRef => ({ bucket: 'b', key, eTag: `e-${key}` });
 
-function files(objects: Record<string, ObjectRef[]>, finished: Set<string>, overrides: Partial<FileRequeueDeps> = {}): FileRequeueDeps & { sent: ObjectRef[]; listedBefore: Date[] } {
+function files(
+  objects: Record<string, ObjectRef[]>,
+  finished: Set<string>,
+  overrides: Partial<FileRequeueDeps> = {},
+): FileRequeueDeps & { sent: ObjectRef[]; listedBefore: Date[] } {
   const sent: ObjectRef[] = [];
   const listedBefore: Date[] = [];
   return {
@@ -36,11 +40,19 @@ function files(objects: Record<string, ObjectRef[]>, finished: Set<string>, over
 describe('sync start', () => {
   test('enables every source, then re-queues at once every watched file that was never processed', async () => {
     const sync = control();
-    const deps = files({ 'transactions/': [ref('transactions/a.json'), ref('transactions/b.json')], 'imports/': [ref('imports/c.csv')] }, new Set(['transactions/a.json']));
+    const deps = files(
+      { 'transactions/': [ref('transactions/a.json'), ref('transactions/b.json')], 'imports/': [ref('imports/c.csv')] },
+      new Set(['transactions/a.json']),
+    );
     const now = new Date('2025-01-01T10:00:00.500Z');
     const result = await startSync(sync, deps, now);
     expect(sync.enabled.sort()).toEqual(['files', 'messages', 'reconcile']);
-    expect(result).toEqual({ state: 'running', sources: { files: 'running', messages: 'running', reconcile: 'running' }, requeuedFiles: 2, requeueComplete: true });
+    expect(result).toEqual({
+      state: 'running',
+      sources: { files: 'running', messages: 'running', reconcile: 'running' },
+      requeuedFiles: 2,
+      requeueComplete: true,
+    });
     expect(deps.sent.map((r) => r.key)).toEqual(['transactions/b.json', 'imports/c.csv']);
     // No minimum age: anything uploaded up to now (to S3's one-second resolution) counts.
     expect(deps.listedBefore.every((d) => d.getTime() >= now.getTime())).toBe(true);

@@ -15,7 +15,9 @@ describe('card numbers', () => {
   });
 
   test('masks card fields and stray card numbers anywhere in a record', () => {
-    expect(maskCardNumbers({ cardNumber: '4111111111111111', note: 'paid with 5500 0000 0000 0004', amount: 350, nested: [{ CardNo: '1234' }] })).toEqual({
+    expect(
+      maskCardNumbers({ cardNumber: '4111111111111111', note: 'paid with 5500 0000 0000 0004', amount: 350, nested: [{ CardNo: '1234' }] }),
+    ).toEqual({
       cardNumber: '************1111',
       note: 'paid with ************0004',
       amount: 350,

@@ -4,8 +4,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { boundText, DynamoDbFailureStore, FAILURE_LIMITS, failureAttributes } from '../../shared/adapters/dynamodb/failure-store';
 import { containsCardNumber } from '../../shared/domain/card-number';
-import { ingestRecord } from '../../shared/ingest/ingest-sale';
 import { TransientIngestError } from '../../shared/ingest/errors';
+import { ingestRecord } from '../../shared/ingest/ingest-sale';
 import { awsError, memoryIngest } from '../support/fakes';
 import { momaSale } from '../support/moma';
 
@@ -14,23 +14,28 @@ const CARD = '4111 1111 1111 1111';
 const SQS = { kind: 'sqs', queue: 'moma', messageId: 'm-1', index: 0 } as const;
 
 describe('bounding what a failure item keeps', () => {
-  test.each(['transactionId', 'product', 'machineId'])('a 1 MB %s becomes a failure under 50 KB that keeps the original length', async (field) => {
-    const { deps, failures } = memoryIngest();
-    const huge = `${CARD} ${'x'.repeat(MB)}`;
+  test.each(['transactionId', 'product', 'machineId'])(
+    'a 1 MB %s becomes a failure under 50 KB that keeps the original length',
+    async (field) => {
+      const { deps, failures } = memoryIngest();
+      const huge = `${CARD} ${'x'.repeat(MB)}`;
 
-    expect(await ingestRecord(momaSale({ [field]: huge }), SQS, 'sqs:moma:m-1#0', deps)).toBe('failed');
+      expect(await ingestRecord(momaSale({ [field]: huge }), SQS, 'sqs:moma:m-1#0', deps)).toBe('failed');
 
-    const [item] = failures.all;
-    expect(item!.reason).toBe(`invalid record: ${field} must be at most ${field === 'transactionId' ? 128 : field === 'product' ? 256 : 64} characters`);
-    expect(JSON.stringify(item).length).toBeLessThan(50_000);
-    expect(item!.rawLength).toBeGreaterThan(MB);
-    expect(item!.rawTruncated).toBe(true);
-    expect(item!.raw!.length).toBeLessThanOrEqual(FAILURE_LIMITS.raw);
-    expect(containsCardNumber(JSON.stringify(item))).toBe(false);
-    // A record whose fields are far over their bounds could only fail again: no retry copy, not retryable.
-    expect(item!.retryRecord).toBeNull();
-    if (field === 'transactionId') expect(item!.transactionIdLength).toBe(huge.length);
-  });
+      const [item] = failures.all;
+      expect(item!.reason).toBe(
+        `invalid record: ${field} must be at most ${field === 'transactionId' ? 128 : field === 'product' ? 256 : 64} characters`,
+      );
+      expect(JSON.stringify(item).length).toBeLessThan(50_000);
+      expect(item!.rawLength).toBeGreaterThan(MB);
+      expect(item!.rawTruncated).toBe(true);
+      expect(item!.raw!.length).toBeLessThanOrEqual(FAILURE_LIMITS.raw);
+      expect(containsCardNumber(JSON.stringify(item))).toBe(false);
+      // A record whose fields are far over their bounds could only fail again: no retry copy, not retryable.
+      expect(item!.retryRecord).toBeNull();
+      if (field === 'transactionId') expect(item!.transactionIdLength).toBe(huge.length);
+    },
+  );
 
   test('every string is masked and bounded; errors are at most 20, each bounded', () => {
     const attributes = failureAttributes({
@@ -55,7 +60,9 @@ describe('bounding what a failure item keeps', () => {
   });
 
   test('a retry copy too large to keep whole is dropped, never truncated', () => {
-    expect(failureAttributes({ sourceId: 's', source: 's', reason: 'r', retry: { record: { product: 'p'.repeat(5_000) } } }).retryRecord).toBeNull();
+    expect(
+      failureAttributes({ sourceId: 's', source: 's', reason: 'r', retry: { record: { product: 'p'.repeat(5_000) } } }).retryRecord,
+    ).toBeNull();
   });
 
   test('a card number straddling the cut is masked before it is cut; lone surrogates are replaced', () => {
@@ -71,7 +78,13 @@ describe('a failure DynamoDB refuses to store', () => {
   const db = mockClient(DynamoDBDocumentClient);
   mockClient(DynamoDBClient);
   const store = new DynamoDbFailureStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), 'table');
-  const failure = { sourceId: 'sqs:moma:m#0', source: 'sqs moma message m record 0', reason: 'invalid record: amount must be greater than 0', raw: { amount: -1 }, transactionId: 'T-1' };
+  const failure = {
+    sourceId: 'sqs:moma:m#0',
+    source: 'sqs moma message m record 0',
+    reason: 'invalid record: amount must be greater than 0',
+    raw: { amount: -1 },
+    transactionId: 'T-1',
+  };
   beforeEach(() => db.reset());
 
   test('is stored as a minimal failure without any copy of the input', async () => {
@@ -81,7 +94,9 @@ describe('a failure DynamoDB refuses to store', () => {
 
     expect(db).toHaveReceivedCommandTimes(UpdateCommand, 2);
     const values = db.commandCalls(UpdateCommand)[1]!.args[0].input.ExpressionAttributeValues!;
-    expect(Object.values(values)).toContain('invalid record: amount must be greater than 0 (the full failure could not be stored: ValidationException: Item size has exceeded the maximum allowed size)');
+    expect(Object.values(values)).toContain(
+      'invalid record: amount must be greater than 0 (the full failure could not be stored: ValidationException: Item size has exceeded the maximum allowed size)',
+    );
     expect(JSON.stringify(values)).not.toContain('"amount"');
   });
 

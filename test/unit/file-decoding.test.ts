@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { decodeFileBody, FileDecodeError, FileReadError, type DecodedFile } from '../../shared/ingest/file-decoding';
-import { parseMomaFile, type FileEntry, type FileFormat } from '../../shared/ingest/moma-file-parser';
+import { type DecodedFile, decodeFileBody, FileDecodeError, FileReadError } from '../../shared/ingest/file-decoding';
+import { type FileEntry, type FileFormat, parseMomaFile } from '../../shared/ingest/moma-file-parser';
 
 const body = (bytes: Buffer, chunkSize = bytes.length || 1) => {
   const chunks: Buffer[] = [];
@@ -31,7 +31,9 @@ async function entries(decoded: DecodedFile, format: FileFormat, slow = false): 
 }
 
 const ndjson = (n: number) =>
-  Array.from({ length: n }, (_, i) => JSON.stringify({ transactionId: `TXN-${i}-${(i * 7919) % 10007}`, amount: 100 + ((i * 31) % 900), product: `P${(i * 13) % 97}` })).join('\n') + '\n';
+  `${Array.from({ length: n }, (_, i) =>
+    JSON.stringify({ transactionId: `TXN-${i}-${(i * 7919) % 10007}`, amount: 100 + ((i * 31) % 900), product: `P${(i * 13) % 97}` }),
+  ).join('\n')}\n`;
 
 const utf16be = (s: string) => Buffer.from(s, 'utf16le').swap16();
 
@@ -49,7 +51,11 @@ describe('decodeFileBody', () => {
   });
 
   test.each([
-    ['UTF-16 LE with a byte order mark', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('[{"p":"Café ☕ 𝄞"}]', 'utf16le')]), 'utf-16le'],
+    [
+      'UTF-16 LE with a byte order mark',
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('[{"p":"Café ☕ 𝄞"}]', 'utf16le')]),
+      'utf-16le',
+    ],
     ['UTF-16 BE with a byte order mark', Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be('[{"p":"Café ☕ 𝄞"}]')]), 'utf-16be'],
     ['UTF-16 LE without a byte order mark', Buffer.from('[{"p":"Café ☕ 𝄞"}]', 'utf16le'), 'utf-16le'],
     ['UTF-16 BE without a byte order mark', utf16be('[{"p":"Café ☕ 𝄞"}]'), 'utf-16be'],
@@ -63,7 +69,11 @@ describe('decodeFileBody', () => {
 
   test('gzip is decompressed while streaming, recognised by its bytes under any key', async () => {
     const plain = ndjson(300);
-    for (const [key, contentEncoding] of [['transactions/a.ndjson.gz', undefined], ['transactions/a.ndjson', undefined], ['transactions/a.ndjson', 'gzip']]) {
+    for (const [key, contentEncoding] of [
+      ['transactions/a.ndjson.gz', undefined],
+      ['transactions/a.ndjson', undefined],
+      ['transactions/a.ndjson', 'gzip'],
+    ]) {
       const decoded = await decode(gzipSync(plain), key, 1_000, contentEncoding);
       expect(decoded).toMatchObject({ kind: 'text', encoding: 'utf-8', gzip: true });
       expect(await text(decoded)).toBe(plain);
@@ -90,23 +100,46 @@ describe('decodeFileBody', () => {
       expect(last).toMatchObject({ parseError: expect.stringMatching(/^the gzip data is damaged after \d+ bytes/) });
       const good = all.slice(0, -1);
       expect(good.length).toBeGreaterThan(500);
-      expect(good.every((e, i) => 'record' in e && e.index === i && (e.record as { transactionId: string }).transactionId.startsWith(`TXN-${i}-`))).toBe(true);
+      expect(
+        good.every(
+          (e, i) => 'record' in e && e.index === i && (e.record as { transactionId: string }).transactionId.startsWith(`TXN-${i}-`),
+        ),
+      ).toBe(true);
       // The entry points at the first line the damage cut, right after the last record.
       expect(last.line).toBe(good.length + 1);
     }
   });
 
   test.each([
-    ['json', (n: number) => `{"exportedAt":"x","transactions":[${Array.from({ length: n }, (_, i) => JSON.stringify({ transactionId: `TXN-${i}-${(i * 7919) % 10007}` })).join(',')}]}`],
-    ['json', (n: number) => `[${Array.from({ length: n }, (_, i) => JSON.stringify({ transactionId: `TXN-${i}-${(i * 7919) % 10007}` })).join(',\n')}]`],
-    ['csv', (n: number) => `transactionId,date,amount,cardNumber,product,machineId\n${Array.from({ length: n }, (_, i) => `TXN-${i}-${(i * 7919) % 10007},d,1,1234,p,m`).join('\n')}\n`],
+    [
+      'json',
+      (n: number) =>
+        `{"exportedAt":"x","transactions":[${Array.from({ length: n }, (_, i) => JSON.stringify({ transactionId: `TXN-${i}-${(i * 7919) % 10007}` })).join(',')}]}`,
+    ],
+    [
+      'json',
+      (n: number) =>
+        `[${Array.from({ length: n }, (_, i) => JSON.stringify({ transactionId: `TXN-${i}-${(i * 7919) % 10007}` })).join(',\n')}]`,
+    ],
+    [
+      'csv',
+      (n: number) =>
+        `transactionId,date,amount,cardNumber,product,machineId\n${Array.from({ length: n }, (_, i) => `TXN-${i}-${(i * 7919) % 10007},d,1,1234,p,m`).join('\n')}\n`,
+    ],
   ] as const)('gzip damaged mid-way in %s: the records before it, then only the gzip entry', async (format, file) => {
     const zipped = gzipSync(file(5_000));
     const all = await entries(await decode(zipped.subarray(0, Math.floor(zipped.length * 0.7)), 'a.gz', 700), format, true);
     const errors = all.filter((e) => 'parseError' in e);
-    expect(errors).toEqual([expect.objectContaining({ index: all.length - 1, parseError: expect.stringMatching(/^the gzip data is damaged after \d+ bytes: unexpected end of file$/) })]);
+    expect(errors).toEqual([
+      expect.objectContaining({
+        index: all.length - 1,
+        parseError: expect.stringMatching(/^the gzip data is damaged after \d+ bytes: unexpected end of file$/),
+      }),
+    ]);
     expect(all.length).toBeGreaterThan(1_000);
-    all.slice(0, -1).forEach((e, i) => expect((e as { record: { transactionId: string } }).record.transactionId.startsWith(`TXN-${i}-`)).toBe(true));
+    all
+      .slice(0, -1)
+      .forEach((e, i) => expect((e as { record: { transactionId: string } }).record.transactionId.startsWith(`TXN-${i}-`)).toBe(true));
   });
 
   test('gzip with flipped bytes ends with a gzip damage entry, records before it kept', async () => {
@@ -141,7 +174,10 @@ describe('decodeFileBody', () => {
   test('content that is mostly not text is unreadable; a stray control byte in text is not', async () => {
     let seed = 7;
     const random = Buffer.from(Array.from({ length: 2_000 }, () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) >> 16) & 0xff));
-    expect(await decode(random)).toEqual({ kind: 'unreadable', reason: expect.stringMatching(/^binary content \(\d+% of the first 1024 bytes are not text\)/) });
+    expect(await decode(random)).toEqual({
+      kind: 'unreadable',
+      reason: expect.stringMatching(/^binary content \(\d+% of the first 1024 bytes are not text\)/),
+    });
     const damagedText = Buffer.from('{"transactionId":"a"}\n\u0000\n{"transactionId":"b"}');
     expect(await text(await decode(damagedText))).toBe(damagedText.toString());
   });

@@ -8,7 +8,8 @@ const row = (id: string, amount: number | string = 100) => `${id},2025-01-01T09:
 describe('POST /admin/import (the CSV use case), against in-memory ports', () => {
   test('a bad row or a row DynamoDB refuses costs that row only', async () => {
     const { deps, ledger, failures } = memoryIngest();
-    ledger.commitFault = (sale) => (sale.transactionId === 'C-refused' ? awsError('ValidationException', 'Item size has exceeded the maximum allowed size') : undefined);
+    ledger.commitFault = (sale) =>
+      sale.transactionId === 'C-refused' ? awsError('ValidationException', 'Item size has exceeded the maximum allowed size') : undefined;
     const csv = [HEADER, row('C-1'), row('C-2', 'abc'), row('C-refused'), row('C-4')].join('\n');
 
     expect(await importCsv(csv, deps)).toMatchObject({ rows: 4, awarded: 2, failed: 2 });
@@ -24,7 +25,17 @@ describe('POST /admin/import (the CSV use case), against in-memory ports', () =>
     const { deps, failures } = memoryIngest();
     const refusal = await importCsv('a,b\n1,2', deps).catch((err: unknown) => err);
     expect(refusal).toBeInstanceOf(AdminError);
-    expect(refusal).toMatchObject({ status: 400, details: [{ field: 'body', rule: expect.stringMatching(/^invalid CSV header: expected the columns transactionId,date,amount,cardNumber,product,machineId; found a,b/) }] });
+    expect(refusal).toMatchObject({
+      status: 400,
+      details: [
+        {
+          field: 'body',
+          rule: expect.stringMatching(
+            /^invalid CSV header: expected the columns transactionId,date,amount,cardNumber,product,machineId; found a,b/,
+          ),
+        },
+      ],
+    });
     expect(failures.all).toEqual([]);
   });
 

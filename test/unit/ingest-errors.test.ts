@@ -2,7 +2,12 @@ import { DynamoDBServiceException, TransactionCanceledException } from '@aws-sdk
 import { classifyError, describeError, PermanentIngestError, TransientIngestError } from '../../shared/ingest/errors';
 import { awsError } from '../support/fakes';
 
-const cancelled = (...codes: string[]) => new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: { httpStatusCode: 400 }, CancellationReasons: codes.map((Code) => ({ Code })) });
+const cancelled = (...codes: string[]) =>
+  new TransactionCanceledException({
+    message: 'Transaction cancelled',
+    $metadata: { httpStatusCode: 400 },
+    CancellationReasons: codes.map((Code) => ({ Code })),
+  });
 const network = (code: string) => Object.assign(new Error(`socket ${code}`), { code });
 
 describe('classifyError', () => {
@@ -28,19 +33,42 @@ describe('classifyError', () => {
   test.each([
     ['ValidationException', 'Item size has exceeded the maximum allowed size'],
     ['ValidationException', 'One or more parameter values were invalid: An AttributeValue may not contain an empty string'],
-    ['ValidationException', 'One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes'],
+    [
+      'ValidationException',
+      'One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes',
+    ],
     ['SerializationException', 'Start of structure or map found where not expected'],
     ['ConditionalCheckFailedException', 'The conditional request failed'],
-    ['InvalidObjectState', 'The operation is not valid for the object\'s storage class'],
+    ['InvalidObjectState', "The operation is not valid for the object's storage class"],
     ['SomeOtherClientException', 'refused'],
   ])('%s (%s) is permanent', (name, message) => {
     expect(classifyError(awsError(name, message, { status: 400 }))).toBe('permanent');
   });
 
-  test('the SDK\'s own exception classes classify like their shapes', () => {
-    expect(classifyError(new DynamoDBServiceException({ name: 'ValidationException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Item size has exceeded the maximum allowed size' }))).toBe('permanent');
-    expect(classifyError(new DynamoDBServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' }))).toBe('transient');
-    expect(classifyError(new DynamoDBServiceException({ name: 'InternalServerError', $fault: 'server', $metadata: {}, message: 'boom' }))).toBe('transient');
+  test("the SDK's own exception classes classify like their shapes", () => {
+    expect(
+      classifyError(
+        new DynamoDBServiceException({
+          name: 'ValidationException',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 400 },
+          message: 'Item size has exceeded the maximum allowed size',
+        }),
+      ),
+    ).toBe('permanent');
+    expect(
+      classifyError(
+        new DynamoDBServiceException({
+          name: 'ThrottlingException',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 400 },
+          message: 'Rate exceeded',
+        }),
+      ),
+    ).toBe('transient');
+    expect(
+      classifyError(new DynamoDBServiceException({ name: 'InternalServerError', $fault: 'server', $metadata: {}, message: 'boom' })),
+    ).toBe('transient');
   });
 
   test.each([
@@ -60,7 +88,7 @@ describe('classifyError', () => {
     expect(classifyError(Object.assign(new TypeError('fetch failed'), { cause: network(code) }))).toBe('transient');
   });
 
-  test('timeouts, aborts, the SDK\'s retryable flag and our own transient error are transient', () => {
+  test("timeouts, aborts, the SDK's retryable flag and our own transient error are transient", () => {
     expect(classifyError(Object.assign(new Error('aborted'), { name: 'AbortError' }))).toBe('transient');
     expect(classifyError(Object.assign(new Error('timed out'), { name: 'TimeoutError' }))).toBe('transient');
     expect(classifyError(Object.assign(new Error('x'), { $retryable: { throttling: false } }))).toBe('transient');
@@ -71,13 +99,17 @@ describe('classifyError', () => {
     expect(classifyError(new SyntaxError('Unexpected token'))).toBe('permanent');
     expect(classifyError(Object.assign(new Error('invalid'), { name: 'ZodError' }))).toBe('permanent');
     expect(classifyError(new RangeError('Invalid string length'))).toBe('permanent');
-    expect(classifyError(new Error('Pass options.removeUndefinedValues=true to remove undefined values from map/array/set.'))).toBe('permanent');
+    expect(classifyError(new Error('Pass options.removeUndefinedValues=true to remove undefined values from map/array/set.'))).toBe(
+      'permanent',
+    );
     expect(classifyError(new Error('Unsupported type passed: [object Object]'))).toBe('permanent');
     expect(classifyError(new PermanentIngestError('cannot'))).toBe('permanent');
   });
 
-  test('a response body the SDK could not parse is the service\'s problem, so transient', () => {
-    expect(classifyError(Object.assign(new SyntaxError('Unexpected token <'), { $responseBodyText: '<html>502</html>' }))).toBe('transient');
+  test("a response body the SDK could not parse is the service's problem, so transient", () => {
+    expect(classifyError(Object.assign(new SyntaxError('Unexpected token <'), { $responseBodyText: '<html>502</html>' }))).toBe(
+      'transient',
+    );
   });
 
   test('anything unknown is retried rather than dropped', () => {
@@ -89,12 +121,18 @@ describe('classifyError', () => {
 
 describe('describeError', () => {
   test('names the error and what DynamoDB refused, masked and bounded', () => {
-    expect(describeError(awsError('ValidationException', 'Item size has exceeded the maximum allowed size'))).toBe('ValidationException: Item size has exceeded the maximum allowed size');
+    expect(describeError(awsError('ValidationException', 'Item size has exceeded the maximum allowed size'))).toBe(
+      'ValidationException: Item size has exceeded the maximum allowed size',
+    );
     const withCard = describeError(awsError('ValidationException', `bad value 4111 1111 1111 1111 ${'x'.repeat(5_000)}`));
     expect(withCard).toContain('************1111');
     expect(withCard).not.toContain('4111 1111');
     expect(withCard.length).toBeLessThanOrEqual(500);
-    const txn = new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ValidationError', Message: 'Item size too large' }, { Code: 'None' }] });
+    const txn = new TransactionCanceledException({
+      message: 'Transaction cancelled',
+      $metadata: {},
+      CancellationReasons: [{ Code: 'ValidationError', Message: 'Item size too large' }, { Code: 'None' }],
+    });
     expect(describeError(txn)).toBe('TransactionCanceledException: Transaction cancelled [item 0: ValidationError (Item size too large)]');
   });
 });

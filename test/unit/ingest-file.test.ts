@@ -1,11 +1,12 @@
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { EMPTY_FILE_REASON, ingestFile } from '../../shared/ingest/ingest-file';
 import { TransientIngestError } from '../../shared/ingest/errors';
+import { EMPTY_FILE_REASON, ingestFile } from '../../shared/ingest/ingest-file';
 import { awsError, memoryIngest } from '../support/fakes';
 import { momaSale } from '../support/moma';
 
-const sales = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => momaSale({ transactionId: `${prefix}-${i}`, amount: 100 }));
+const sales = (prefix: string, n: number) =>
+  Array.from({ length: n }, (_, i) => momaSale({ transactionId: `${prefix}-${i}`, amount: 100 }));
 const ndjson = (records: unknown[]) => records.map((r) => JSON.stringify(r)).join('\n');
 
 describe('ingesting a file, against in-memory ports', () => {
@@ -20,7 +21,13 @@ describe('ingesting a file, against in-memory ports', () => {
     expect(await ingestFile(ref, fileDeps)).toMatchObject({ status: 'processed', records: 0 });
 
     expect(files.get(ref)).toMatchObject({ status: 'processed', records: 0, reason: EMPTY_FILE_REASON });
-    expect(failures.all).toEqual([expect.objectContaining({ reason: 'empty file: no records', source: `s3://hi-vis-moma-data/transactions/${_name}.json`, retryRecord: null })]);
+    expect(failures.all).toEqual([
+      expect.objectContaining({
+        reason: 'empty file: no records',
+        source: `s3://hi-vis-moma-data/transactions/${_name}.json`,
+        retryRecord: null,
+      }),
+    ]);
     expect(await files.findUnfinished([ref])).toEqual([]);
   });
 
@@ -31,19 +38,28 @@ describe('ingesting a file, against in-memory ports', () => {
     expect(await ingestFile(ref, fileDeps)).toMatchObject({ status: 'unreadable', counts: { failed: 1 } });
     expect(await ingestFile(ref, fileDeps)).toMatchObject({ status: 'already_processed' });
 
-    expect(files.get(ref)).toMatchObject({ status: 'unreadable', reason: expect.stringMatching(/^unsupported file type: expected one of \.json, \.ndjson/) });
+    expect(files.get(ref)).toMatchObject({
+      status: 'unreadable',
+      reason: expect.stringMatching(/^unsupported file type: expected one of \.json, \.ndjson/),
+    });
     expect(failures.all).toEqual([expect.objectContaining({ occurrences: 1, reason: expect.stringMatching(/^unsupported file type/) })]);
     expect(await files.findUnfinished([ref])).toEqual([]);
   });
 
   test('a record DynamoDB refuses is a failure of that record; the file goes on and ends processed', async () => {
     const { fileDeps, objects, files, ledger, failures } = memoryIngest();
-    ledger.commitFault = (sale) => (sale.transactionId === 'P-2' ? awsError('ValidationException', 'Item size has exceeded the maximum allowed size') : undefined);
+    ledger.commitFault = (sale) =>
+      sale.transactionId === 'P-2' ? awsError('ValidationException', 'Item size has exceeded the maximum allowed size') : undefined;
     const ref = objects.put('transactions/refused.ndjson', ndjson(sales('P', 5)));
 
     expect(await ingestFile(ref, fileDeps)).toMatchObject({ status: 'processed', records: 5, counts: { awarded: 4, failed: 1 } });
     expect(files.get(ref)).toMatchObject({ status: 'processed', counts: { awarded: 4, failed: 1 } });
-    expect(failures.all).toEqual([expect.objectContaining({ source: 's3://hi-vis-moma-data/transactions/refused.ndjson line 3', reason: expect.stringContaining('ValidationException') })]);
+    expect(failures.all).toEqual([
+      expect.objectContaining({
+        source: 's3://hi-vis-moma-data/transactions/refused.ndjson line 3',
+        reason: expect.stringContaining('ValidationException'),
+      }),
+    ]);
     expect(ledger.accounts.get('pat')).toMatchObject({ points: 40 });
   });
 
@@ -66,10 +82,22 @@ describe('ingesting a file, against in-memory ports', () => {
 
   test('damage is a failure naming its line; the records around it are awarded', async () => {
     const { fileDeps, objects, failures, ledger } = memoryIngest();
-    const ref = objects.put('transactions/damaged.ndjson', [JSON.stringify(momaSale({ transactionId: 'D-1' })), '{"transactionId": "D-x", 4111 1111 1111 1111', JSON.stringify(momaSale({ transactionId: 'D-3' }))].join('\n'));
+    const ref = objects.put(
+      'transactions/damaged.ndjson',
+      [
+        JSON.stringify(momaSale({ transactionId: 'D-1' })),
+        '{"transactionId": "D-x", 4111 1111 1111 1111',
+        JSON.stringify(momaSale({ transactionId: 'D-3' })),
+      ].join('\n'),
+    );
 
     expect(await ingestFile(ref, fileDeps)).toMatchObject({ status: 'processed', counts: { awarded: 2, failed: 1 } });
-    expect(failures.all).toEqual([expect.objectContaining({ source: 's3://hi-vis-moma-data/transactions/damaged.ndjson line 2', reason: expect.stringMatching(/^invalid JSON/) })]);
+    expect(failures.all).toEqual([
+      expect.objectContaining({
+        source: 's3://hi-vis-moma-data/transactions/damaged.ndjson line 2',
+        reason: expect.stringMatching(/^invalid JSON/),
+      }),
+    ]);
     expect(JSON.stringify(failures.all)).not.toContain('4111 1111 1111 1111');
     expect(ledger.sales.size).toBe(2);
   });
@@ -77,7 +105,10 @@ describe('ingesting a file, against in-memory ports', () => {
   test('an object S3 refuses to read (a permanent error) finishes unreadable; an outage is retried', async () => {
     const { fileDeps, objects, files, failures } = memoryIngest();
     const ref = objects.put('transactions/archived.json', '[]');
-    const refusing = { open: async () => Promise.reject(awsError('InvalidObjectState', 'The operation is not valid for the object\'s storage class', { status: 403 })) };
+    const refusing = {
+      open: async () =>
+        Promise.reject(awsError('InvalidObjectState', "The operation is not valid for the object's storage class", { status: 403 })),
+    };
     expect(await ingestFile(ref, { ...fileDeps, objects: refusing })).toMatchObject({ status: 'unreadable' });
     expect(failures.all[0]!.reason).toMatch(/^S3 refused to read the object: InvalidObjectState/);
 
@@ -92,14 +123,20 @@ describe('ingesting a file, against in-memory ports', () => {
 
 // Enable with the decodeFileBody integration (see INTEGRATION POINT in shared/ingest/ingest-file.ts).
 describe('decoding a file before it is parsed', () => {
-  const storeOf = (bytes: Record<string, Buffer>, contentEncoding?: string) => ({ open: async (ref: { key: string }) => ({ body: Readable.from([bytes[ref.key]!]), contentEncoding }) });
+  const storeOf = (bytes: Record<string, Buffer>, contentEncoding?: string) => ({
+    open: async (ref: { key: string }) => ({ body: Readable.from([bytes[ref.key]!]), contentEncoding }),
+  });
   const refTo = (key: string) => ({ bucket: 'hi-vis-moma-data', key, eTag: key });
 
   test('gzip under a .json.gz key, or stored with Content-Encoding: gzip, is decompressed and awarded', async () => {
     const { fileDeps, ledger } = memoryIngest();
     const gz = (id: string) => gzipSync(Buffer.from(JSON.stringify([momaSale({ transactionId: id })])));
-    expect(await ingestFile(refTo('transactions/a.json.gz'), { ...fileDeps, objects: storeOf({ 'transactions/a.json.gz': gz('G-1') }) })).toMatchObject({ status: 'processed', counts: { awarded: 1 } });
-    expect(await ingestFile(refTo('transactions/b.json'), { ...fileDeps, objects: storeOf({ 'transactions/b.json': gz('G-2') }, 'gzip') })).toMatchObject({ status: 'processed', counts: { awarded: 1 } });
+    expect(
+      await ingestFile(refTo('transactions/a.json.gz'), { ...fileDeps, objects: storeOf({ 'transactions/a.json.gz': gz('G-1') }) }),
+    ).toMatchObject({ status: 'processed', counts: { awarded: 1 } });
+    expect(
+      await ingestFile(refTo('transactions/b.json'), { ...fileDeps, objects: storeOf({ 'transactions/b.json': gz('G-2') }, 'gzip') }),
+    ).toMatchObject({ status: 'processed', counts: { awarded: 1 } });
     expect([...ledger.sales.keys()]).toEqual(['G-1', 'G-2']);
   });
 

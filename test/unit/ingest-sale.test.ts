@@ -1,8 +1,8 @@
+import { containsCardNumber } from '../../shared/domain/card-number';
+import { validateMomaRecord } from '../../shared/domain/moma-record';
+import { TransientIngestError } from '../../shared/ingest/errors';
 import { ingestMessage } from '../../shared/ingest/ingest-message';
 import { ingestRecord, ingestSale, toSaleRecord } from '../../shared/ingest/ingest-sale';
-import { TransientIngestError } from '../../shared/ingest/errors';
-import { validateMomaRecord } from '../../shared/domain/moma-record';
-import { containsCardNumber } from '../../shared/domain/card-number';
 import { awsError, memoryIngest } from '../support/fakes';
 import { momaSale } from '../support/moma';
 
@@ -40,7 +40,9 @@ describe('ingesting one sale, against in-memory ports', () => {
   test('contention that never clears gives up with a transient error (the input is fine)', async () => {
     const { deps, ledger } = memoryIngest();
     ledger.commitFault = () => ({ kind: 'retry', reason: 'stale_account' });
-    await expect(ingestSale(valid(momaSale({ transactionId: 'S-hot' })), SQS, { ...deps, maxAttempts: 4 })).rejects.toThrow(TransientIngestError);
+    await expect(ingestSale(valid(momaSale({ transactionId: 'S-hot' })), SQS, { ...deps, maxAttempts: 4 })).rejects.toThrow(
+      TransientIngestError,
+    );
     expect(ledger.commits).toBe(4);
   });
 
@@ -60,22 +62,36 @@ describe('ingesting one sale, against in-memory ports', () => {
 
   test('a card number in product or machineId is masked in the stored sale, and hashed masked', () => {
     const { deps } = memoryIngest();
-    const record = toSaleRecord(valid(momaSale({ transactionId: 'S-m', product: `Coffee for ${CARD}`, machineId: 'M-4111111111111111' })), SQS, deps);
+    const record = toSaleRecord(
+      valid(momaSale({ transactionId: 'S-m', product: `Coffee for ${CARD}`, machineId: 'M-4111111111111111' })),
+      SQS,
+      deps,
+    );
     expect(record.product).toBe('Coffee for ************1111');
     expect(record.machineId).toBe('M-************1111');
     expect(containsCardNumber(JSON.stringify(record))).toBe(false);
     // The content hash is of the masked text, so the same sale by another path (or masked already) is a duplicate.
-    expect(toSaleRecord(valid(momaSale({ transactionId: 'S-m', product: 'Coffee for ************1111', machineId: 'M-************1111' })), SQS, deps).contentHash).toBe(record.contentHash);
+    expect(
+      toSaleRecord(
+        valid(momaSale({ transactionId: 'S-m', product: 'Coffee for ************1111', machineId: 'M-************1111' })),
+        SQS,
+        deps,
+      ).contentHash,
+    ).toBe(record.contentHash);
   });
 });
 
 describe('a record that fails', () => {
-  test('a permanent DynamoDB refusal is that record\'s failure, naming what was refused', async () => {
+  test("a permanent DynamoDB refusal is that record's failure, naming what was refused", async () => {
     const { deps, ledger, failures } = memoryIngest();
     ledger.commitFault = () => awsError('ValidationException', 'Item size has exceeded the maximum allowed size');
     expect(await ingestRecord(momaSale({ transactionId: 'S-big' }), SQS, 'sqs:moma:m-1#0', deps)).toBe('failed');
     expect(failures.all).toEqual([
-      expect.objectContaining({ reason: 'sale could not be stored: ValidationException: Item size has exceeded the maximum allowed size', transactionId: 'S-big', source: 'sqs moma message m-1 record 0' }),
+      expect.objectContaining({
+        reason: 'sale could not be stored: ValidationException: Item size has exceeded the maximum allowed size',
+        transactionId: 'S-big',
+        source: 'sqs moma message m-1 record 0',
+      }),
     ]);
     // A valid sale refused for now stays retryable from the admin API (never with its card number).
     expect(JSON.parse(failures.all[0]!.retryRecord!)).toMatchObject({ record: { transactionId: 'S-big' }, card: { lastFour: '1111' } });
@@ -91,7 +107,8 @@ describe('a record that fails', () => {
 
   test('a permanent error on one record of a message does not cost its neighbours', async () => {
     const { deps, ledger, failures } = memoryIngest();
-    ledger.commitFault = (sale) => (sale.transactionId === 'M-2' ? awsError('ValidationException', 'Item size has exceeded the maximum allowed size') : undefined);
+    ledger.commitFault = (sale) =>
+      sale.transactionId === 'M-2' ? awsError('ValidationException', 'Item size has exceeded the maximum allowed size') : undefined;
     const body = JSON.stringify(['M-1', 'M-2', 'M-3'].map((transactionId) => momaSale({ transactionId, amount: 100 })));
 
     expect(await ingestMessage(body, { queue: 'moma', messageId: 'msg' }, deps)).toMatchObject({ awarded: 2, failed: 1 });
@@ -106,7 +123,9 @@ describe('a record that fails', () => {
     expect(await ingestRecord(sneaky, SQS, 'p', deps)).toBe('failed');
     expect(failures.all[0]!.reason).toBe('invalid record: amount is required and must be a number of cents');
     // Parsed JSON keeps "__proto__" as an own key, which is not a Moma field either.
-    expect(await ingestRecord(JSON.parse(JSON.stringify(withoutAmount).replace('{', '{"__proto__":{"amount":350},')), SQS, 'q', deps)).toBe('failed');
+    expect(await ingestRecord(JSON.parse(JSON.stringify(withoutAmount).replace('{', '{"__proto__":{"amount":350},')), SQS, 'q', deps)).toBe(
+      'failed',
+    );
     expect(ledger.commits).toBe(0);
   });
 
@@ -114,7 +133,10 @@ describe('a record that fails', () => {
     const { deps, failures } = memoryIngest();
     expect(await ingestRecord(momaSale({ transactionId: CARD }), SQS, 'c', deps)).toBe('failed');
     expect(await ingestRecord(momaSale({ transactionId: `TXN-${CARD.replace(/ /g, '')}` }), SQS, 'd', deps)).toBe('failed');
-    expect(failures.all.map((f) => f.reason)).toEqual(['invalid record: transactionId must not contain a card number', 'invalid record: transactionId must not contain a card number']);
+    expect(failures.all.map((f) => f.reason)).toEqual([
+      'invalid record: transactionId must not contain a card number',
+      'invalid record: transactionId must not contain a card number',
+    ]);
     expect(containsCardNumber(JSON.stringify(failures.all))).toBe(false);
     expect(failures.all[0]!.transactionId).toBe('************1111');
     // Masked, the id would be another sale's: not retryable.
@@ -127,7 +149,11 @@ describe('a record that fails', () => {
     expect(await ingestMessage(big, { queue: 'moma', messageId: 'big' }, deps)).toMatchObject({ failed: 1, awarded: 0 });
     expect(await ingestMessage(`{"cardNumber": "${CARD}", oops`, { queue: 'moma', messageId: 'bad' }, deps)).toMatchObject({ failed: 1 });
     const [tooBig, broken] = failures.all;
-    expect(tooBig).toMatchObject({ source: 'sqs moma message big', reason: `message body is ${big.length} bytes; at most 262144 are read`, rawLength: big.length });
+    expect(tooBig).toMatchObject({
+      source: 'sqs moma message big',
+      reason: `message body is ${big.length} bytes; at most 262144 are read`,
+      rawLength: big.length,
+    });
     expect(broken!.reason).toMatch(/^message body is not valid JSON/);
     expect(containsCardNumber(JSON.stringify(broken))).toBe(false);
   });

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { type ControlledMapping, startControlPlane } from '../../local/control-plane';
 import type { Mapping } from '../../local/event-source-mappings';
-import { startControlPlane, type ControlledMapping } from '../../local/control-plane';
 
 /** A mapping whose stop takes a while, as a poller finishing its batch does. */
 function slowMapping(name: string): Mapping & { starts: number } {
@@ -32,7 +32,12 @@ const controlledSources = (): ControlledMapping[] => [
 
 const stateDir = () => mkdtempSync(path.join(tmpdir(), 'hivis-control-'));
 
-const setMapping = (url: string, id: string, enabled: boolean) => fetch(`${url}/2015-03-31/event-source-mappings/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Enabled: enabled }) });
+const setMapping = (url: string, id: string, enabled: boolean) =>
+  fetch(`${url}/2015-03-31/event-source-mappings/${id}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ Enabled: enabled }),
+  });
 
 describe('the local control plane', () => {
   test('concurrent stops and starts are applied one at a time, in order; the state file is always whole and says the last', async () => {
@@ -98,7 +103,12 @@ describe('the local control plane', () => {
   test('a missing state file is a first start: every source runs', async () => {
     const controlled = controlledSources();
     const lines: string[] = [];
-    const plane = await startControlPlane({ port: 0, controlled, stateFile: path.join(stateDir(), 'sync-state.json'), log: (l) => lines.push(l) });
+    const plane = await startControlPlane({
+      port: 0,
+      controlled,
+      stateFile: path.join(stateDir(), 'sync-state.json'),
+      log: (l) => lines.push(l),
+    });
     try {
       plane.applySavedState();
       expect(lines).toEqual([]);
@@ -109,7 +119,12 @@ describe('the local control plane', () => {
   });
 
   test('malformed requests are answered 4xx, never end the server', async () => {
-    const plane = await startControlPlane({ port: 0, controlled: controlledSources(), stateFile: path.join(stateDir(), 'sync-state.json'), log: () => undefined });
+    const plane = await startControlPlane({
+      port: 0,
+      controlled: controlledSources(),
+      stateFile: path.join(stateDir(), 'sync-state.json'),
+      log: () => undefined,
+    });
     try {
       const bad = await fetch(`${plane.url}/2015-03-31/event-source-mappings/hi-vis-ingestFile`, { method: 'PUT', body: '{ not json' });
       expect(bad.status).toBe(400);

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Context } from 'aws-lambda';
-import { currentInvocation, handlerPool, localConcurrency, type LambdaHandler } from '../../local/lambda-runtime';
+import { currentInvocation, handlerPool, type LambdaHandler, localConcurrency } from '../../local/lambda-runtime';
 import { FUNCTIONS } from '../../shared/topology';
 
 interface Probe {
@@ -47,7 +47,10 @@ writeFileSync(path.join(fixtureDir, 'nohandler.ts'), 'export const other = 1;\n'
 /** Runs a script under `node --import tsx` from the repository root and returns what it printed as JSON. */
 function runUnderTsx(script: string): unknown {
   const file = path.join(fixtureDir, `script-${Math.random().toString(36).slice(2)}.ts`);
-  writeFileSync(file, `import { handlerPool, loadHandlerInstance } from ${JSON.stringify(path.join(ROOT, 'local', 'lambda-runtime'))};\nconst dir = ${JSON.stringify(fixtureDir)};\nvoid handlerPool; void loadHandlerInstance;\n${script}`);
+  writeFileSync(
+    file,
+    `import { handlerPool, loadHandlerInstance } from ${JSON.stringify(path.join(ROOT, 'local', 'lambda-runtime'))};\nconst dir = ${JSON.stringify(fixtureDir)};\nvoid handlerPool; void loadHandlerInstance;\n${script}`,
+  );
   return JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 }));
 }
 
@@ -74,7 +77,10 @@ const second = loadHandlerInstance(dir + '/handler.ts');
   test('two overlapping invocations through a pool run on two separately loaded instances, neither overlapping itself', () => {
     const out = runUnderTsx(`
 const fn = handlerPool({ name: 'fixture', concurrency: 4, contextFor: () => ({}), load: () => loadHandlerInstance(dir + '/handler.ts') });
-Promise.all([fn.invoke({ delayMs: 50 }), fn.invoke({ delayMs: 50 })]).then((answers) => console.log(JSON.stringify({ answers, instances: fn.instances })));`) as { answers: Answer[]; instances: number };
+Promise.all([fn.invoke({ delayMs: 50 }), fn.invoke({ delayMs: 50 })]).then((answers) => console.log(JSON.stringify({ answers, instances: fn.instances })));`) as {
+      answers: Answer[];
+      instances: number;
+    };
 
     expect(out.answers[0]!.instanceId).not.toBe(out.answers[1]!.instanceId);
     expect(out.answers.map((a) => a.overlapped)).toEqual([false, false]);
@@ -169,7 +175,12 @@ describe('a pool of handler instances', () => {
   });
 
   test('a failed invocation frees its instance', async () => {
-    const failing = handlerPool<Probe, never>({ name: 'failing', concurrency: 1, contextFor: () => context, load: () => async () => Promise.reject(new Error('boom')) });
+    const failing = handlerPool<Probe, never>({
+      name: 'failing',
+      concurrency: 1,
+      contextFor: () => context,
+      load: () => async () => Promise.reject(new Error('boom')),
+    });
 
     await expect(failing.invoke({ delayMs: 0 })).rejects.toThrow('boom');
     await expect(failing.invoke({ delayMs: 0 })).rejects.toThrow('boom');
@@ -194,7 +205,9 @@ describe('a pool of handler instances', () => {
 });
 
 test('local concurrency follows the topology: one instance per poller, one per stream, the gateway concurrency for HTTP', () => {
-  expect(localConcurrency(FUNCTIONS.ingestMessage.trigger)).toBe((FUNCTIONS.ingestMessage.trigger as { localPollers: number }).localPollers);
+  expect(localConcurrency(FUNCTIONS.ingestMessage.trigger)).toBe(
+    (FUNCTIONS.ingestMessage.trigger as { localPollers: number }).localPollers,
+  );
   expect(localConcurrency(FUNCTIONS.stats.trigger)).toBe(1);
   expect(localConcurrency(FUNCTIONS.adminApi.trigger)).toBeGreaterThan(1);
 });

@@ -1,7 +1,15 @@
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ChangeMessageVisibilityCommand, CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { freePort } from '../../local/local-stack';
 import { startSqsEmulator } from '../../local/sqs-emulator';
 
@@ -14,13 +22,29 @@ async function emulator(messagesFile?: string) {
   const dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'unit-dlq' }))).QueueUrl!;
   const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
   const url = (
-    await sqs.send(new CreateQueueCommand({ QueueName: 'unit', Attributes: { VisibilityTimeout: '1', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 2 }) } }))
+    await sqs.send(
+      new CreateQueueCommand({
+        QueueName: 'unit',
+        Attributes: { VisibilityTimeout: '1', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 2 }) },
+      }),
+    )
   ).QueueUrl!;
   return { server, sqs, url, dlqUrl, stop: async () => (sqs.destroy(), await server.close()) };
 }
 
 const receive = async (sqs: SQSClient, url: string, max = 10) =>
-  (await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: max, WaitTimeSeconds: 0, AttributeNames: ['All'], MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] }))).Messages ?? [];
+  (
+    await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: url,
+        MaxNumberOfMessages: max,
+        WaitTimeSeconds: 0,
+        AttributeNames: ['All'],
+        MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }),
+    )
+  ).Messages ?? [];
 
 describe('the local SQS emulator', () => {
   test('a visibility change (a poller heartbeat) is not a receive: a message kept busy by heartbeats and then failed is received again, not sent to its DLQ', async () => {
@@ -30,7 +54,10 @@ describe('the local SQS emulator', () => {
       const [first] = await receive(q.sqs, q.url);
       expect(first!.Attributes!.ApproximateReceiveCount).toBe('1');
       // Five heartbeats, as a poller sends while its handler works for a few seconds.
-      for (let i = 0; i < 5; i++) await q.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: q.url, ReceiptHandle: first!.ReceiptHandle!, VisibilityTimeout: 1 }));
+      for (let i = 0; i < 5; i++)
+        await q.sqs.send(
+          new ChangeMessageVisibilityCommand({ QueueUrl: q.url, ReceiptHandle: first!.ReceiptHandle!, VisibilityTimeout: 1 }),
+        );
       await sleep(1_300);
 
       const [second] = await receive(q.sqs, q.url);
@@ -53,7 +80,13 @@ describe('the local SQS emulator', () => {
     const before = await emulator(messagesFile);
     const sent: string[] = [];
     for (let i = 1; i <= 5; i++) {
-      const out = await before.sqs.send(new SendMessageCommand({ QueueUrl: before.url, MessageBody: `m${i}`, MessageAttributes: { origin: { DataType: 'String', StringValue: `o${i}` } } }));
+      const out = await before.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: before.url,
+          MessageBody: `m${i}`,
+          MessageAttributes: { origin: { DataType: 'String', StringValue: `o${i}` } },
+        }),
+      );
       sent.push(out.MessageId!);
     }
     // m1 is in flight, m2 is deleted (processed), the rest wait.
@@ -121,7 +154,11 @@ describe('the local SQS emulator', () => {
   test('a malformed request is answered 400, and the emulator keeps serving', async () => {
     const q = await emulator();
     try {
-      const response = await fetch(q.server.endpoint, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.0' }, body: '{}' });
+      const response = await fetch(q.server.endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-amz-json-1.0' },
+        body: '{}',
+      });
       expect(response.status).toBe(400);
       await q.sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: 'still here' }));
       expect((await receive(q.sqs, q.url)).map((m) => m.Body)).toEqual(['still here']);

@@ -1,4 +1,4 @@
-import { matchCustomer, newAccount, planAward, type LoyaltyAccount } from '../../shared/domain/loyalty';
+import { type LoyaltyAccount, matchCustomer, newAccount, planAward } from '../../shared/domain/loyalty';
 import { DEFAULT_PROGRAM } from '../../shared/domain/program';
 
 const apply = (account: LoyaltyAccount, cents: number) => planAward(account, cents, DEFAULT_PROGRAM);
@@ -44,7 +44,10 @@ describe('planAward', () => {
 
 describe('matchCustomer', () => {
   test('one customer is a match', () => expect(matchCustomer(['a'])).toEqual({ kind: 'matched', userId: 'a' }));
-  test('no customer is an unknown card', () => expect(matchCustomer([])).toEqual({ kind: 'unmatched', reason: 'unknown_card', candidates: 0 }));
-  test('two customers are ambiguous', () => expect(matchCustomer(['a', 'b'])).toEqual({ kind: 'unmatched', reason: 'ambiguous', candidates: 2 }));
-  test('the same customer twice (two links of one card) is still a match', () => expect(matchCustomer(['a', 'a'])).toEqual({ kind: 'matched', userId: 'a' }));
+  test('no customer is an unknown card', () =>
+    expect(matchCustomer([])).toEqual({ kind: 'unmatched', reason: 'unknown_card', candidates: 0 }));
+  test('two customers are ambiguous', () =>
+    expect(matchCustomer(['a', 'b'])).toEqual({ kind: 'unmatched', reason: 'ambiguous', candidates: 2 }));
+  test('the same customer twice (two links of one card) is still a match', () =>
+    expect(matchCustomer(['a', 'a'])).toEqual({ kind: 'matched', userId: 'a' }));
 });

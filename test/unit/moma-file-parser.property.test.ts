@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
-import { parseMomaFile, type FileEntry, type FileFormat } from '../../shared/ingest/moma-file-parser';
+import { type FileEntry, type FileFormat, parseMomaFile } from '../../shared/ingest/moma-file-parser';
 
 async function parse(bytes: Buffer, format: FileFormat, cuts: number[]): Promise<FileEntry[]> {
   const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
@@ -17,7 +17,10 @@ async function parse(bytes: Buffer, format: FileFormat, cuts: number[]): Promise
 
 const goodIds = (entries: FileEntry[]) =>
   entries.flatMap((e) => {
-    const id = 'record' in e && e.record !== null && typeof e.record === 'object' ? (e.record as { transactionId?: unknown }).transactionId : undefined;
+    const id =
+      'record' in e && e.record !== null && typeof e.record === 'object'
+        ? (e.record as { transactionId?: unknown }).transactionId
+        : undefined;
     return typeof id === 'string' && /^G\d+$/.test(id) ? [id] : [];
   });
 const errorCount = (entries: FileEntry[]) => entries.filter((e) => 'parseError' in e).length;
@@ -37,7 +40,13 @@ function expectWellFormed(entries: FileEntry[], length: number) {
 
 const text = fc.string({ unit: fc.constantFrom(...'abcXYZ019 {}[],:é☕-_/'.split('')), maxLength: 12 });
 const goodRecord = (id: string) =>
-  fc.record({ transactionId: fc.constant(id), amount: fc.integer({ min: 1, max: 100_000 }), product: text, machineId: text, date: fc.constant('2025-01-01T00:00:00Z') });
+  fc.record({
+    transactionId: fc.constant(id),
+    amount: fc.integer({ min: 1, max: 100_000 }),
+    product: text,
+    machineId: text,
+    date: fc.constant('2025-01-01T00:00:00Z'),
+  });
 const goodList = fc.integer({ min: 0, max: 12 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => goodRecord(`G${i}`))));
 
 const jsonDamage = fc.oneof(
@@ -114,26 +123,32 @@ describe('parseMomaFile properties', () => {
       fc.constant('{"product":"unterminated'),
     );
     await fc.assert(
-      fc.asyncProperty(goodList, fc.array(fc.option(badLine, { nil: null }), { maxLength: 6 }), fc.boolean(), fc.array(fc.nat(), { maxLength: 8 }), async (list, damage, crlf, cuts) => {
-        const lines: string[] = [];
-        let damaged = 0;
-        list.forEach((r, i) => {
-          const d = damage.length > 0 ? damage[i % damage.length] : null;
-          if (d != null) {
-            lines.push(d);
-            damaged++;
-          }
-          if (i % 4 === 3) lines.push('');
-          lines.push(JSON.stringify(r));
-        });
-        const file = lines.join(crlf ? '\r\n' : '\n');
-        const bytes = Buffer.from(file);
-        const entries = await parse(bytes, 'ndjson', cuts);
-        expectWellFormed(entries, bytes.length);
-        expect(goodIds(entries)).toEqual(list.map((r) => r.transactionId));
-        expect(errorCount(entries)).toBe(damaged);
-        for (const e of entries) expect(e.line).toBe(bytes.subarray(0, e.offset).toString().split('\n').length);
-      }),
+      fc.asyncProperty(
+        goodList,
+        fc.array(fc.option(badLine, { nil: null }), { maxLength: 6 }),
+        fc.boolean(),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        async (list, damage, crlf, cuts) => {
+          const lines: string[] = [];
+          let damaged = 0;
+          list.forEach((r, i) => {
+            const d = damage.length > 0 ? damage[i % damage.length] : null;
+            if (d != null) {
+              lines.push(d);
+              damaged++;
+            }
+            if (i % 4 === 3) lines.push('');
+            lines.push(JSON.stringify(r));
+          });
+          const file = lines.join(crlf ? '\r\n' : '\n');
+          const bytes = Buffer.from(file);
+          const entries = await parse(bytes, 'ndjson', cuts);
+          expectWellFormed(entries, bytes.length);
+          expect(goodIds(entries)).toEqual(list.map((r) => r.transactionId));
+          expect(errorCount(entries)).toBe(damaged);
+          for (const e of entries) expect(e.line).toBe(bytes.subarray(0, e.offset).toString().split('\n').length);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -141,7 +156,8 @@ describe('parseMomaFile properties', () => {
   test('CSV: a malformed row costs that row only', async () => {
     const field = fc.string({ unit: fc.constantFrom(...'ab1 ,"\né'.split('')), maxLength: 8 }).map((s) => s.trim());
     const csvField = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-    const row = (id: string) => fc.tuple(fc.integer({ min: 1, max: 99_999 }), field, field).map(([amount, product, machine]) => ({ id, amount, product, machine }));
+    const row = (id: string) =>
+      fc.tuple(fc.integer({ min: 1, max: 99_999 }), field, field).map(([amount, product, machine]) => ({ id, amount, product, machine }));
     const rows = fc.integer({ min: 0, max: 12 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => row(`G${i}`))));
     const badRow = fc.oneof(
       fc.constant('B1,d,350,1234,Coffee'),
@@ -152,25 +168,38 @@ describe('parseMomaFile properties', () => {
       fc.constant('"B6,d,350,1234,Coffee,V1'),
     );
     await fc.assert(
-      fc.asyncProperty(rows, fc.array(fc.option(badRow, { nil: null }), { maxLength: 6 }), fc.boolean(), fc.array(fc.nat(), { maxLength: 8 }), async (list, damage, crlf, cuts) => {
-        const lines = ['transactionId,date,amount,cardNumber,product,machineId'];
-        let damaged = 0;
-        list.forEach((r, i) => {
-          const d = damage.length > 0 ? damage[i % damage.length] : null;
-          if (d != null) {
-            lines.push(d);
-            damaged++;
-          }
-          lines.push([r.id, '2025-01-01T00:00:00Z', String(r.amount), '1234', csvField(r.product), csvField(r.machine)].join(','));
-        });
-        const bytes = Buffer.from(lines.join(crlf ? '\r\n' : '\n') + '\n');
-        const entries = await parse(bytes, 'csv', cuts);
-        expectWellFormed(entries, bytes.length);
-        expect(entries.flatMap((e) => ('record' in e ? [e.record] : []))).toEqual(
-          list.map((r) => ({ transactionId: r.id, date: '2025-01-01T00:00:00Z', amount: r.amount, cardNumber: '1234', product: r.product, machineId: r.machine })),
-        );
-        expect(errorCount(entries)).toBe(damaged);
-      }),
+      fc.asyncProperty(
+        rows,
+        fc.array(fc.option(badRow, { nil: null }), { maxLength: 6 }),
+        fc.boolean(),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        async (list, damage, crlf, cuts) => {
+          const lines = ['transactionId,date,amount,cardNumber,product,machineId'];
+          let damaged = 0;
+          list.forEach((r, i) => {
+            const d = damage.length > 0 ? damage[i % damage.length] : null;
+            if (d != null) {
+              lines.push(d);
+              damaged++;
+            }
+            lines.push([r.id, '2025-01-01T00:00:00Z', String(r.amount), '1234', csvField(r.product), csvField(r.machine)].join(','));
+          });
+          const bytes = Buffer.from(`${lines.join(crlf ? '\r\n' : '\n')}\n`);
+          const entries = await parse(bytes, 'csv', cuts);
+          expectWellFormed(entries, bytes.length);
+          expect(entries.flatMap((e) => ('record' in e ? [e.record] : []))).toEqual(
+            list.map((r) => ({
+              transactionId: r.id,
+              date: '2025-01-01T00:00:00Z',
+              amount: r.amount,
+              cardNumber: '1234',
+              product: r.product,
+              machineId: r.machine,
+            })),
+          );
+          expect(errorCount(entries)).toBe(damaged);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -189,8 +218,14 @@ describe('parseMomaFile properties', () => {
         }
         return Buffer.from(bytes);
       });
-    const structural = fc.array(fc.constantFrom(...'{}[]",:\\ \n\r0-1eE.tfnNaIu\u0000\uFEFFx'.split('')), { maxLength: 120 }).map((cs) => Buffer.from(cs.join('')));
-    const input = fc.oneof(fc.uint8Array({ maxLength: 400 }).map((a) => Buffer.from(a)), mutated, structural);
+    const structural = fc
+      .array(fc.constantFrom(...'{}[]",:\\ \n\r0-1eE.tfnNaIu\u0000\uFEFFx'.split('')), { maxLength: 120 })
+      .map((cs) => Buffer.from(cs.join('')));
+    const input = fc.oneof(
+      fc.uint8Array({ maxLength: 400 }).map((a) => Buffer.from(a)),
+      mutated,
+      structural,
+    );
     await fc.assert(
       fc.asyncProperty(input, fc.array(fc.nat(), { maxLength: 8 }), async (bytes, cuts) => {
         for (const format of ['json', 'ndjson', 'csv'] as FileFormat[]) {

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
-import { formatForKey, parseMomaFile, type FileEntry, type FileFormat } from '../../shared/ingest/moma-file-parser';
+import { type FileEntry, type FileFormat, formatForKey, parseMomaFile } from '../../shared/ingest/moma-file-parser';
 
 async function parse(chunks: string[] | string, format: FileFormat): Promise<FileEntry[]> {
   const out: FileEntry[] = [];
@@ -26,7 +26,9 @@ const chunked = (text: string, cuts: number[]) => {
 const jsonRecord = fc.record({
   transactionId: fc.string({ maxLength: 20 }),
   amount: fc.integer(),
-  nested: fc.option(fc.record({ list: fc.array(fc.oneof(fc.integer(), fc.string(), fc.boolean(), fc.constant(null)), { maxLength: 3 }) }), { nil: undefined }),
+  nested: fc.option(fc.record({ list: fc.array(fc.oneof(fc.integer(), fc.string(), fc.boolean(), fc.constant(null)), { maxLength: 3 }) }), {
+    nil: undefined,
+  }),
 });
 
 describe('parseMomaFile', () => {
@@ -48,16 +50,28 @@ describe('parseMomaFile', () => {
 
   test('one object, an array, a wrapper and concatenated objects all yield their records', async () => {
     expect(records(await parse('{"transactionId":"a"}', 'json'))).toEqual([{ transactionId: 'a' }]);
-    expect(records(await parse('[{"transactionId":"a"},{"transactionId":"b"}]', 'json'))).toEqual([{ transactionId: 'a' }, { transactionId: 'b' }]);
-    expect(records(await parse('{"exportedAt":"x","transactions":[{"transactionId":"a"}],"count":1}', 'json'))).toEqual([{ transactionId: 'a' }]);
-    expect(records(await parse('{"transactionId":"a"}\n{"transactionId":"b"}', 'json'))).toEqual([{ transactionId: 'a' }, { transactionId: 'b' }]);
+    expect(records(await parse('[{"transactionId":"a"},{"transactionId":"b"}]', 'json'))).toEqual([
+      { transactionId: 'a' },
+      { transactionId: 'b' },
+    ]);
+    expect(records(await parse('{"exportedAt":"x","transactions":[{"transactionId":"a"}],"count":1}', 'json'))).toEqual([
+      { transactionId: 'a' },
+    ]);
+    expect(records(await parse('{"transactionId":"a"}\n{"transactionId":"b"}', 'json'))).toEqual([
+      { transactionId: 'a' },
+      { transactionId: 'b' },
+    ]);
   });
 
   // Issue 9: a syntax error no longer ends the file; it costs the damaged element (see the damage tests).
   test('a JSON syntax error keeps every record before it and costs only the damaged element', async () => {
     const entries = await parse('[{"transactionId":"a"},{"transactionId":"b"},{"transactionId" "c"}]', 'json');
     expect(records(entries.slice(0, 2))).toEqual([{ transactionId: 'a' }, { transactionId: 'b' }]);
-    expect(entries[2]).toMatchObject({ index: 2, offset: 45, parseError: expect.stringMatching(/^invalid JSON at byte 62 \(line 1\): unexpected character '"' where ':' was expected/) });
+    expect(entries[2]).toMatchObject({
+      index: 2,
+      offset: 45,
+      parseError: expect.stringMatching(/^invalid JSON at byte 62 \(line 1\): unexpected character '"' where ':' was expected/),
+    });
     expect(entries).toHaveLength(3);
   });
 
@@ -77,9 +91,24 @@ describe('parseMomaFile', () => {
   });
 
   test('CSV: header row, amounts become numbers, line numbers kept', async () => {
-    const entries = await parse('transactionId,date,amount,cardNumber,product,machineId\nT1,2025-01-01T00:00:00Z,350,1234,"Coffee, large",V1\nT2,2025-01-01T00:00:00Z,3.50,1234,Tea,V1\n', 'csv');
+    const entries = await parse(
+      'transactionId,date,amount,cardNumber,product,machineId\nT1,2025-01-01T00:00:00Z,350,1234,"Coffee, large",V1\nT2,2025-01-01T00:00:00Z,3.50,1234,Tea,V1\n',
+      'csv',
+    );
     expect(entries).toEqual([
-      { index: 0, line: 2, offset: 55, record: { transactionId: 'T1', date: '2025-01-01T00:00:00Z', amount: 350, cardNumber: '1234', product: 'Coffee, large', machineId: 'V1' } },
+      {
+        index: 0,
+        line: 2,
+        offset: 55,
+        record: {
+          transactionId: 'T1',
+          date: '2025-01-01T00:00:00Z',
+          amount: 350,
+          cardNumber: '1234',
+          product: 'Coffee, large',
+          machineId: 'V1',
+        },
+      },
       { index: 1, line: 3, offset: 107, record: expect.objectContaining({ transactionId: 'T2', amount: 3.5 }) },
     ]);
   });
@@ -118,7 +147,8 @@ describe('parseMomaFile', () => {
 
 const ok = (id: string) => JSON.stringify({ transactionId: id, amount: 350 });
 const errors = (entries: FileEntry[]) => entries.filter((e): e is Extract<FileEntry, { parseError: string }> => 'parseError' in e);
-const ids = (entries: FileEntry[]) => entries.flatMap((e) => ('record' in e ? [(e.record as { transactionId?: string }).transactionId] : []));
+const ids = (entries: FileEntry[]) =>
+  entries.flatMap((e) => ('record' in e ? [(e.record as { transactionId?: string }).transactionId] : []));
 /** Feeds the bytes one at a time, in random-size pieces and whole: the entries must not depend on it. */
 async function parseEveryWay(text: string, format: FileFormat): Promise<FileEntry[]> {
   const bytes = Buffer.from(text);
@@ -144,16 +174,36 @@ describe('parseMomaFile: damage costs only the damaged part', () => {
   test.each([
     ['garbage between concatenated objects', `${ok('a')} garbage ${ok('b')}`, /unexpected character 'g' where a record was expected/],
     ['a raw NUL outside strings', `${ok('a')}\n\u0000\n${ok('b')}`, /unexpected byte 0x00 where a record was expected/],
-    ['control bytes inside an object', `${ok('a')}\n{"transactionId":"x",\u0001"amount":1}\n${ok('b')}`, /unexpected byte 0x01 where a property name was expected/],
-    ['a NaN literal', `[${ok('a')},{"transactionId":"x","amount":NaN},${ok('b')}]`, /unexpected character 'N' \('NaN' is not a JSON value\)/],
+    [
+      'control bytes inside an object',
+      `${ok('a')}\n{"transactionId":"x",\u0001"amount":1}\n${ok('b')}`,
+      /unexpected byte 0x01 where a property name was expected/,
+    ],
+    [
+      'a NaN literal',
+      `[${ok('a')},{"transactionId":"x","amount":NaN},${ok('b')}]`,
+      /unexpected character 'N' \('NaN' is not a JSON value\)/,
+    ],
     ['an Infinity literal', `[${ok('a')},{"transactionId":"x","amount":-Infinity},${ok('b')}]`, /unexpected character 'I'/],
     ['junk between array elements', `[${ok('a')}, junk, ${ok('b')}]`, /unexpected character 'j' where a value was expected/],
     ['a missing value', `[${ok('a')},{"transactionId":"x","amount":},${ok('b')}]`, /unexpected character '}' where a value was expected/],
     ['a truncated element followed by the next', `[${ok('a')},{"transactionId":"x","am,${ok('b')}]`, /invalid JSON at byte \d+ \(line 1\)/],
-    ['an unterminated string (line-level resync)', `[\n${ok('a')},\n{"transactionId":"x","product":"Coff\n${ok('b')}\n]`, /a line break inside a string/],
-    ['a truncated concatenated object', `${ok('a')}\n{"transactionId":"x","amount":35\n${ok('b')}\n`, /unexpected character '\{' where ',' or '\}' was expected/],
+    [
+      'an unterminated string (line-level resync)',
+      `[\n${ok('a')},\n{"transactionId":"x","product":"Coff\n${ok('b')}\n]`,
+      /a line break inside a string/,
+    ],
+    [
+      'a truncated concatenated object',
+      `${ok('a')}\n{"transactionId":"x","amount":35\n${ok('b')}\n`,
+      /unexpected character '\{' where ',' or '\}' was expected/,
+    ],
     ['a double comma', `[${ok('a')},,${ok('b')}]`, /unexpected character ',' where a record was expected/],
-    ['damage inside a wrapper', `{"exportedAt":"x","transactions":[${ok('a')},{"amount":NaN},${ok('b')}],"count":3}`, /'NaN' is not a JSON value/],
+    [
+      'damage inside a wrapper',
+      `{"exportedAt":"x","transactions":[${ok('a')},{"amount":NaN},${ok('b')}],"count":3}`,
+      /'NaN' is not a JSON value/,
+    ],
   ])('%s: one parse error, the records before and after kept', async (_, text, reason) => {
     const entries = await parseEveryWay(text, 'json');
     expect(ids(entries)).toEqual(['a', 'b']);
@@ -173,7 +223,13 @@ describe('parseMomaFile: damage costs only the damaged part', () => {
     const entries = await parseEveryWay(text, 'json');
     expect(entries).toEqual([
       { index: 0, line: 2, offset: 4, record: { transactionId: 'a', amount: 350 } },
-      { index: 1, line: 3, offset: text.indexOf('{"transactionId":"x"'), parseError: `invalid JSON at byte ${text.indexOf('NaN')} (line 3): unexpected character 'N' ('NaN' is not a JSON value); 38 bytes skipped`, raw: '{"transactionId":"x","amount":NaN},\n  ' },
+      {
+        index: 1,
+        line: 3,
+        offset: text.indexOf('{"transactionId":"x"'),
+        parseError: `invalid JSON at byte ${text.indexOf('NaN')} (line 3): unexpected character 'N' ('NaN' is not a JSON value); 38 bytes skipped`,
+        raw: '{"transactionId":"x","amount":NaN},\n  ',
+      },
       { index: 2, line: 4, offset: text.lastIndexOf('{'), record: { transactionId: 'b', amount: 350 } },
     ]);
   });
@@ -186,17 +242,31 @@ describe('parseMomaFile: damage costs only the damaged part', () => {
     ]);
     const cut = await parseEveryWay(`[${ok('a')},{"transactionId":"b","am`, 'json');
     expect(ids(cut)).toEqual(['a']);
-    expect(errors(cut)).toEqual([expect.objectContaining({ offset: 36, parseError: expect.stringContaining('the file ends inside a string') })]);
+    expect(errors(cut)).toEqual([
+      expect.objectContaining({ offset: 36, parseError: expect.stringContaining('the file ends inside a string') }),
+    ]);
   });
 
   test('a record larger than 1 MiB is one parse error and its text is skipped, in every layout', async () => {
     const huge = JSON.stringify({ transactionId: 'big', product: 'x'.repeat(1_100_000) });
-    for (const text of [`[${ok('a')},${huge},${ok('b')}]`, `${ok('a')}\n${huge}\n${ok('b')}`, `{"transactions":[${ok('a')},${huge},${ok('b')}]}`]) {
+    for (const text of [
+      `[${ok('a')},${huge},${ok('b')}]`,
+      `${ok('a')}\n${huge}\n${ok('b')}`,
+      `{"transactions":[${ok('a')},${huge},${ok('b')}]}`,
+    ]) {
       const entries = await parse(chunked(text, [100, 70_000, 500_000, 900_000, 1_050_000]), 'json');
       expect(ids(entries)).toEqual(['a', 'b']);
       const offset = text.indexOf('{"transactionId":"big"');
       const line = text.slice(0, offset).split('\n').length;
-      expect(errors(entries)).toEqual([{ index: 1, line, offset, parseError: `invalid JSON: the record at byte ${offset} (line ${line}) is larger than 1 MiB`, raw: huge.slice(0, 2_000) }]);
+      expect(errors(entries)).toEqual([
+        {
+          index: 1,
+          line,
+          offset,
+          parseError: `invalid JSON: the record at byte ${offset} (line ${line}) is larger than 1 MiB`,
+          raw: huge.slice(0, 2_000),
+        },
+      ]);
     }
     // A 1 MB value inside a record under the limit is still a record, for validation to reject by field.
     const large = JSON.stringify({ transactionId: 'x'.repeat(1_000_000) });
@@ -205,7 +275,10 @@ describe('parseMomaFile: damage costs only the damaged part', () => {
 
   test('a wrapper larger than 1 MiB streams its records', async () => {
     const list = Array.from({ length: 12_000 }, (_, i) => ok(`T${i}`));
-    const entries = await parse(chunked(`{"exportedAt":"x","transactions":[${list.join(',')}],"count":12000}`, [10_000, 400_000, 800_000]), 'json');
+    const entries = await parse(
+      chunked(`{"exportedAt":"x","transactions":[${list.join(',')}],"count":12000}`, [10_000, 400_000, 800_000]),
+      'json',
+    );
     expect(ids(entries)).toEqual(list.map((_, i) => `T${i}`));
   });
 
@@ -213,7 +286,9 @@ describe('parseMomaFile: damage costs only the damaged part', () => {
     const list = Array.from({ length: 12_000 }, (_, i) => (i === 7_000 ? '{"transactionId":"x","amount":NaN}' : ok(`T${i}`)));
     const entries = await parse(chunked(`{"transactions":[${list.join(',')}]}`, [64_000, 128_000]), 'json');
     expect(ids(entries)).toHaveLength(11_999);
-    expect(errors(entries)).toEqual([expect.objectContaining({ index: 7_000, parseError: expect.stringContaining("'NaN' is not a JSON value") })]);
+    expect(errors(entries)).toEqual([
+      expect.objectContaining({ index: 7_000, parseError: expect.stringContaining("'NaN' is not a JSON value") }),
+    ]);
   });
 
   test('the wrapper rule: transactions must be an array and there must be no transactionId', async () => {
@@ -232,7 +307,10 @@ describe('parseMomaFile: damage costs only the damaged part', () => {
 
   test('a damaged record holding a transactions array is a parse error at its start; the records after it are kept', async () => {
     // Objects nested in a damaged record may be read as records too (validation then judges them).
-    for (const text of [`{"transactionId":"T","transactions":[${ok('a')},NaN]}\n${ok('b')}`, `{"transactions":[${ok('a')}],"transactionId":"T","x":NaN}\n${ok('b')}`]) {
+    for (const text of [
+      `{"transactionId":"T","transactions":[${ok('a')},NaN]}\n${ok('b')}`,
+      `{"transactions":[${ok('a')}],"transactionId":"T","x":NaN}\n${ok('b')}`,
+    ]) {
       const entries = await parseEveryWay(text, 'json');
       expect(entries[0]).toMatchObject({ offset: 0, parseError: expect.stringContaining("'NaN' is not a JSON value") });
       expect(ids(entries).at(-1)).toBe('b');
@@ -240,11 +318,14 @@ describe('parseMomaFile: damage costs only the damaged part', () => {
   });
 
   test('stray closing brackets between records cost nothing else', async () => {
-    const entries = await parseEveryWay(`${ok('a')}
+    const entries = await parseEveryWay(
+      `${ok('a')}
 }
 ${ok('b')}
 ]]
-${ok('c')}`, 'json');
+${ok('c')}`,
+      'json',
+    );
     expect(ids(entries)).toEqual(['a', 'b', 'c']);
     expect(errors(entries).map((e) => e.parseError)).toEqual([
       "invalid JSON at byte 35 (line 2): unexpected character '}' where a record was expected; 2 bytes skipped",
@@ -260,7 +341,13 @@ ${ok('c')}`, 'json');
   });
 
   test('non-object values are records for validation to reject; a BOM is skipped', async () => {
-    expect(records(await parseEveryWay('\ufeff[1,"x",null,[2],{"transactionId":"a"}]', 'json'))).toEqual([1, 'x', null, [2], { transactionId: 'a' }]);
+    expect(records(await parseEveryWay('\ufeff[1,"x",null,[2],{"transactionId":"a"}]', 'json'))).toEqual([
+      1,
+      'x',
+      null,
+      [2],
+      { transactionId: 'a' },
+    ]);
     expect(records(await parseEveryWay('\ufeff42 "x" {"transactionId":"a"}', 'json'))).toEqual([42, 'x', { transactionId: 'a' }]);
   });
 
@@ -280,7 +367,8 @@ ${ok('c')}`, 'json');
 });
 
 describe('parseMomaFile: prototype keys', () => {
-  const proto = '{"__proto__":{"amount":350},"constructor":{"prototype":{"amount":1}},"transactionId":"p","nested":{"__proto__":{"x":1},"ok":1}}';
+  const proto =
+    '{"__proto__":{"amount":350},"constructor":{"prototype":{"amount":1}},"transactionId":"p","nested":{"__proto__":{"x":1},"ok":1}}';
   const escaped = '{"\\u005f_proto__":{"amount":350},"transactionId":"q"}';
 
   test.each([
@@ -302,7 +390,10 @@ describe('parseMomaFile: prototype keys', () => {
   });
 
   test('csv: columns named like prototype keys never reach the record', async () => {
-    const entries = await parse('transactionId,date,amount,cardNumber,product,machineId,__proto__,constructor\nT1,d,350,1234,p,m,x,y\n', 'csv');
+    const entries = await parse(
+      'transactionId,date,amount,cardNumber,product,machineId,__proto__,constructor\nT1,d,350,1234,p,m,x,y\n',
+      'csv',
+    );
     const record = (entries[0] as { record: Record<string, unknown> }).record;
     expect(Object.getPrototypeOf(record)).toBeNull();
     expect(Object.keys(record)).toEqual(['transactionId', 'date', 'amount', 'cardNumber', 'product', 'machineId']);
@@ -311,7 +402,16 @@ describe('parseMomaFile: prototype keys', () => {
 
 describe('parseMomaFile: NDJSON lines', () => {
   test('bad lines of every kind cost their line, with specific reasons and offsets', async () => {
-    const text = [ok('a'), '{"amount":NaN}', '\u0000', '{"transactionId":"x"} trailing', '{"transactionId":"y"', ok('b'), '[1]', '"str"'].join('\n');
+    const text = [
+      ok('a'),
+      '{"amount":NaN}',
+      '\u0000',
+      '{"transactionId":"x"} trailing',
+      '{"transactionId":"y"',
+      ok('b'),
+      '[1]',
+      '"str"',
+    ].join('\n');
     const entries = await parseEveryWay(text, 'ndjson');
     const at = (s: string) => text.indexOf(s);
     expect(entries.map((e) => ('record' in e ? e.record : e.parseError))).toEqual([
@@ -332,7 +432,15 @@ describe('parseMomaFile: NDJSON lines', () => {
     const huge = JSON.stringify({ transactionId: 'big', product: 'x'.repeat(1_100_000) });
     const entries = await parse(chunked(`${ok('a')}\n${huge}\r\n${ok('b')}`, [10, 300_000, 700_000]), 'ndjson');
     expect(ids(entries)).toEqual(['a', 'b']);
-    expect(errors(entries)).toEqual([{ index: 1, line: 2, offset: 35, parseError: 'invalid JSON: the record at byte 35 (line 2) is larger than 1 MiB', raw: huge.slice(0, 2_000) }]);
+    expect(errors(entries)).toEqual([
+      {
+        index: 1,
+        line: 2,
+        offset: 35,
+        parseError: 'invalid JSON: the record at byte 35 (line 2) is larger than 1 MiB',
+        raw: huge.slice(0, 2_000),
+      },
+    ]);
   });
 });
 
@@ -344,9 +452,21 @@ describe('parseMomaFile: CSV row by row', () => {
     ['too few fields', 'T9,2025-01-01T00:00:00Z,350,1234,Coffee', 'invalid CSV at line 3: 5 fields, the header has 6'],
     ['too many fields', 'T9,2025-01-01T00:00:00Z,350,1234,Coffee,V1,extra', 'invalid CSV at line 3: 7 fields, the header has 6'],
     ['a stray quote', 'T9,2025-01-01T00:00:00Z,3"50,1234,Coffee,V1', 'invalid CSV at line 3: a quote inside the unquoted field 3'],
-    ['an invalid closing quote', 'T9,2025-01-01T00:00:00Z,350,1234,"Coffee"large,V1', "invalid CSV at line 3: character 'l' after the closing quote of field 5"],
-    ['an unclosed quote', 'T9,2025-01-01T00:00:00Z,350,1234,"Coffee,V1', 'invalid CSV at line 3: field 5 opens a quote that is not closed on its line'],
-    ['an unclosed quote before a quoted field', 'T9,2025-01-01T00:00:00Z,350,1234,"Coffee,V1\nT8,2025-01-01T00:00:00Z,350,1234,"Tea, hot",V1', 'invalid CSV at line 3: field 5 opens a quote that is not closed on its line'],
+    [
+      'an invalid closing quote',
+      'T9,2025-01-01T00:00:00Z,350,1234,"Coffee"large,V1',
+      "invalid CSV at line 3: character 'l' after the closing quote of field 5",
+    ],
+    [
+      'an unclosed quote',
+      'T9,2025-01-01T00:00:00Z,350,1234,"Coffee,V1',
+      'invalid CSV at line 3: field 5 opens a quote that is not closed on its line',
+    ],
+    [
+      'an unclosed quote before a quoted field',
+      'T9,2025-01-01T00:00:00Z,350,1234,"Coffee,V1\nT8,2025-01-01T00:00:00Z,350,1234,"Tea, hot",V1',
+      'invalid CSV at line 3: field 5 opens a quote that is not closed on its line',
+    ],
   ])('%s costs only that row', async (_, bad, reason) => {
     const text = `${header}\n${row('T1')}\n${bad}\n${row('T2')}\r\n${row('T3')}\n`;
     const entries = await parseEveryWay(text, 'csv');
@@ -358,7 +478,9 @@ describe('parseMomaFile: CSV row by row', () => {
   test('an unclosed quote at the end of the file costs its row only', async () => {
     const entries = await parseEveryWay(`${header}\n${row('T1')}\nT9,d,350,1234,"Coffee,V1\n`, 'csv');
     expect(ids(entries)).toEqual(['T1']);
-    expect(errors(entries)).toEqual([expect.objectContaining({ line: 3, parseError: 'invalid CSV at line 3: field 5 opens a quote that is not closed on its line' })]);
+    expect(errors(entries)).toEqual([
+      expect.objectContaining({ line: 3, parseError: 'invalid CSV at line 3: field 5 opens a quote that is not closed on its line' }),
+    ]);
   });
 
   test('an unclosed quote with no quote after it resyncs within the look-ahead bound', async () => {
@@ -372,14 +494,29 @@ describe('parseMomaFile: CSV row by row', () => {
   test('quoted fields may hold commas, quotes and line breaks', async () => {
     const entries = await parseEveryWay(`${header}\nT1,d,350,1234,"Coffee, ""large""\nwith milk", V1 \n${row('T2')}`, 'csv');
     expect(entries).toEqual([
-      { index: 0, line: 2, offset: 55, record: { transactionId: 'T1', date: 'd', amount: 350, cardNumber: '1234', product: 'Coffee, "large"\nwith milk', machineId: 'V1' } },
+      {
+        index: 0,
+        line: 2,
+        offset: 55,
+        record: { transactionId: 'T1', date: 'd', amount: 350, cardNumber: '1234', product: 'Coffee, "large"\nwith milk', machineId: 'V1' },
+      },
       expect.objectContaining({ index: 1, line: 4, record: expect.objectContaining({ transactionId: 'T2' }) }),
     ]);
   });
 
   test('header: any order, trimmed, BOM, extra columns ignored, blank lines skipped', async () => {
-    const entries = await parseEveryWay(`\ufeff machineId ,extra, transactionId,date,amount,cardNumber,product\r\n\r\nV1,zz,T1,d,0350,1234,Tea\r\n`, 'csv');
-    expect(entries).toEqual([{ index: 0, line: 3, offset: 70, record: { transactionId: 'T1', date: 'd', amount: 350, cardNumber: '1234', product: 'Tea', machineId: 'V1' } }]);
+    const entries = await parseEveryWay(
+      `\ufeff machineId ,extra, transactionId,date,amount,cardNumber,product\r\n\r\nV1,zz,T1,d,0350,1234,Tea\r\n`,
+      'csv',
+    );
+    expect(entries).toEqual([
+      {
+        index: 0,
+        line: 3,
+        offset: 70,
+        record: { transactionId: 'T1', date: 'd', amount: 350, cardNumber: '1234', product: 'Tea', machineId: 'V1' },
+      },
+    ]);
   });
 
   test('amount is a number only when it is a whole decimal number', async () => {
@@ -394,7 +531,8 @@ describe('parseMomaFile: CSV row by row', () => {
         index: 0,
         line: 1,
         offset: 0,
-        parseError: 'invalid CSV header: expected the columns transactionId,date,amount,cardNumber,product,machineId; found transactionId,date,cardNumber,product,machine (missing amount, machineId)',
+        parseError:
+          'invalid CSV header: expected the columns transactionId,date,amount,cardNumber,product,machineId; found transactionId,date,cardNumber,product,machine (missing amount, machineId)',
       },
     ]);
     const masked = await parse('4111111111111111,date\nx,y\n', 'csv');
@@ -403,6 +541,8 @@ describe('parseMomaFile: CSV row by row', () => {
   });
 
   test('a JSON file sent as CSV is a wrong header', async () => {
-    expect(await parse('{"transactionId":"a","amount":1}\n', 'csv')).toEqual([expect.objectContaining({ index: 0, line: 1, parseError: expect.stringMatching(/^invalid CSV header: expected the columns/) })]);
+    expect(await parse('{"transactionId":"a","amount":1}\n', 'csv')).toEqual([
+      expect.objectContaining({ index: 0, line: 1, parseError: expect.stringMatching(/^invalid CSV header: expected the columns/) }),
+    ]);
   });
 });

@@ -9,11 +9,25 @@ const errorsOf = (input: unknown) => {
 };
 
 describe('Moma record validation', () => {
-  test('accepts the brief\'s example and normalises the card', () => {
-    const result = validateMomaRecord({ transactionId: 'TXN-20250101-001', date: '2025-01-01T14:30:00Z', amount: 350, cardNumber: '1234', product: 'Large Coffee', machineId: 'VEND-001' });
+  test("accepts the brief's example and normalises the card", () => {
+    const result = validateMomaRecord({
+      transactionId: 'TXN-20250101-001',
+      date: '2025-01-01T14:30:00Z',
+      amount: 350,
+      cardNumber: '1234',
+      product: 'Large Coffee',
+      machineId: 'VEND-001',
+    });
     expect(result).toEqual({
       ok: true,
-      sale: { transactionId: 'TXN-20250101-001', date: '2025-01-01T14:30:00Z', amount: 350, cardNumber: { kind: 'lastFour', digits: '1234', lastFour: '1234' }, product: 'Large Coffee', machineId: 'VEND-001' },
+      sale: {
+        transactionId: 'TXN-20250101-001',
+        date: '2025-01-01T14:30:00Z',
+        amount: 350,
+        cardNumber: { kind: 'lastFour', digits: '1234', lastFour: '1234' },
+        product: 'Large Coffee',
+        machineId: 'VEND-001',
+      },
     });
   });
 
@@ -39,8 +53,16 @@ describe('Moma record validation', () => {
     [{ amount: 100_001 }, 'amount', 'must be at most 100000 cents'],
     [{ amount: '350' }, 'amount', 'is required and must be a number of cents'],
     [{ cardNumber: '123' }, 'cardNumber', 'must be 4 digits (last four) or 12 to 19 digits (full number); spaces and dashes are allowed'],
-    [{ cardNumber: '4111 1111 1111 111x' }, 'cardNumber', 'must be 4 digits (last four) or 12 to 19 digits (full number); spaces and dashes are allowed'],
-    [{ cardNumber: '41111111111111111111' }, 'cardNumber', 'must be 4 digits (last four) or 12 to 19 digits (full number); spaces and dashes are allowed'],
+    [
+      { cardNumber: '4111 1111 1111 111x' },
+      'cardNumber',
+      'must be 4 digits (last four) or 12 to 19 digits (full number); spaces and dashes are allowed',
+    ],
+    [
+      { cardNumber: '41111111111111111111' },
+      'cardNumber',
+      'must be 4 digits (last four) or 12 to 19 digits (full number); spaces and dashes are allowed',
+    ],
     [{ product: '  ' }, 'product', 'must not be empty'],
     [{ machineId: 'M'.repeat(65) }, 'machineId', 'must be at most 64 characters'],
   ])('rejects %j naming the field and the rule', (override, field, rule) => {
@@ -61,8 +83,12 @@ describe('Moma record validation', () => {
     const { amount: _amount, ...withoutAmount } = momaSale();
 
     test('an amount on the prototype is not an amount', () => {
-      expect(errorsOf({ ...withoutAmount, __proto__: { amount: 350 } })).toEqual([{ field: 'amount', rule: 'is required and must be a number of cents' }]);
-      expect(errorsOf(Object.assign(Object.create({ amount: 350 }), withoutAmount))).toEqual([{ field: 'amount', rule: 'is required and must be a number of cents' }]);
+      expect(errorsOf({ ...withoutAmount, __proto__: { amount: 350 } })).toEqual([
+        { field: 'amount', rule: 'is required and must be a number of cents' },
+      ]);
+      expect(errorsOf(Object.assign(Object.create({ amount: 350 }), withoutAmount))).toEqual([
+        { field: 'amount', rule: 'is required and must be a number of cents' },
+      ]);
     });
 
     test.each(['__proto__', 'constructor', 'prototype'])('a "%s" key, as JSON.parse keeps it, never matters', (key) => {
@@ -84,9 +110,12 @@ describe('Moma record validation', () => {
     });
   });
 
-  test.each(['4111 1111 1111 1111', '4111111111111111', 'TXN-4111-1111-1111-1111-A', 'ref 5500000000000004'])('a card number in transactionId (%s) is refused', (transactionId) => {
-    expect(errorsOf(momaSale({ transactionId }))).toEqual([{ field: 'transactionId', rule: 'must not contain a card number' }]);
-  });
+  test.each(['4111 1111 1111 1111', '4111111111111111', 'TXN-4111-1111-1111-1111-A', 'ref 5500000000000004'])(
+    'a card number in transactionId (%s) is refused',
+    (transactionId) => {
+      expect(errorsOf(momaSale({ transactionId }))).toEqual([{ field: 'transactionId', rule: 'must not contain a card number' }]);
+    },
+  );
 
   test('an id with digits that are not a card number is fine', () => {
     expect(validateMomaRecord(momaSale({ transactionId: 'TXN-20250101-000123456789' })).ok).toBe(true);
@@ -114,7 +143,11 @@ describe('Moma record validation', () => {
   });
 
   test('property: any amount that is not a positive integer within the cap is rejected on amount', () => {
-    const badAmount = fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 100_001 }), fc.double({ noNaN: true }).filter((n) => !Number.isInteger(n)));
+    const badAmount = fc.oneof(
+      fc.integer({ max: 0 }),
+      fc.integer({ min: 100_001 }),
+      fc.double({ noNaN: true }).filter((n) => !Number.isInteger(n)),
+    );
     fc.assert(fc.property(badAmount, (amount) => errorsOf(momaSale({ amount })).every((e) => e.field === 'amount')));
   });
 });

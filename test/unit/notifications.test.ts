@@ -46,9 +46,21 @@ describe('deriveNotifications', () => {
   });
 
   test('an unmatched sale is announced to operators, an assigned one to its customer', () => {
-    const held = { entity: 'sale', transactionId: 'T2', status: 'unmatched', unmatchedReason: 'ambiguous', amountCents: 250, machineId: 'V1', receivedAt: '2025-01-01T10:00:00.000Z' };
+    const held = {
+      entity: 'sale',
+      transactionId: 'T2',
+      status: 'unmatched',
+      unmatchedReason: 'ambiguous',
+      amountCents: 250,
+      machineId: 'V1',
+      receivedAt: '2025-01-01T10:00:00.000Z',
+    };
     expect(deriveNotifications(undefined, held, DEFAULT_PROGRAM)).toEqual([
-      expect.objectContaining({ eventId: 'T2:sale_unmatched', audience: 'operators', message: 'Unmatched sale T2: the card matches more than one customer' }),
+      expect.objectContaining({
+        eventId: 'T2:sale_unmatched',
+        audience: 'operators',
+        message: 'Unmatched sale T2: the card matches more than one customer',
+      }),
     ]);
     expect(deriveNotifications(held, awardedSaleImage('T2'), DEFAULT_PROGRAM).map((e) => e.eventType)).toEqual(['points_awarded']);
   });

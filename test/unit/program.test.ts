@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { DEFAULT_PROGRAM, loadProgramConfig, purchasePoints, tierFor, type ProgramConfig } from '../../shared/domain/program';
+import { DEFAULT_PROGRAM, loadProgramConfig, type ProgramConfig, purchasePoints, tierFor } from '../../shared/domain/program';
 
 describe('program rules', () => {
   test.each([
@@ -24,7 +24,10 @@ describe('program rules', () => {
   });
 
   test('property: a tier multiplier scales the points and still floors to an integer', () => {
-    const program: ProgramConfig = { ...DEFAULT_PROGRAM, tiers: DEFAULT_PROGRAM.tiers.map((t) => (t.name === 'Gold' ? { ...t, multiplier: 1.5 } : t)) };
+    const program: ProgramConfig = {
+      ...DEFAULT_PROGRAM,
+      tiers: DEFAULT_PROGRAM.tiers.map((t) => (t.name === 'Gold' ? { ...t, multiplier: 1.5 } : t)),
+    };
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 100_000 }), (cents) => {
         const gold = purchasePoints(cents, 'Gold', program);
@@ -51,6 +54,8 @@ describe('program rules', () => {
     expect(loadProgramConfig(JSON.stringify({ pointsPerDollar: 20 })).pointsPerDollar).toBe(20);
     expect(loadProgramConfig(undefined)).toBe(DEFAULT_PROGRAM);
     expect(() => loadProgramConfig(JSON.stringify({ pointsPerDollar: 0 }))).toThrow(/pointsPerDollar/);
-    expect(() => loadProgramConfig(JSON.stringify({ tiers: [{ name: 'Silver', minLifetimePoints: 10, multiplier: 1 }] }))).toThrow(/first tier must start at 0/);
+    expect(() => loadProgramConfig(JSON.stringify({ tiers: [{ name: 'Silver', minLifetimePoints: 10, multiplier: 1 }] }))).toThrow(
+      /first tier must start at 0/,
+    );
   });
 });

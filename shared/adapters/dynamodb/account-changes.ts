@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { LoyaltyAccount } from '../../domain/loyalty';
 import { accountStandingUpdate, cancellationCause } from './account-standing';
 import { keys } from './table-keys';
@@ -34,7 +34,13 @@ export class DynamoDbAccountChanges {
                 UpdateExpression: 'SET #status = :reversed, reversedAt = :now, reversalReason = :reason REMOVE GSI1PK, GSI1SK',
                 ConditionExpression: '#status = :awarded AND userId = :user',
                 ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':reversed': 'reversed', ':awarded': 'awarded', ':now': now, ':reason': reason, ':user': before.userId },
+                ExpressionAttributeValues: {
+                  ':reversed': 'reversed',
+                  ':awarded': 'awarded',
+                  ':now': now,
+                  ':reason': reason,
+                  ':user': before.userId,
+                },
               },
             },
             { Update: accountStandingUpdate(this.tableName, before, after, now) },
@@ -57,7 +63,13 @@ export class DynamoDbAccountChanges {
    */
   async adjust(adjustment: Adjustment): Promise<{ applied: boolean; stored: Record<string, unknown> }> {
     const now = new Date().toISOString();
-    const item = { PK: keys.customer(adjustment.userId).PK, SK: `ADJUSTMENT#${adjustment.idempotencyKey}`, entity: 'adjustment', ...adjustment, createdAt: now };
+    const item = {
+      PK: keys.customer(adjustment.userId).PK,
+      SK: `ADJUSTMENT#${adjustment.idempotencyKey}`,
+      entity: 'adjustment',
+      ...adjustment,
+      createdAt: now,
+    };
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -78,7 +90,9 @@ export class DynamoDbAccountChanges {
       return { applied: true, stored: item };
     } catch (err) {
       if (!(err instanceof TransactionCanceledException) || err.CancellationReasons?.[0]?.Code !== 'ConditionalCheckFailed') throw err;
-      const existing = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { PK: item.PK, SK: item.SK }, ConsistentRead: true }));
+      const existing = await this.db.send(
+        new GetCommand({ TableName: this.tableName, Key: { PK: item.PK, SK: item.SK }, ConsistentRead: true }),
+      );
       return { applied: false, stored: existing.Item! };
     }
   }

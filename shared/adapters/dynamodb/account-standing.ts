@@ -6,7 +6,13 @@ import { keys } from './table-keys';
  * The transaction item that moves an account from one standing to the next, only if nobody changed it since it
  * was read (optimistic locking on `version`). Awards and reversals both write an account this way.
  */
-export function accountStandingUpdate(tableName: string, before: LoyaltyAccount, after: LoyaltyAccount, now: string, extra: Record<string, string> = {}) {
+export function accountStandingUpdate(
+  tableName: string,
+  before: LoyaltyAccount,
+  after: LoyaltyAccount,
+  now: string,
+  extra: Record<string, string> = {},
+) {
   const extraNames = Object.keys(extra);
   return {
     TableName: tableName,
@@ -36,7 +42,9 @@ export function accountStandingUpdate(tableName: string, before: LoyaltyAccount,
  * Why DynamoDB cancelled a transaction of [item, account standing]: the item's own condition failed, the account
  * changed since it was read, or another transaction touched the same items. Anything else is not ours to explain.
  */
-export function cancellationCause(err: TransactionCanceledException): 'item_condition' | 'stale_account' | 'transaction_conflict' | undefined {
+export function cancellationCause(
+  err: TransactionCanceledException,
+): 'item_condition' | 'stale_account' | 'transaction_conflict' | undefined {
   const [itemReason, accountReason] = err.CancellationReasons ?? [];
   if (itemReason?.Code === 'ConditionalCheckFailed') return 'item_condition';
   if (accountReason?.Code === 'ConditionalCheckFailed') return 'stale_account';

@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { GSI1, GSI3, indexKeys, withoutKeys } from './table-keys';
 
@@ -31,7 +31,10 @@ export class InvalidCursorError extends Error {
 
 const keyPart = z.string().min(1).max(1_024);
 const dayPart = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
-const dayPosition = z.strictObject({ day: dayPart, key: z.strictObject({ PK: keyPart, SK: keyPart, GSI3PK: keyPart, GSI3SK: keyPart }).optional() });
+const dayPosition = z.strictObject({
+  day: dayPart,
+  key: z.strictObject({ PK: keyPart, SK: keyPart, GSI3PK: keyPart, GSI3SK: keyPart }).optional(),
+});
 const customerPosition = z.strictObject({ PK: keyPart, SK: keyPart, GSI1PK: keyPart, GSI1SK: keyPart });
 const envelope = z.strictObject({ listing: z.string().regex(/^[A-Za-z0-9_-]{22}$/), position: z.unknown() });
 
@@ -66,7 +69,8 @@ export class CursorSigner {
     }
     const opened = envelope.safeParse(decoded);
     if (!opened.success) throw new InvalidCursorError('is not a cursor this API returned');
-    if (opened.data.listing !== listingDigest(listing)) throw new InvalidCursorError('belongs to another listing (other kind, filters or range): ask for the first page again');
+    if (opened.data.listing !== listingDigest(listing))
+      throw new InvalidCursorError('belongs to another listing (other kind, filters or range): ask for the first page again');
     const position = shape.safeParse(opened.data.position);
     if (!position.success) throw new InvalidCursorError('holds a position this listing cannot have');
     return position.data;
@@ -87,7 +91,8 @@ export function daysIn(range: DayRange): number {
 /** Days from `to` back to `from`, newest first (YYYY-MM-DD). Callers bound the range first (see daysIn). */
 export function daysBackwards(range: DayRange): string[] {
   const days: string[] = [];
-  for (let d = new Date(`${range.to}T00:00:00Z`); d >= new Date(`${range.from}T00:00:00Z`); d.setUTCDate(d.getUTCDate() - 1)) days.push(d.toISOString().slice(0, 10));
+  for (let d = new Date(`${range.to}T00:00:00Z`); d >= new Date(`${range.from}T00:00:00Z`); d.setUTCDate(d.getUTCDate() - 1))
+    days.push(d.toISOString().slice(0, 10));
   return days;
 }
 
@@ -103,7 +108,12 @@ export class DynamoDbAdminQueries {
   async byDay(kind: Kind, range: DayRange, limit: number, cursor?: string, filter?: { machineId?: string }): Promise<Page<Key>> {
     const listing = JSON.stringify(['byDay', kind, range.from, range.to, filter?.machineId ?? null]);
     const position = cursor ? this.cursors.open(listing, cursor, dayPosition) : undefined;
-    if (position && (position.day < range.from || position.day > range.to || (position.key && position.key.GSI3PK !== indexKeys.byDay(kind, position.day)))) {
+    if (
+      position &&
+      (position.day < range.from ||
+        position.day > range.to ||
+        (position.key && position.key.GSI3PK !== indexKeys.byDay(kind, position.day)))
+    ) {
       throw new InvalidCursorError('holds a position this listing cannot have');
     }
     const days = daysBackwards(range).filter((day) => !position || day <= position.day);
@@ -116,7 +126,10 @@ export class DynamoDbAdminQueries {
             TableName: this.tableName,
             IndexName: GSI3,
             KeyConditionExpression: 'GSI3PK = :pk',
-            ExpressionAttributeValues: { ':pk': indexKeys.byDay(kind, day), ...(filter?.machineId ? { ':machine': filter.machineId } : {}) },
+            ExpressionAttributeValues: {
+              ':pk': indexKeys.byDay(kind, day),
+              ...(filter?.machineId ? { ':machine': filter.machineId } : {}),
+            },
             FilterExpression: filter?.machineId ? 'machineId = :machine' : undefined,
             ScanIndexForward: false,
             Limit: limit - items.length,
@@ -139,25 +152,36 @@ export class DynamoDbAdminQueries {
   async customerSales(userId: string, limit: number, cursor?: string, range?: DayRange): Promise<Page<Key>> {
     const listing = JSON.stringify(['customerSales', userId, range?.from ?? null, range?.to ?? null]);
     const startKey = cursor ? this.cursors.open(listing, cursor, customerPosition) : undefined;
-    if (startKey && startKey.GSI1PK !== indexKeys.customerSales(userId)) throw new InvalidCursorError('holds a position this listing cannot have');
+    if (startKey && startKey.GSI1PK !== indexKeys.customerSales(userId))
+      throw new InvalidCursorError('holds a position this listing cannot have');
     const out = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
         IndexName: GSI1,
         KeyConditionExpression: range ? 'GSI1PK = :pk AND GSI1SK BETWEEN :from AND :to' : 'GSI1PK = :pk',
-        ExpressionAttributeValues: { ':pk': indexKeys.customerSales(userId), ...(range ? { ':from': range.from, ':to': `${range.to}T99` } : {}) },
+        ExpressionAttributeValues: {
+          ':pk': indexKeys.customerSales(userId),
+          ...(range ? { ':from': range.from, ':to': `${range.to}T99` } : {}),
+        },
         ScanIndexForward: false,
         Limit: limit,
         ExclusiveStartKey: startKey,
       }),
     );
-    return { items: (out.Items ?? []).map(withoutKeys), nextCursor: out.LastEvaluatedKey ? this.cursors.seal(listing, out.LastEvaluatedKey) : undefined };
+    return {
+      items: (out.Items ?? []).map(withoutKeys),
+      nextCursor: out.LastEvaluatedKey ? this.cursors.seal(listing, out.LastEvaluatedKey) : undefined,
+    };
   }
 
   /** Items under one partition key whose sort key starts with a prefix (a sale's conflicts, a customer's cards). */
   async underPartition(pk: string, skPrefix: string): Promise<Key[]> {
     const out = await this.db.send(
-      new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix } }),
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+      }),
     );
     return (out.Items ?? []).map(withoutKeys);
   }

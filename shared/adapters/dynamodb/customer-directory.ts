@@ -1,4 +1,4 @@
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { CardHashes, CustomerDirectory } from '../../ingest/ports';
 import { GSI1, GSI2, indexKeys } from './table-keys';
 
@@ -17,7 +17,9 @@ export class DynamoDbCustomerDirectory implements CustomerDirectory {
         IndexName: byFull ? GSI1 : GSI2,
         KeyConditionExpression: '#pk = :hash',
         ExpressionAttributeNames: { '#pk': byFull ? 'GSI1PK' : 'GSI2PK' },
-        ExpressionAttributeValues: { ':hash': byFull ? indexKeys.cardByFullHash(card.fullHash!) : indexKeys.cardByLastFourHash(card.lastFourHash) },
+        ExpressionAttributeValues: {
+          ':hash': byFull ? indexKeys.cardByFullHash(card.fullHash!) : indexKeys.cardByLastFourHash(card.lastFourHash),
+        },
         ProjectionExpression: 'userId',
         // Two are enough to know the match is ambiguous.
         Limit: 2,

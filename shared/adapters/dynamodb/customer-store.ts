@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CardHashes, SaleRecord } from '../../ingest/ports';
 import { indexKeys, keys, withoutKeys } from './table-keys';
 
@@ -20,7 +20,12 @@ export interface LinkedCard {
   linkedAt: string;
 }
 
-export type StoredSale = SaleRecord & { status: 'awarded' | 'unmatched' | 'reversed'; userId?: string; points?: number; unmatchedReason?: string };
+export type StoredSale = SaleRecord & {
+  status: 'awarded' | 'unmatched' | 'reversed';
+  userId?: string;
+  points?: number;
+  unmatchedReason?: string;
+};
 
 /** Customers, their linked cards, and sales read back by id. */
 export class DynamoDbCustomerStore {
@@ -139,7 +144,9 @@ export class DynamoDbCustomerStore {
             cardId = fresh;
           } catch (err) {
             if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
-            const now = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { PK: item.PK, SK: item.SK }, ConsistentRead: true }));
+            const now = await this.db.send(
+              new GetCommand({ TableName: this.tableName, Key: { PK: item.PK, SK: item.SK }, ConsistentRead: true }),
+            );
             cardId = String(now.Item?.cardId);
           }
         }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { maskCardNumbers, maskCardNumbersInText } from '../../domain/card-number';
 import type { FieldError } from '../../domain/moma-record';
 import { toWellFormed } from '../../domain/sale';
@@ -50,7 +50,10 @@ function serialize(value: unknown): string {
 }
 
 function boundedErrors(errors: FieldError[] | undefined): FieldError[] {
-  return (errors ?? []).slice(0, FAILURE_LIMITS.errors).map((e) => ({ field: boundText(String(e.field), FAILURE_LIMITS.errorField), rule: boundText(String(e.rule), FAILURE_LIMITS.errorRule) }));
+  return (errors ?? []).slice(0, FAILURE_LIMITS.errors).map((e) => ({
+    field: boundText(String(e.field), FAILURE_LIMITS.errorField),
+    rule: boundText(String(e.rule), FAILURE_LIMITS.errorRule),
+  }));
 }
 
 /**
@@ -89,7 +92,10 @@ export function minimalFailureAttributes(failure: FailureReport, refusal: unknow
   return {
     sourceId: boundText(failure.sourceId, FAILURE_LIMITS.sourceId),
     source: boundText(failure.source, FAILURE_LIMITS.source),
-    reason: boundText(`${failure.reason.slice(0, 300)} (the full failure could not be stored: ${describeError(refusal)})`, FAILURE_LIMITS.reason),
+    reason: boundText(
+      `${failure.reason.slice(0, 300)} (the full failure could not be stored: ${describeError(refusal)})`,
+      FAILURE_LIMITS.reason,
+    ),
     reasonLength: failure.reason.length,
     errors: [],
     errorCount: failure.errors?.length ?? 0,

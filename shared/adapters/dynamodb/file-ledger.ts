@@ -1,8 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { FileClaim, FileCounts, FileLedger, ObjectRef } from '../../ingest/ports';
 import { TransientIngestError } from '../../ingest/errors';
+import type { FileClaim, FileCounts, FileLedger, ObjectRef } from '../../ingest/ports';
 import { boundText, FAILURE_LIMITS } from './failure-store';
 import { indexKeys, keys } from './table-keys';
 import { buildUpdate } from './update-expression';
@@ -42,7 +42,10 @@ export class DynamoDbFileLedger implements FileLedger {
               setIfMissing: { startedAt: now.toISOString(), nextIndex: 0 },
               add: { attempts: 1 },
             },
-            { names: { '#status': 'status', '#lease': 'leaseExpiresAt' }, values: { ':processing': 'processing', ':now': now.toISOString() } },
+            {
+              names: { '#status': 'status', '#lease': 'leaseExpiresAt' },
+              values: { ':processing': 'processing', ':now': now.toISOString() },
+            },
           ),
           ConditionExpression: 'attribute_not_exists(PK) OR (#status = :processing AND #lease <= :now)',
           ReturnValues: 'ALL_NEW',
@@ -82,7 +85,10 @@ export class DynamoDbFileLedger implements FileLedger {
     }
   }
 
-  async complete(ref: ObjectRef, result: { status: string; sha256?: string; delta: FileCounts; records: number; reason?: string }): Promise<void> {
+  async complete(
+    ref: ObjectRef,
+    result: { status: string; sha256?: string; delta: FileCounts; records: number; reason?: string },
+  ): Promise<void> {
     const now = new Date().toISOString();
     await this.db.send(
       new UpdateCommand({
@@ -116,7 +122,12 @@ export class DynamoDbFileLedger implements FileLedger {
     for (let i = 0; i < refs.length; i += 100) {
       const batch = refs.slice(i, i + 100);
       const found = new Map<string, Record<string, unknown>>();
-      let request: Record<string, { Keys: Record<string, string>[]; ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> }> | undefined = {
+      let request:
+        | Record<
+            string,
+            { Keys: Record<string, string>[]; ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> }
+          >
+        | undefined = {
         [this.tableName]: {
           Keys: batch.map((ref) => keys.file(ref.bucket, ref.key, ref.eTag)),
           ProjectionExpression: 'PK, SK, #status, leaseExpiresAt',

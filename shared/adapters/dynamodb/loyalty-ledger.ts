@@ -1,12 +1,12 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
 import type { AwardPlan, LoyaltyAccount } from '../../domain/loyalty';
+import { TIER_NAMES } from '../../domain/program';
 import type { AwardCommit, ExistingSale, HoldResult, LoyaltyLedger, SaleRecord, UnmatchedReason } from '../../ingest/ports';
 import { accountStandingUpdate, cancellationCause } from './account-standing';
 import { indexKeys, keys } from './table-keys';
-import { TIER_NAMES } from '../../domain/program';
 
 const count = z.number().int().nonnegative().default(0);
 const storedAccountSchema = z.object({
@@ -92,7 +92,9 @@ export class DynamoDbLoyaltyLedger implements LoyaltyLedger {
       const cause = cancellationCause(err);
       if (cause === 'item_condition') {
         const saleReason = err.CancellationReasons![0]!;
-        const old = saleReason.Item ? (unmarshall(saleReason.Item as never) as Record<string, unknown>) : await this.readSale(sale.transactionId);
+        const old = saleReason.Item
+          ? (unmarshall(saleReason.Item as never) as Record<string, unknown>)
+          : await this.readSale(sale.transactionId);
         return { kind: 'exists', existing: toExisting(old) };
       }
       if (cause) return { kind: 'retry', reason: cause };
@@ -155,5 +157,9 @@ export class DynamoDbLoyaltyLedger implements LoyaltyLedger {
 }
 
 function toExisting(item: Record<string, unknown>): ExistingSale {
-  return { contentHash: String(item.contentHash), status: item.status as ExistingSale['status'], userId: item.userId as string | undefined };
+  return {
+    contentHash: String(item.contentHash),
+    status: item.status as ExistingSale['status'],
+    userId: item.userId as string | undefined,
+  };
 }

@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { StatsDelta } from '../../domain/stats';
 import { buildUpdate } from './update-expression';
 
@@ -33,7 +33,13 @@ export class DynamoDbStatsStore {
         await this.db.send(
           new TransactWriteCommand({
             TransactItems: [
-              { Put: { TableName: this.tableName, Item: { PK: `STATSBATCH#${batchId}`, SK: `PART#${part}`, entity: 'stats-batch', expiresAt }, ConditionExpression: 'attribute_not_exists(PK)' } },
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: { PK: `STATSBATCH#${batchId}`, SK: `PART#${part}`, entity: 'stats-batch', expiresAt },
+                  ConditionExpression: 'attribute_not_exists(PK)',
+                },
+              },
               ...chunk.map((delta) => ({ Update: { TableName: this.tableName, ...this.update(delta) } })),
             ],
           }),
@@ -53,10 +59,16 @@ export class DynamoDbStatsStore {
     if (delta.kind === 'sales') {
       return {
         Key: { PK: statsKeys.day(delta.day), SK: statsKeys.figures(delta.machineId, delta.product) },
-        ...buildUpdate({ set: { entity: 'stats', day: delta.day, machineId: delta.machineId, product: delta.product }, add: { ...delta.figures } }),
+        ...buildUpdate({
+          set: { entity: 'stats', day: delta.day, machineId: delta.machineId, product: delta.product },
+          add: { ...delta.figures },
+        }),
       };
     }
-    return { Key: { PK: statsKeys.day(delta.day), SK: TOTAL }, ...buildUpdate({ set: { entity: 'stats', day: delta.day }, add: delta.counts as Record<string, number> }) };
+    return {
+      Key: { PK: statsKeys.day(delta.day), SK: TOTAL },
+      ...buildUpdate({ set: { entity: 'stats', day: delta.day }, add: delta.counts as Record<string, number> }),
+    };
   }
 
   /** A day's review counts (or the all-time ones, under ALL_TIME); empty before anything was counted. */
@@ -69,7 +81,14 @@ export class DynamoDbStatsStore {
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.db.send(new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': statsKeys.day(day) }, ExclusiveStartKey: start }));
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'PK = :pk',
+          ExpressionAttributeValues: { ':pk': statsKeys.day(day) },
+          ExclusiveStartKey: start,
+        }),
+      );
       items.push(...(page.Items ?? []));
       start = page.LastEvaluatedKey;
     } while (start);

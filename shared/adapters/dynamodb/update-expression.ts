@@ -16,7 +16,10 @@ export interface BuiltUpdate {
   ExpressionAttributeValues?: Record<string, unknown>;
 }
 
-export function buildUpdate(spec: UpdateSpec, extra: { names?: Record<string, string>; values?: Record<string, unknown> } = {}): BuiltUpdate {
+export function buildUpdate(
+  spec: UpdateSpec,
+  extra: { names?: Record<string, string>; values?: Record<string, unknown> } = {},
+): BuiltUpdate {
   const names: Record<string, string> = { ...extra.names };
   const values: Record<string, unknown> = { ...extra.values };
   let n = 0;
@@ -44,7 +47,11 @@ export function buildUpdate(spec: UpdateSpec, extra: { names?: Record<string, st
     adds.push(`${a.name} ${a.value}`);
   }
   const removes = (spec.remove ?? []).map((attribute) => alias(attribute).name);
-  const clauses = [sets.length && `SET ${sets.join(', ')}`, adds.length && `ADD ${adds.join(', ')}`, removes.length && `REMOVE ${removes.join(', ')}`].filter(Boolean);
+  const clauses = [
+    sets.length && `SET ${sets.join(', ')}`,
+    adds.length && `ADD ${adds.join(', ')}`,
+    removes.length && `REMOVE ${removes.join(', ')}`,
+  ].filter(Boolean);
   return {
     UpdateExpression: clauses.join(' '),
     ExpressionAttributeNames: names,

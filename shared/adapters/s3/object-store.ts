@@ -1,5 +1,5 @@
-import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
+import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { ObjectMissingError, type ObjectRef, type ObjectStore } from '../../ingest/ports';
 
 export class S3ObjectStore implements ObjectStore {
@@ -17,10 +17,14 @@ export class S3ObjectStore implements ObjectStore {
           ChecksumMode: 'ENABLED',
         }),
       );
-      const checksum = out.ChecksumSHA256 && !out.ChecksumSHA256.includes('-') && out.ChecksumType !== 'COMPOSITE' ? out.ChecksumSHA256 : undefined;
+      const checksum =
+        out.ChecksumSHA256 && !out.ChecksumSHA256.includes('-') && out.ChecksumType !== 'COMPOSITE' ? out.ChecksumSHA256 : undefined;
       return { body: out.Body as Readable, checksumSha256: checksum, contentEncoding: out.ContentEncoding };
     } catch (err) {
-      if (err instanceof NoSuchKey || (err instanceof S3ServiceException && ['NoSuchKey', 'NoSuchVersion', 'PreconditionFailed'].includes(err.name))) {
+      if (
+        err instanceof NoSuchKey ||
+        (err instanceof S3ServiceException && ['NoSuchKey', 'NoSuchVersion', 'PreconditionFailed'].includes(err.name))
+      ) {
         throw new ObjectMissingError(ref);
       }
       throw err;

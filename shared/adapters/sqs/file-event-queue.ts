@@ -10,7 +10,9 @@ export class SqsFileEventQueue implements FileEventQueue {
   ) {}
 
   async enqueue(ref: ObjectRef): Promise<void> {
-    await this.sqs.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(toS3Notification(ref, 'hi-vis:Requeued')) }));
+    await this.sqs.send(
+      new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(toS3Notification(ref, 'hi-vis:Requeued')) }),
+    );
   }
 
   async enqueueMany(refs: ObjectRef[]): Promise<void> {
@@ -22,7 +24,8 @@ export class SqsFileEventQueue implements FileEventQueue {
           Entries: batch.map((ref, n) => ({ Id: String(n), MessageBody: JSON.stringify(toS3Notification(ref, 'hi-vis:Reconciled')) })),
         }),
       );
-      if (out.Failed?.length) throw new Error(`could not queue ${out.Failed.length} file(s): ${out.Failed.map((f) => f.Message).join('; ')}`);
+      if (out.Failed?.length)
+        throw new Error(`could not queue ${out.Failed.length} file(s): ${out.Failed.map((f) => f.Message).join('; ')}`);
     }
   }
 }

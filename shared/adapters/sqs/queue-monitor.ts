@@ -1,5 +1,5 @@
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { GetQueueAttributesCommand, StartMessageMoveTaskCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, type SQSClient, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
 
 export interface QueueDepth {
   name: string;
@@ -21,7 +21,12 @@ export class QueueMonitor {
   }
 
   async depth(name: string, url: string): Promise<QueueDepth> {
-    const out = await this.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+    const out = await this.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: url,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
     return {
       name,
       url,
@@ -40,7 +45,18 @@ export class QueueMonitor {
         StartTime: new Date(now.getTime() - 10 * 60_000),
         EndTime: now,
         MetricDataQueries: [
-          { Id: 'age', MetricStat: { Metric: { Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage', Dimensions: [{ Name: 'QueueName', Value: queueName }] }, Period: 60, Stat: 'Maximum' } },
+          {
+            Id: 'age',
+            MetricStat: {
+              Metric: {
+                Namespace: 'AWS/SQS',
+                MetricName: 'ApproximateAgeOfOldestMessage',
+                Dimensions: [{ Name: 'QueueName', Value: queueName }],
+              },
+              Period: 60,
+              Stat: 'Maximum',
+            },
+          },
         ],
       }),
     );

@@ -32,7 +32,10 @@ export function parseS3Notification(body: string): ParsedNotification {
   if ((json as { Event?: unknown } | null)?.Event === 's3:TestEvent') return { kind: 'test' };
   const parsed = notificationSchema.safeParse(json);
   if (!parsed.success) {
-    return { kind: 'invalid', reason: `not an S3 event notification: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'} ${i.message}`).join('; ')}` };
+    return {
+      kind: 'invalid',
+      reason: `not an S3 event notification: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'} ${i.message}`).join('; ')}`,
+    };
   }
   const refs = parsed.data.Records.filter((r) => r.eventName.startsWith('ObjectCreated') || r.eventName.startsWith('hi-vis:')).map((r) => ({
     bucket: r.s3.bucket.name,
@@ -63,7 +66,13 @@ export function toS3Notification(ref: ObjectRef, eventName = 'ObjectCreated:Put'
           s3SchemaVersion: '1.0',
           configurationId: 'moma-files',
           bucket: { name: ref.bucket, ownerIdentity: { principalId: 'hi-vis' }, arn: `arn:aws:s3:::${ref.bucket}` },
-          object: { key: encodeKey(ref.key), size: ref.size ?? 0, eTag: ref.eTag, versionId: ref.versionId, sequencer: Date.now().toString(16).toUpperCase() },
+          object: {
+            key: encodeKey(ref.key),
+            size: ref.size ?? 0,
+            eTag: ref.eTag,
+            versionId: ref.versionId,
+            sequencer: Date.now().toString(16).toUpperCase(),
+          },
         },
       },
     ],
