@@ -66,7 +66,10 @@ export class CapacityMeter {
 
   usageOf(fn: string): Usage {
     let usage = this.byFunction.get(fn);
-    if (!usage) this.byFunction.set(fn, (usage = empty()));
+    if (!usage) {
+      usage = empty();
+      this.byFunction.set(fn, usage);
+    }
     return usage;
   }
 

@@ -80,7 +80,7 @@ export function sqsMapping(options: SqsMappingOptions): Mapping {
     },
     start: () => {
       aborted = false;
-      consumers.forEach((c) => c.start());
+      for (const c of consumers) c.start();
     },
     stop: async ({ graceful = true } = {}) => {
       await Promise.all(

@@ -147,7 +147,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const dynamoClient = new DynamoDBClient({ ...clientConfig, endpoint: dynamodb.endpoint });
     const sqs = new SQSClient({ ...clientConfig, endpoint: sqsServer.endpoint });
     const s3 = new S3Client({ ...clientConfig, endpoint: `http://127.0.0.1:${ports.s3}`, forcePathStyle: true });
-    stoppers.push(async () => [dynamoClient, sqs, s3].forEach((c) => c.destroy()));
+    stoppers.push(async () => {
+      for (const client of [dynamoClient, sqs, s3]) client.destroy();
+    });
 
     const streamArn = await ensureTable(dynamoClient, tableName);
     const streams = new DynamoDBStreamsClient({ ...clientConfig, endpoint: dynamodb.endpoint });

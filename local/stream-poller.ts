@@ -5,6 +5,7 @@ import {
   DescribeStreamCommand,
   type DynamoDBStreamsClient,
   GetRecordsCommand,
+  type GetRecordsCommandOutput,
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
@@ -68,7 +69,7 @@ export function streamMapping(options: StreamMappingOptions): Mapping {
       closed.add(shardId);
       return 0;
     }
-    let out;
+    let out: GetRecordsCommandOutput;
     try {
       out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: spec.trigger.batchSize }));
     } catch (err) {

@@ -397,7 +397,7 @@ function checkJson(value: unknown, path: string, depth: number): void {
   if (typeof value === 'string') {
     if (!isWellFormed(value)) throw invalidRequest([{ field: path, rule: 'must be well-formed Unicode text' }]);
   } else if (Array.isArray(value)) {
-    value.forEach((item, i) => checkJson(item, `${path}.${i}`, depth + 1));
+    for (const [i, item] of value.entries()) checkJson(item, `${path}.${i}`, depth + 1);
   } else if (value !== null && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) {
       const field = `${path}.${fieldName(key)}`;

@@ -313,7 +313,10 @@ class DeferredErrorReadable extends Readable {
   }
 
   override _read(): void {
-    if (this.failure) return this.failWhenDrained();
+    if (this.failure) {
+      this.failWhenDrained();
+      return;
+    }
     if (this.pulling) return;
     this.pulling = true;
     this.chunks.next().then(

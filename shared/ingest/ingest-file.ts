@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Readable, Transform } from 'node:stream';
 import { describeSource, type SaleSource } from '../domain/sale';
 import { classifyError, describeError, TransientIngestError } from './errors';
-import { decodeFileBody } from './file-decoding';
+import { type DecodedFile, decodeFileBody } from './file-decoding';
 import { type IngestDeps, ingestRecord, type RecordOutcome } from './ingest-sale';
 import { type FileEntry, type FileFormat, formatForKey, parseMomaFile, SUPPORTED_EXTENSIONS } from './moma-file-parser';
 import {
@@ -103,7 +103,7 @@ async function ingestClaimedFile(
   opened.body.on('error', (err) => hashed.destroy(err));
   opened.body.pipe(hashed);
 
-  let decoded;
+  let decoded: DecodedFile;
   try {
     decoded = await decodeFileBody(hashed, { key: ref.key, contentEncoding: opened.contentEncoding });
   } catch (err) {

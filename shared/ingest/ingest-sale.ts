@@ -36,7 +36,10 @@ export { TransientIngestError } from './errors';
 const schemaCache = new WeakMap<ProgramConfig, ReturnType<typeof momaRecordSchema>>();
 function schemaFor(program: ProgramConfig) {
   let schema = schemaCache.get(program);
-  if (!schema) schemaCache.set(program, (schema = momaRecordSchema(program.maxAmountCents)));
+  if (!schema) {
+    schema = momaRecordSchema(program.maxAmountCents);
+    schemaCache.set(program, schema);
+  }
   return schema;
 }
 

@@ -726,12 +726,23 @@ class JsonParser extends ChunkParser {
     switch (ctx.phase) {
       case 'keyOrEnd':
       case 'key': {
-        if (c === 0x7d && ctx.phase === 'keyOrEnd') return this.endObject(ctx);
-        if (c !== 0x22)
-          return this.objectFailed(ctx, pos, unexpected(w.buf, from, ctx.phase === 'key' ? 'a property name' : "a property name or '}'"));
+        if (c === 0x7d && ctx.phase === 'keyOrEnd') {
+          this.endObject(ctx);
+          return;
+        }
+        if (c !== 0x22) {
+          this.objectFailed(ctx, pos, unexpected(w.buf, from, ctx.phase === 'key' ? 'a property name' : "a property name or '}'"));
+          return;
+        }
         const next = scanString(w.buf, from, w.buf.length, eof);
-        if (next === MORE) return this.objectNeedsMore(ctx);
-        if (next === FAILED) return this.objectFailed(ctx, w.start + failAt, failDetail);
+        if (next === MORE) {
+          this.objectNeedsMore(ctx);
+          return;
+        }
+        if (next === FAILED) {
+          this.objectFailed(ctx, w.start + failAt, failDetail);
+          return;
+        }
         ctx.key = next - from < 64 ? (JSON.parse(w.buf.toString('utf8', from, next)) as string) : '';
         if (ctx.key === 'transactionId') ctx.seenTransactionId = true;
         ctx.phase = 'colon';
@@ -739,7 +750,10 @@ class JsonParser extends ChunkParser {
         return;
       }
       case 'colon':
-        if (c !== 0x3a) return this.objectFailed(ctx, pos, unexpected(w.buf, from, "':'"));
+        if (c !== 0x3a) {
+          this.objectFailed(ctx, pos, unexpected(w.buf, from, "':'"));
+          return;
+        }
         ctx.phase = 'value';
         this.pos++;
         return;
@@ -758,14 +772,23 @@ class JsonParser extends ChunkParser {
           else this.objectNeedsMore(ctx);
           return;
         }
-        if (next === FAILED) return this.objectFailed(ctx, w.start + failAt, failDetail);
+        if (next === FAILED) {
+          this.objectFailed(ctx, w.start + failAt, failDetail);
+          return;
+        }
         ctx.phase = 'commaOrEnd';
         this.pos = w.start + next;
         return;
       }
       case 'commaOrEnd':
-        if (c === 0x7d) return this.endObject(ctx);
-        if (c !== 0x2c) return this.objectFailed(ctx, pos, unexpected(w.buf, from, "',' or '}'"));
+        if (c === 0x7d) {
+          this.endObject(ctx);
+          return;
+        }
+        if (c !== 0x2c) {
+          this.objectFailed(ctx, pos, unexpected(w.buf, from, "',' or '}'"));
+          return;
+        }
         ctx.phase = 'key';
         this.pos++;
         return;
@@ -1301,14 +1324,20 @@ class CsvParser extends ChunkParser {
   }
 
   private rowFailed(detail: string, raw: string): void {
-    if (!this.columns) return this.headerFailed(`the header row is malformed: ${detail}`);
+    if (!this.columns) {
+      this.headerFailed(`the header row is malformed: ${detail}`);
+      return;
+    }
     this.emit({ line: this.line, offset: this.start, parseError: `invalid CSV at line ${this.line}: ${detail}`, raw });
   }
 
   private header(fields: string[]): void {
     const names = fields.map((f) => f.trim());
     const missing = CSV_COLUMNS.filter((c) => !names.includes(c));
-    if (missing.length > 0) return this.headerFailed(`missing ${missing.join(', ')}`, names);
+    if (missing.length > 0) {
+      this.headerFailed(`missing ${missing.join(', ')}`, names);
+      return;
+    }
     this.columns = CSV_COLUMNS.map((c) => names.indexOf(c));
     this.headerCount = names.length;
   }
@@ -1330,7 +1359,7 @@ class CsvParser extends ChunkParser {
 
   private row(fields: string[]): void {
     const record: Record<string, unknown> = Object.create(null);
-    CSV_COLUMNS.forEach((name, k) => (record[name] = fields[this.columns![k]!]));
+    for (const [k, name] of CSV_COLUMNS.entries()) record[name] = fields[this.columns![k]!];
     if (typeof record.amount === 'string' && WHOLE_NUMBER.test(record.amount)) record.amount = Number(record.amount);
     this.emitRecord(this.start, this.line, record);
   }

@@ -193,7 +193,7 @@ describe('ingest-message handler', () => {
       JSON.stringify(momaSale({ transactionId: 'fast-ok' })),
       JSON.stringify(momaSale({ transactionId: 'fast-throttled' })),
     ]);
-    second.Records.forEach((r, i) => (r.messageId = `11111111-0000-4000-8000-${String(i).padStart(12, '0')}`));
+    for (const [i, r] of second.Records.entries()) r.messageId = `11111111-0000-4000-8000-${String(i).padStart(12, '0')}`;
 
     const running = handler(first, lambdaContext());
     const secondResult = await handler(second, lambdaContext());

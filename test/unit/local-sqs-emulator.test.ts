@@ -29,7 +29,16 @@ async function emulator(messagesFile?: string) {
       }),
     )
   ).QueueUrl!;
-  return { server, sqs, url, dlqUrl, stop: async () => (sqs.destroy(), await server.close()) };
+  return {
+    server,
+    sqs,
+    url,
+    dlqUrl,
+    stop: async () => {
+      sqs.destroy();
+      await server.close();
+    },
+  };
 }
 
 const receive = async (sqs: SQSClient, url: string, max = 10) =>

@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ADMIN_ROUTES } from '../../shared/topology';
 import { MAX_RANGE_DAYS, ROUTES } from '../../shared/admin/api';
+import { ADMIN_ROUTES } from '../../shared/topology';
 
 describe('the admin API description', () => {
   const spec = readFileSync(path.join(__dirname, '..', '..', 'docs', 'openapi.yaml'), 'utf8');
   /** The text of one operation: from its method line to the next operation or path. */
   const operation = (routeKey: string) => {
     const [method, route] = routeKey.split(' ') as [string, string];
-    const block = spec.split(/\n  (?=\/admin)/).find((b) => b.startsWith(`${route}:`));
-    return block?.split(/\n    (?=[a-z]+:)/).find((op) => op.startsWith(`${method.toLowerCase()}:`));
+    const block = spec.split(/\n {2}(?=\/admin)/).find((b) => b.startsWith(`${route}:`));
+    return block?.split(/\n {4}(?=[a-z]+:)/).find((op) => op.startsWith(`${method.toLowerCase()}:`));
   };
 
   test.each(ADMIN_ROUTES.map((r) => [r]))('documents %s', (routeKey) => {
