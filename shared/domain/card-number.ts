@@ -40,8 +40,8 @@ export function maskCardNumber(input: unknown): string {
   return `${'*'.repeat(digits.length - 4)}${digits.slice(-4)}`;
 }
 
-/** A run of digits, each separated from the next by at most two spaces or dashes (how card numbers are grouped). */
-const DIGIT_RUN = /\d(?:[ \t\u00a0-]{0,2}\d)*/g;
+/** A run of digits, each separated from the next by at most three spaces, line breaks, dashes, dots, slashes or underscores. */
+const DIGIT_RUN = /\d(?:[\s\u00a0._/-]{0,3}\d)*/g;
 
 /** A block of more than 19 digits hides a card number when some 12 to 19 of its consecutive digits pass Luhn. */
 function longBlockHidesCard(digits: string): boolean {
@@ -58,8 +58,9 @@ function longBlockHidesCard(digits: string): boolean {
 function maskRun(run: string): string {
   const digits = run.replace(/\D/g, '');
   if (digits.length < 12) return run;
-  if (digits.length <= 19) return passesLuhn(digits) ? maskCardNumber(run) : run;
-  const parts = run.split(/([ \t\u00a0-]{1,2})/);
+  if (digits.length <= 19 && passesLuhn(digits)) return maskCardNumber(run);
+  // A card beside other digit groups (a quantity, a suffix): try every span of consecutive groups.
+  const parts = run.split(/([\s\u00a0._/-]{1,3})/);
   const groups = parts.filter((_, i) => i % 2 === 0);
   let out = '';
   for (let i = 0; i < groups.length; ) {

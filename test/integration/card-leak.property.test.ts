@@ -18,7 +18,8 @@ beforeAll(() => {
 });
 afterAll(() => local.destroy());
 
-const SEED = Number(process.env.CARD_LEAK_SEED ?? Date.now() % 1_000_000);
+// A fixed seed keeps `npm test` repeatable; set CARD_LEAK_SEED to explore others.
+const SEED = Number(process.env.CARD_LEAK_SEED ?? 20_261_202);
 const CASES = 40;
 
 type Path = 's3-json' | 's3-ndjson' | 's3-csv' | 'sqs' | 'admin-import';
