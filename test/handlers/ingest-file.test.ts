@@ -4,6 +4,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { newAccount } from '../../shared/domain/loyalty';
 import 'aws-sdk-client-mock-jest';
 import { toS3Notification } from '../../shared/adapters/sqs/s3-notification';
 import { lambdaContext, sqsEvent } from '../support/lambda-events';
@@ -31,18 +32,7 @@ beforeEach(() => {
   sqs.reset();
   db.on(UpdateCommand).resolves({ Attributes: { nextIndex: 0 } });
   db.on(QueryCommand).resolves({ Items: [{ userId: 'u1' }] });
-  db.on(GetCommand).resolves({
-    Item: {
-      userId: 'u1',
-      points: 0,
-      lifetimePoints: 0,
-      tier: 'Bronze',
-      punchCount: 0,
-      punchCardsCompleted: 0,
-      purchaseCount: 0,
-      version: 0,
-    },
-  });
+  db.on(GetCommand).resolves({ Item: newAccount('u1') });
   db.on(TransactWriteCommand).resolves({});
   db.on(PutCommand).resolves({});
 });

@@ -1,6 +1,7 @@
 import { DynamoDBClient, DynamoDBServiceException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { newAccount } from '../../shared/domain/loyalty';
 import 'aws-sdk-client-mock-jest';
 import { lambdaContext, sqsEvent } from '../support/lambda-events';
 import { momaSale } from '../support/moma';
@@ -14,16 +15,7 @@ const { handler } = require('../../functions/ingest-message/handler') as typeof 
 const db = mockClient(DynamoDBDocumentClient);
 mockClient(DynamoDBClient);
 
-const account = {
-  userId: 'u1',
-  points: 0,
-  lifetimePoints: 0,
-  tier: 'Bronze',
-  punchCount: 0,
-  punchCardsCompleted: 0,
-  purchaseCount: 0,
-  version: 0,
-};
+const account = newAccount('u1');
 
 beforeEach(() => {
   db.reset();
