@@ -1,10 +1,8 @@
 import { appendFile } from 'node:fs/promises';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { PublishCommand } from '@aws-sdk/client-sns';
 import type { NotificationEvent } from '../domain/notifications';
 import type { NotificationPublisher } from '../notify/notify';
-
-// The SDK's standard retry strategy: exponential backoff with jitter on throttling and transient errors.
-const sns = new SNSClient({ maxAttempts: 6 });
+import { snsClient } from './clients/sns';
 
 /** The achievements topic (filterable by eventType, userId, tier), and the customer's device when they have one. */
 export class SnsNotificationPublisher implements NotificationPublisher {
@@ -14,7 +12,7 @@ export class SnsNotificationPublisher implements NotificationPublisher {
   ) {}
 
   async publish(event: NotificationEvent, pushEndpoint?: string): Promise<string[]> {
-    await sns.send(
+    await snsClient.send(
       new PublishCommand({
         TopicArn: this.topicArn,
         Message: JSON.stringify(event),
@@ -29,7 +27,7 @@ export class SnsNotificationPublisher implements NotificationPublisher {
     );
     if (!pushEndpoint) return ['topic'];
     try {
-      await sns.send(new PublishCommand({ TargetArn: pushEndpoint, Message: event.message }));
+      await snsClient.send(new PublishCommand({ TargetArn: pushEndpoint, Message: event.message }));
       return ['topic', 'push'];
     } catch (err) {
       // A disabled or deleted device endpoint is the customer's state, not an outage: the topic message stands.

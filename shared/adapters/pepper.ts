@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-
-const secretsClient = new SecretsManagerClient({});
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { secretsManagerClient } from './clients/secrets-manager';
 
 /**
  * The card-hash pepper: from Secrets Manager in the cloud (CARD_PEPPER_SECRET_ID), from a local file on the
@@ -9,7 +8,7 @@ const secretsClient = new SecretsManagerClient({});
  */
 export async function loadCardPepper(env: NodeJS.ProcessEnv = process.env): Promise<string> {
   if (env.CARD_PEPPER_SECRET_ID) {
-    const out = await secretsClient.send(new GetSecretValueCommand({ SecretId: env.CARD_PEPPER_SECRET_ID }));
+    const out = await secretsManagerClient.send(new GetSecretValueCommand({ SecretId: env.CARD_PEPPER_SECRET_ID }));
     if (!out.SecretString) throw new Error(`secret ${env.CARD_PEPPER_SECRET_ID} has no string value`);
     return out.SecretString.trim();
   }
