@@ -4,20 +4,14 @@ import type { ScheduledEvent } from 'aws-lambda';
 import { reconcileFiles } from '../../shared/ingest/reconcile';
 import { createLogger } from '../../shared/observability/logger';
 import { RECONCILE_MIN_AGE_MS, WATCHED_PREFIXES } from '../../shared/topology';
-import { required } from '../../shared/wiring/config';
-import { fileContainer } from '../../shared/wiring/files';
+import { reconcileContainer } from '../../shared/wiring/reconcile';
 
 const logger = createLogger('reconcile');
 
 export const handler = middy(async (event: ScheduledEvent) => {
-  const { config, deps, objects, fileEvents, activity } = await fileContainer();
-  const bucket = required(config.bucketName, 'BUCKET_NAME');
-  const result = await reconcileFiles(bucket, Object.values(WATCHED_PREFIXES), RECONCILE_MIN_AGE_MS, {
-    listOlderThan: (b, prefix, before) => objects.listOlderThan(b, prefix, before),
-    files: deps.files,
-    queue: fileEvents,
-    now: new Date(event.time ?? Date.now()),
-  });
+  const { bucket, deps, activity } = await reconcileContainer();
+  const now = new Date(event.time ?? Date.now());
+  const result = await reconcileFiles(bucket, Object.values(WATCHED_PREFIXES), RECONCILE_MIN_AGE_MS, { ...deps, now });
   if (result.requeued.length > 0)
     logger.warn('Re-queued files that were never processed', {
       count: result.requeued.length,

@@ -17,7 +17,10 @@ export interface AppConfig {
   program: ProgramConfig;
 }
 
-/** Reads the function's configuration from its environment; a missing setting fails at cold start, loudly. */
+/**
+ * Reads the settings every ingest path shares from the function's environment; a missing setting fails at cold
+ * start, loudly. A function that needs less reads only its own settings (readTableName, readProgram, required).
+ */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) throw new Error(`invalid configuration: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
@@ -28,6 +31,17 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     momaQueueUrl: parsed.data.MOMA_QUEUE_URL,
     program: loadProgramConfig(parsed.data.PROGRAM_CONFIG),
   };
+}
+
+/** The loyalty table (TABLE_NAME). */
+export function readTableName(env: NodeJS.ProcessEnv = process.env): string {
+  if (!env.TABLE_NAME) throw new Error('invalid configuration: TABLE_NAME must name the loyalty table');
+  return env.TABLE_NAME;
+}
+
+/** The loyalty program's rules: the defaults, with the PROGRAM_CONFIG override when there is one. */
+export function readProgram(env: NodeJS.ProcessEnv = process.env): ProgramConfig {
+  return loadProgramConfig(env.PROGRAM_CONFIG);
 }
 
 export function required<T>(value: T | undefined, name: string): T {
