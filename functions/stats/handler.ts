@@ -1,26 +1,26 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import middy from '@middy/core';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
-import { documentClient } from '../../shared/adapters/clients/dynamodb';
-import { DynamoDbStatsStore } from '../../shared/adapters/dynamodb/stats-store';
-import { batchDeltas } from '../../shared/domain/stats';
+import { decodeStreamRecord, sequenceNumberOf, streamBatchId } from '../../shared/adapters/dynamodb/stream-images';
+import type { ItemChange } from '../../shared/domain/committed-changes';
 import { createLogger } from '../../shared/observability/logger';
-import { readConfig } from '../../shared/wiring/config';
+import { recordStats } from '../../shared/stats/record-stats';
+import { statsLedger } from '../../shared/wiring/stats';
 
 const logger = createLogger('stats');
-const config = readConfig();
-const store = new DynamoDbStatsStore(documentClient, config.tableName);
-
-const image = (value: unknown) => (value ? unmarshall(value as Record<string, AttributeValue>) : undefined);
+const ledger = statsLedger();
 
 export const handler = middy(async (event: DynamoDBStreamEvent) => {
   const records = event.Records;
   if (records.length === 0) return;
-  const deltas = batchDeltas(records.map((r) => ({ old: image(r.dynamodb?.OldImage), new: image(r.dynamodb?.NewImage) })));
-  // The batch's identity: the stream delivers the same records again after a failure, and they must count once.
-  const batchId = `${records[0]!.dynamodb?.SequenceNumber}-${records[records.length - 1]!.dynamodb?.SequenceNumber}`;
-  const outcome = deltas.length > 0 ? await store.apply(batchId, deltas) : 'applied';
-  logger.info('Stats updated', { records: records.length, deltas: deltas.length, outcome });
+  const changes: ItemChange[] = [];
+  for (const record of records) {
+    const decoded = decodeStreamRecord(record);
+    // A stored item the statistics cannot read is skipped, not retried: retrying would hold up the stream forever.
+    if (decoded.ok) changes.push(decoded.change);
+    else
+      logger.warn('Stream record skipped: its item does not parse', { sequenceNumber: sequenceNumberOf(record), reason: decoded.reason });
+  }
+  const { deltas, outcome } = await recordStats(streamBatchId(records), changes, ledger);
+  logger.info('Stats updated', { records: records.length, deltas, outcome });
 }).use(injectLambdaContext(logger));

@@ -1,3 +1,4 @@
+import type { CommittedItem } from './committed-changes';
 import type { Achievement } from './loyalty';
 import type { ProgramConfig } from './program';
 
@@ -18,22 +19,26 @@ export interface NotificationEvent {
   detail: Record<string, unknown>;
 }
 
-type Image = Record<string, unknown>;
-
 /**
  * What a committed change to a sale means for people: derived from the stream's old and new images, so a
  * duplicate (which writes nothing) yields nothing, and only sales that were really awarded are announced.
  */
-export function deriveNotifications(before: Image | undefined, after: Image | undefined, program: ProgramConfig): NotificationEvent[] {
-  if (after?.entity !== 'sale') return [];
-  const transactionId = String(after.transactionId);
-  const base = { transactionId, occurredAt: String(after.awardedAt ?? after.receivedAt ?? new Date().toISOString()) };
+export function deriveNotifications(
+  before: CommittedItem | undefined,
+  after: CommittedItem | undefined,
+  program: ProgramConfig,
+): NotificationEvent[] {
+  if (after?.kind !== 'sale') return [];
+  const { transactionId } = after;
+  const previous = before?.kind === 'sale' ? before : undefined;
 
-  if (after.status === 'unmatched' && !before) {
+  if (after.status === 'unmatched') {
+    if (before) return [];
     const reason = after.unmatchedReason === 'ambiguous' ? 'the card matches more than one customer' : 'no customer has linked this card';
     return [
       {
-        ...base,
+        transactionId,
+        occurredAt: after.receivedAt,
         eventId: `${transactionId}:sale_unmatched`,
         eventType: 'sale_unmatched',
         audience: 'operators',
@@ -43,8 +48,9 @@ export function deriveNotifications(before: Image | undefined, after: Image | un
     ];
   }
 
-  if (after.status !== 'awarded' || before?.status === 'awarded') return [];
-  const customer = { userId: String(after.userId), balanceAfter: Number(after.balanceAfter), tier: String(after.tierAfter) };
+  if (after.status !== 'awarded' || previous?.status === 'awarded') return [];
+  const base = { transactionId, occurredAt: after.awardedAt };
+  const customer = { userId: after.userId, balanceAfter: after.balanceAfter, tier: after.tierAfter };
   const events: NotificationEvent[] = [];
   if (program.notifications.pointsAwarded) {
     events.push({
@@ -57,7 +63,7 @@ export function deriveNotifications(before: Image | undefined, after: Image | un
       detail: { points: after.purchasePoints, amountCents: after.amountCents, product: after.product },
     });
   }
-  for (const achievement of (after.achievements as Achievement[] | undefined) ?? []) {
+  for (const achievement of after.achievements) {
     events.push({
       ...base,
       ...customer,

@@ -3,10 +3,9 @@
  * per-day, per-machine, per-product figures and to the review counts. Pure: no AWS here.
  */
 
-export interface ItemChange {
-  old?: Record<string, unknown>;
-  new?: Record<string, unknown>;
-}
+import type { CommittedSale, ItemChange } from './committed-changes';
+
+export type { ItemChange } from './committed-changes';
 
 export interface SalesFigures {
   sales: number;
@@ -28,48 +27,46 @@ export type StatsDelta =
   | { kind: 'sales'; day: string; machineId: string; product: string; figures: SalesFigures }
   | { kind: 'counts'; day: string; counts: Partial<ReviewCounts> };
 
-const dayOf = (iso: unknown) => String(iso ?? '').slice(0, 10);
+const dayOf = (iso: string) => iso.slice(0, 10);
 
 export function statsDeltas(change: ItemChange): StatsDelta[] {
-  const item = change.new ?? change.old;
+  const { old: before, new: after } = change;
+  const item = after ?? before;
   if (!item) return [];
-  switch (item.entity) {
+  switch (item.kind) {
     case 'sale':
-      return saleDeltas(change.old, change.new);
+      return saleDeltas(before?.kind === 'sale' ? before : undefined, after?.kind === 'sale' ? after : undefined);
     case 'conflict':
-      return !change.old && change.new ? [{ kind: 'counts', day: dayOf(change.new.detectedAt), counts: { conflicts: 1 } }] : [];
+      return !before && after?.kind === 'conflict' ? [{ kind: 'counts', day: dayOf(after.detectedAt), counts: { conflicts: 1 } }] : [];
     case 'failure': {
-      if (!change.new) return [];
-      if (!change.old) return [{ kind: 'counts', day: dayOf(change.new.firstSeenAt), counts: { failures: 1 } }];
-      if (change.old.status === 'open' && change.new.status === 'resolved')
-        return [{ kind: 'counts', day: dayOf(change.new.resolvedAt), counts: { failuresResolved: 1 } }];
+      if (after?.kind !== 'failure') return [];
+      if (!before) return [{ kind: 'counts', day: dayOf(after.firstSeenAt), counts: { failures: 1 } }];
+      if (before.kind === 'failure' && before.status === 'open' && after.status === 'resolved')
+        return [{ kind: 'counts', day: dayOf(after.resolvedAt ?? ''), counts: { failuresResolved: 1 } }];
       return [];
     }
-    default:
-      return [];
   }
 }
 
-function saleDeltas(before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined): StatsDelta[] {
+function saleDeltas(before: CommittedSale | undefined, after: CommittedSale | undefined): StatsDelta[] {
   const was = before?.status;
   const is = after?.status;
   if (was === is) return [];
   const sale = (after ?? before)!;
   const day = dayOf(sale.date);
-  const figures = (sign: 1 | -1, s: Record<string, unknown>): StatsDelta => ({
+  const figures = (sign: 1 | -1, s: CommittedSale & { points: number }): StatsDelta => ({
     kind: 'sales',
     day,
-    machineId: String(s.machineId),
-    product: String(s.product),
-    figures: { sales: sign, amountCents: sign * Number(s.amountCents ?? 0), points: sign * Number(s.points ?? 0) },
+    machineId: s.machineId,
+    product: s.product,
+    figures: { sales: sign, amountCents: sign * s.amountCents, points: sign * s.points },
   });
   const deltas: StatsDelta[] = [];
   if (was === 'unmatched') deltas.push({ kind: 'counts', day, counts: { unmatched: -1 } });
   if (is === 'unmatched') deltas.push({ kind: 'counts', day, counts: { unmatched: 1 } });
-  if (is === 'awarded')
-    deltas.push(figures(1, after!), { kind: 'counts', day, counts: { awarded: 1, points: Number(after!.points ?? 0) } });
-  if (was === 'awarded' && is === 'reversed') {
-    deltas.push(figures(-1, before!), { kind: 'counts', day, counts: { awarded: -1, points: -Number(before!.points ?? 0), reversed: 1 } });
+  if (after?.status === 'awarded') deltas.push(figures(1, after), { kind: 'counts', day, counts: { awarded: 1, points: after.points } });
+  if (before?.status === 'awarded' && after?.status === 'reversed') {
+    deltas.push(figures(-1, before), { kind: 'counts', day, counts: { awarded: -1, points: -before.points, reversed: 1 } });
   }
   return deltas;
 }

@@ -1,3 +1,4 @@
+import type { CommittedItem } from '../domain/committed-changes';
 import { deriveNotifications, type NotificationEvent } from '../domain/notifications';
 import type { ProgramConfig } from '../domain/program';
 
@@ -11,11 +12,17 @@ export interface NotificationLog {
   published(eventId: string, channels: string[]): Promise<void>;
 }
 
+/** How to reach a customer directly. */
+export interface CustomerContacts {
+  /** The customer's device endpoint, when they registered one. */
+  pushEndpointOf(userId: string): Promise<string | undefined>;
+}
+
 export interface NotifyDeps {
   program: ProgramConfig;
   log: NotificationLog;
   publisher: NotificationPublisher;
-  pushEndpointOf(userId: string): Promise<string | undefined>;
+  contacts: CustomerContacts;
 }
 
 /**
@@ -23,14 +30,14 @@ export interface NotifyDeps {
  * once: each event is recorded under its deterministic id before it is published, and marked when done.
  */
 export async function notifyChange(
-  before: Record<string, unknown> | undefined,
-  after: Record<string, unknown> | undefined,
+  before: CommittedItem | undefined,
+  after: CommittedItem | undefined,
   deps: NotifyDeps,
 ): Promise<NotificationEvent[]> {
   const sent: NotificationEvent[] = [];
   for (const event of deriveNotifications(before, after, deps.program)) {
     if ((await deps.log.begin(event)) === 'already_published') continue;
-    const endpoint = event.audience === 'customer' && event.userId ? await deps.pushEndpointOf(event.userId) : undefined;
+    const endpoint = event.audience === 'customer' && event.userId ? await deps.contacts.pushEndpointOf(event.userId) : undefined;
     await deps.log.published(event.eventId, await deps.publisher.publish(event, endpoint));
     sent.push(event);
   }

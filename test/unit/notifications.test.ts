@@ -1,24 +1,31 @@
+import type { CommittedSale } from '../../shared/domain/committed-changes';
 import { newAccount, planAward } from '../../shared/domain/loyalty';
 import { deriveNotifications } from '../../shared/domain/notifications';
 import { DEFAULT_PROGRAM } from '../../shared/domain/program';
 
-/** The sale item the award transaction writes, as the stream's new image shows it. */
-function awardedSaleImage(transactionId: string, accountBefore = newAccount('u1'), amountCents = 350) {
+/** The sale the award transaction writes, as the stream's new image shows it once decoded. */
+function awardedSaleImage(
+  transactionId: string,
+  accountBefore = newAccount('u1'),
+  amountCents = 350,
+): Extract<CommittedSale, { status: 'awarded' | 'reversed' }> {
   const plan = planAward(accountBefore, amountCents, DEFAULT_PROGRAM);
   return {
-    entity: 'sale',
+    kind: 'sale',
     transactionId,
     status: 'awarded',
     userId: 'u1',
+    date: '2025-01-01T09:59:00.000Z',
     amountCents,
     product: 'Coffee',
+    machineId: 'V1',
+    receivedAt: '2025-01-01T10:00:00.000Z',
     purchasePoints: plan.purchasePoints,
     points: plan.totalPoints,
     balanceAfter: plan.after.points,
     tierAfter: plan.after.tier,
     achievements: plan.achievements,
     awardedAt: '2025-01-01T10:00:00.000Z',
-    cardLast4: '1111',
   };
 }
 
@@ -42,16 +49,20 @@ describe('deriveNotifications', () => {
     const sale = awardedSaleImage('T1');
     expect(deriveNotifications(sale, sale, DEFAULT_PROGRAM)).toEqual([]);
     expect(deriveNotifications(sale, { ...sale, status: 'reversed' }, DEFAULT_PROGRAM)).toEqual([]);
-    expect(deriveNotifications(undefined, { entity: 'failure' }, DEFAULT_PROGRAM)).toEqual([]);
+    expect(
+      deriveNotifications(undefined, { kind: 'failure', status: 'open', firstSeenAt: '2025-01-01T10:00:00.000Z' }, DEFAULT_PROGRAM),
+    ).toEqual([]);
   });
 
   test('an unmatched sale is announced to operators, an assigned one to its customer', () => {
-    const held = {
-      entity: 'sale',
+    const held: CommittedSale = {
+      kind: 'sale',
       transactionId: 'T2',
       status: 'unmatched',
       unmatchedReason: 'ambiguous',
+      date: '2025-01-01T09:59:00.000Z',
       amountCents: 250,
+      product: 'Coffee',
       machineId: 'V1',
       receivedAt: '2025-01-01T10:00:00.000Z',
     };
