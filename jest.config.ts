@@ -20,6 +20,8 @@ const config: Config = {
       displayName: 'unit',
       testMatch: ['<rootDir>/test/unit/**/*.test.ts', '<rootDir>/test/handlers/**/*.test.ts', '<rootDir>/test/infra/**/*.test.ts'],
       testEnvironment: 'node',
+      // The functions' environment, set before a test file imports a handler (which reads it at module scope).
+      setupFiles: ['<rootDir>/test/handlers/handler-env.ts'],
       transform,
       transformIgnorePatterns,
     },

@@ -4,16 +4,13 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { newAccount } from '../../shared/domain/loyalty';
 import 'aws-sdk-client-mock-jest';
+import { handler } from '../../functions/ingest-file/handler';
+import { keys } from '../../shared/adapters/dynamodb/table-keys';
 import { toS3Notification } from '../../shared/adapters/sqs/s3-notification';
+import { newAccount } from '../../shared/domain/loyalty';
 import { lambdaContext, sqsEvent } from '../support/lambda-events';
 import { momaSale } from '../support/moma';
-import { setHandlerEnv } from './handler-env';
-
-setHandlerEnv();
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { handler } = require('../../functions/ingest-file/handler') as typeof import('../../functions/ingest-file/handler');
 
 const db = mockClient(DynamoDBDocumentClient);
 const s3 = mockClient(S3Client);
@@ -69,7 +66,7 @@ describe('ingest-file handler', () => {
       .commandCalls(UpdateCommand)
       .map((c) => c.args[0].input)
       .find((input) => Object.values(input.ExpressionAttributeValues ?? {}).includes('processed'));
-    expect(completion?.Key).toEqual({ PK: 'FILE#hi-vis-moma-data/transactions/batch 1.json', SK: 'ETAG#etag-1' });
+    expect(completion?.Key).toEqual(keys.file('hi-vis-moma-data', 'transactions/batch 1.json', 'etag-1'));
   });
 
   test("ignores S3's test event", async () => {

@@ -1,16 +1,12 @@
 import { DynamoDBClient, DynamoDBServiceException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { newAccount } from '../../shared/domain/loyalty';
 import 'aws-sdk-client-mock-jest';
+import { handler } from '../../functions/ingest-message/handler';
+import { keys } from '../../shared/adapters/dynamodb/table-keys';
+import { newAccount } from '../../shared/domain/loyalty';
 import { lambdaContext, sqsEvent } from '../support/lambda-events';
 import { momaSale } from '../support/moma';
-import { setHandlerEnv } from './handler-env';
-
-setHandlerEnv();
-// Imported after the environment is set: the handler reads it at module scope, as in Lambda.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { handler } = require('../../functions/ingest-message/handler') as typeof import('../../functions/ingest-message/handler');
 
 const db = mockClient(DynamoDBDocumentClient);
 mockClient(DynamoDBClient);
@@ -35,12 +31,12 @@ describe('ingest-message handler', () => {
     const [put, update] = db.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
     expect(put!.Put).toMatchObject({
       TableName: 'hivis-handler-test',
-      Item: { PK: 'SALE#T-1', status: 'awarded', points: 35, userId: 'u1', cardLast4: '1111' },
+      Item: { ...keys.sale('T-1'), status: 'awarded', points: 35, userId: 'u1', cardLast4: '1111' },
       ConditionExpression: expect.stringContaining('attribute_not_exists(PK)'),
     });
     expect(JSON.stringify(put!.Put!.Item)).not.toContain('4111111111111111');
     expect(update!.Update).toMatchObject({
-      Key: { PK: 'CUSTOMER#u1', SK: 'PROFILE' },
+      Key: keys.customer('u1'),
       ExpressionAttributeValues: expect.objectContaining({ ':expected': 0, ':next': 1, ':points': 35 }),
     });
   });

@@ -5,13 +5,9 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { handler } from '../../functions/notify/handler';
+import { keys } from '../../shared/adapters/dynamodb/table-keys';
 import { lambdaContext } from '../support/lambda-events';
-import { setHandlerEnv } from './handler-env';
-
-setHandlerEnv();
-process.env.ACHIEVEMENTS_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:achievements';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { handler } = require('../../functions/notify/handler') as typeof import('../../functions/notify/handler');
 
 const db = mockClient(DynamoDBDocumentClient);
 const sns = mockClient(SNSClient);
@@ -21,6 +17,11 @@ const sale = {
   entity: 'sale',
   transactionId: 'T-42',
   status: 'awarded',
+  date: '2025-01-01T09:59:00.000Z',
+  amountCents: 100,
+  product: 'Coffee',
+  machineId: 'V1',
+  receivedAt: '2025-01-01T10:00:00.000Z',
   userId: 'u1',
   purchasePoints: 10,
   points: 60,
@@ -46,7 +47,7 @@ const streamEvent = (sequenceNumber = '100'): DynamoDBStreamEvent => ({
         SequenceNumber: sequenceNumber,
         StreamViewType: 'NEW_AND_OLD_IMAGES',
         NewImage: marshall(sale) as never,
-        Keys: marshall({ PK: 'SALE#T-42', SK: 'SALE' }) as never,
+        Keys: marshall(keys.sale('T-42')) as never,
       },
     },
   ],
@@ -88,7 +89,7 @@ describe('notify handler', () => {
       Message: 'Punch card complete: 50 bonus points!',
     });
     expect(db).toHaveReceivedCommandWith(PutCommand, {
-      Item: expect.objectContaining({ PK: 'NOTIFICATION#T-42:points_awarded', status: 'pending' }),
+      Item: expect.objectContaining({ eventId: 'T-42:points_awarded', status: 'pending' }),
       ConditionExpression: 'attribute_not_exists(PK)',
     });
     expect(db).toHaveReceivedCommandTimes(UpdateCommand, 3);

@@ -5,12 +5,9 @@ import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ScheduledEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { handler } from '../../functions/reconcile/handler';
+import { keys } from '../../shared/adapters/dynamodb/table-keys';
 import { lambdaContext } from '../support/lambda-events';
-import { setHandlerEnv } from './handler-env';
-
-setHandlerEnv();
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { handler } = require('../../functions/reconcile/handler') as typeof import('../../functions/reconcile/handler');
 
 const db = mockClient(DynamoDBDocumentClient);
 const s3 = mockClient(S3Client);
@@ -44,10 +41,9 @@ test('re-queues old files with no finished record, and leaves recent and finishe
   db.on(BatchGetCommand).resolves({
     Responses: {
       'hivis-handler-test': [
-        { PK: 'FILE#hi-vis-moma-data/transactions/done.json', SK: 'ETAG#e1', status: 'processed' },
+        { ...keys.file('hi-vis-moma-data', 'transactions/done.json', 'e1'), status: 'processed' },
         {
-          PK: 'FILE#hi-vis-moma-data/transactions/crashed.json',
-          SK: 'ETAG#e3',
+          ...keys.file('hi-vis-moma-data', 'transactions/crashed.json', 'e3'),
           status: 'processing',
           leaseExpiresAt: '2025-01-01T11:55:00.000Z',
         },
