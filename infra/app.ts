@@ -6,6 +6,7 @@ const app = new App();
 new HiVisLoyaltyStack(app, 'HiVisLoyalty', {
   bucketName: app.node.tryGetContext('bucketName'),
   momaQueueName: app.node.tryGetContext('momaQueueName'),
+  programConfig: app.node.tryGetContext('programConfig'),
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

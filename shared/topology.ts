@@ -65,6 +65,39 @@ export interface StreamFilter {
   dynamodb: { NewImage?: Record<string, { S?: readonly string[]; BOOL?: readonly boolean[] }> };
 }
 
+/** The DynamoDB operations a function calls on the table (Query includes the table's indexes). */
+export type TableOperation = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'ConditionCheckItem';
+
+/**
+ * What a function's code reaches, and how. Both runtimes derive a function's environment from this: a resource
+ * in the list is the environment variable(s) naming it, and in the stack also the grant for exactly this access.
+ * A function gets nothing it does not list.
+ */
+export interface FunctionUses {
+  /** TABLE_NAME. */
+  table?: readonly TableOperation[];
+  /** BUCKET_NAME: `list` its keys, `read` the objects under the watched prefixes. */
+  bucket?: readonly ('list' | 'read')[];
+  /** FILE_EVENTS_QUEUE_URL: `send` to it, `inspect` its depth. */
+  fileEventsQueue?: readonly ('send' | 'inspect')[];
+  /** MOMA_QUEUE_URL. */
+  momaQueue?: readonly ('send' | 'inspect')[];
+  /** FILE_EVENTS_DLQ_URL and MOMA_DLQ_URL: `inspect` their depth, `redrive` them to the queues they serve. */
+  deadLetterQueues?: readonly ('inspect' | 'redrive')[];
+  /** CARD_PEPPER_SECRET_ID in the cloud, CARD_PEPPER_FILE locally: `read` its value, `describe` it (does it exist?). */
+  cardPepper?: readonly ('read' | 'describe')[];
+  /** ACHIEVEMENTS_TOPIC_ARN in the cloud (the topic and customers' push endpoints), NOTIFICATION_SINK_FILE locally. */
+  achievements?: readonly ('publish' | 'describe')[];
+  /** PROGRAM_CONFIG, the program rules' override, set only where a deployment gives one. */
+  programConfig?: true;
+  /** SYNC_TARGETS: the event source mappings and rule of `SYNC_SOURCES`, which it may switch on and off. */
+  syncControl?: true;
+  /** QUEUE_AGE_METRICS: where the queues' oldest-message age is read (CloudWatch in the cloud). */
+  queueAgeMetrics?: true;
+}
+
+export type Resource = keyof FunctionUses;
+
 export interface FunctionSpec {
   /** Handler file, relative to the repository root; it exports `handler`. */
   entry: string;
@@ -72,6 +105,7 @@ export interface FunctionSpec {
   timeoutSeconds: number;
   trigger: Trigger;
   description: string;
+  uses: FunctionUses;
 }
 
 export type FunctionName = 'ingestFile' | 'ingestMessage' | 'reconcile' | 'stats' | 'notify' | 'adminApi';
@@ -114,6 +148,13 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     timeoutSeconds: 600,
     trigger: { type: 'sqs', queue: 'fileEvents', batchSize: 1, maxBatchingWindowSeconds: 0, maxConcurrency: 20, localPollers: 2 },
     description: 'Streams Moma files from S3 and awards their sales',
+    uses: {
+      table: ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'ConditionCheckItem'],
+      bucket: ['read'],
+      fileEventsQueue: ['send'],
+      cardPepper: ['read'],
+      programConfig: true,
+    },
   },
   ingestMessage: {
     entry: 'functions/ingest-message/handler.ts',
@@ -121,6 +162,7 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     timeoutSeconds: 30,
     trigger: { type: 'sqs', queue: 'moma', batchSize: 10, maxBatchingWindowSeconds: 1, localPollers: 4 },
     description: 'Awards real-time Moma sale messages',
+    uses: { table: ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'ConditionCheckItem'], cardPepper: ['read'], programConfig: true },
   },
   reconcile: {
     entry: 'functions/reconcile/handler.ts',
@@ -128,6 +170,7 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     timeoutSeconds: 120,
     trigger: { type: 'schedule', everyMinutes: 5 },
     description: 'Re-queues Moma files that were never processed',
+    uses: { table: ['BatchGetItem', 'UpdateItem'], bucket: ['list'], fileEventsQueue: ['send'] },
   },
   stats: {
     entry: 'functions/stats/handler.ts',
@@ -141,6 +184,7 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
       retryAttempts: 10,
     },
     description: 'Aggregates sales, points and review counts by day, machine and product',
+    uses: { table: ['UpdateItem', 'PutItem', 'ConditionCheckItem'] },
   },
   notify: {
     entry: 'functions/notify/handler.ts',
@@ -154,6 +198,7 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
       retryAttempts: 10,
     },
     description: 'Announces awards, punch cards, bonuses, tier upgrades and unmatched sales',
+    uses: { table: ['GetItem', 'PutItem', 'UpdateItem'], achievements: ['publish'], programConfig: true },
   },
   adminApi: {
     entry: 'functions/admin-api/handler.ts',
@@ -161,6 +206,18 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     timeoutSeconds: 29,
     trigger: { type: 'http', routes: ADMIN_ROUTES },
     description: "The operators' admin API",
+    uses: {
+      table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'ConditionCheckItem'],
+      bucket: ['list'],
+      fileEventsQueue: ['send', 'inspect'],
+      momaQueue: ['send', 'inspect'],
+      deadLetterQueues: ['inspect', 'redrive'],
+      cardPepper: ['read', 'describe'],
+      achievements: ['describe'],
+      programConfig: true,
+      syncControl: true,
+      queueAgeMetrics: true,
+    },
   },
 };
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -12,12 +12,12 @@ const REPO_ROOT = path.join(__dirname, '..', '..');
 
 export interface LoyaltyFunctionProps {
   spec: FunctionSpec;
-  environment: Record<string, string>;
 }
 
 /**
  * One Lambda function from the topology: esbuild-bundled (SDK v3 included and tree-shaken), Node.js 22 on arm64,
- * with a role of its own that can write only to its own log group until the stack grants it more.
+ * with a role of its own that can write only to its own log group, and no environment naming a resource, until
+ * it is bound to what it uses (see bindings.ts).
  */
 export class LoyaltyFunction extends Construct {
   readonly fn: NodejsFunction;
@@ -49,7 +49,6 @@ export class LoyaltyFunction extends Construct {
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: id,
-        ...props.environment,
       },
       projectRoot: REPO_ROOT,
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
@@ -83,7 +82,9 @@ export class LoyaltyFunction extends Construct {
     this.role.addToPolicy(new iam.PolicyStatement({ actions, resources }));
   }
 
-  get region() {
-    return Stack.of(this).region;
+  /** Sets the variables naming a resource, with the grant that lets the function use it: never one without the other. */
+  bind(variables: Record<string, string>, ...grants: { actions: string[]; resources: string[] }[]) {
+    for (const [name, value] of Object.entries(variables)) this.fn.addEnvironment(name, value);
+    for (const grant of grants) this.allow(grant.actions, grant.resources);
   }
 }

@@ -154,4 +154,63 @@ describe('HiVisLoyalty stack', () => {
       Environment: { Variables: Match.objectLike({ CARD_PEPPER_SECRET_ID: Match.anyValue() }) },
     });
   });
+
+  test('stateful resources keep the logical ids they were deployed with, so the split into parts replaces none of them', () => {
+    const ids = (type: string) => Object.keys(template.findResources(type)).sort();
+    expect(ids('AWS::DynamoDB::Table')).toEqual(['Loyalty5E0BF725']);
+    expect(ids('AWS::S3::Bucket')).toEqual(['AccessLogs8B620ECA', 'MomaData7037E24E']);
+    expect(ids('AWS::SecretsManager::Secret')).toEqual(['CardPepperA70DA52E']);
+    expect(ids('AWS::SQS::Queue')).toEqual([
+      'FileEventsDeadLetters8BC6B3A5',
+      'FileEventsQueue8A860E67',
+      'MomaSalesDeadLetters5A6EB30D',
+      'MomaSalesQueueA35FBE72',
+      'StreamFailuresE6D4F770',
+    ]);
+    expect(ids('AWS::Lambda::EventSourceMapping')).toEqual([
+      'ingestFileTrigger7278D5C7',
+      'ingestMessageTriggerF9FFB50F',
+      'notifyTrigger8899E2E4',
+      'statsTriggerE3F04870',
+    ]);
+  });
+
+  test('each function is given the variables of what it uses, and nothing else', () => {
+    const functions = Object.entries(template.findResources('AWS::Lambda::Function'));
+    const variablesOf = (name: string) => {
+      const [, fn] = functions.find(([id]) => id.startsWith(`${name}Function`))!;
+      return Object.keys(fn.Properties.Environment.Variables)
+        .filter((v) => v !== 'NODE_OPTIONS' && v !== 'POWERTOOLS_SERVICE_NAME')
+        .sort();
+    };
+    expect(variablesOf('reconcile')).toEqual(['BUCKET_NAME', 'FILE_EVENTS_QUEUE_URL', 'TABLE_NAME']);
+    expect(variablesOf('stats')).toEqual(['TABLE_NAME']);
+    expect(variablesOf('notify')).toEqual(['ACHIEVEMENTS_TOPIC_ARN', 'TABLE_NAME']);
+    expect(variablesOf('ingestMessage')).toEqual(['CARD_PEPPER_SECRET_ID', 'TABLE_NAME']);
+    expect(variablesOf('ingestFile')).toEqual(['BUCKET_NAME', 'CARD_PEPPER_SECRET_ID', 'FILE_EVENTS_QUEUE_URL', 'TABLE_NAME']);
+    expect(variablesOf('adminApi')).toEqual([
+      'ACHIEVEMENTS_TOPIC_ARN',
+      'BUCKET_NAME',
+      'CARD_PEPPER_SECRET_ID',
+      'FILE_EVENTS_DLQ_URL',
+      'FILE_EVENTS_QUEUE_URL',
+      'MOMA_DLQ_URL',
+      'MOMA_QUEUE_URL',
+      'QUEUE_AGE_METRICS',
+      'SYNC_TARGETS',
+      'TABLE_NAME',
+    ]);
+  });
+
+  test('only the functions that use the card pepper may read it: reconcile may not', () => {
+    const readers = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([, p]) =>
+        (p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).some((s) =>
+          [s.Action].flat().includes('secretsmanager:GetSecretValue'),
+        ),
+      )
+      .map(([id]) => id.replace(/RoleDefaultPolicy.*$/, ''))
+      .sort();
+    expect(readers).toEqual(['adminApi', 'ingestFile', 'ingestMessage']);
+  });
 });
