@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { NormalizedCard } from '../domain/card-number';
+import { maskCardNumbersInText, type NormalizedCard } from '../domain/card-number';
 import type { AwardPlan, LoyaltyAccount } from '../domain/loyalty';
 import type { FieldError } from '../domain/moma-record';
 
@@ -14,6 +14,7 @@ export interface SaleRecord {
   cardFullHash?: string;
   cardLast4Hash: string;
   contentHash: string;
+  /** Where the sale came from, for people: `describeOrigin` of its origin. */
   source: string;
   receivedAt: string;
 }
@@ -64,9 +65,12 @@ export interface LoyaltyLedger {
  * keeps (a truncated copy of the input with its original length), so callers pass the input as it came.
  */
 export interface FailureReport {
-  /** Stable identity of the failing input, so a redelivery overwrites rather than duplicates the failure. */
+  /**
+   * The failure's key: a stable identity of the failing input, so a redelivery overwrites rather than duplicates the
+   * failure (stored, masked, as `sourceId`).
+   */
   sourceId: string;
-  /** Where the input came from, from `describeSource`. */
+  /** Where the input came from, for people: `describeOrigin` of the input's origin. */
   source: string;
   reason: string;
   errors?: FieldError[];
@@ -103,7 +107,8 @@ export interface OpenedObject {
 
 export class ObjectMissingError extends Error {
   constructor(ref: ObjectRef) {
-    super(`s3://${ref.bucket}/${ref.key} no longer exists (or that version was deleted)`);
+    // The message becomes a failure's reason and a log line: a card number in the key is masked.
+    super(maskCardNumbersInText(`s3://${ref.bucket}/${ref.key} no longer exists (or that version was deleted)`));
     this.name = 'ObjectMissingError';
   }
 }
@@ -112,7 +117,8 @@ export interface ObjectStore {
   open(ref: ObjectRef): Promise<OpenedObject>;
 }
 
-export interface FileCounts {
+/** How many records ended in each outcome: of a file, a message or a CSV upload. */
+export interface OutcomeCounts {
   awarded: number;
   duplicate: number;
   conflict: number;
@@ -120,7 +126,7 @@ export interface FileCounts {
   failed: number;
 }
 
-export const emptyCounts = (): FileCounts => ({ awarded: 0, duplicate: 0, conflict: 0, unmatched: 0, failed: 0 });
+export const emptyCounts = (): OutcomeCounts => ({ awarded: 0, duplicate: 0, conflict: 0, unmatched: 0, failed: 0 });
 
 export type FileClaim =
   | { kind: 'claimed'; resumeFromIndex: number }
@@ -131,14 +137,14 @@ export interface FileLedger {
   /** Takes a lease on the file so one worker processes it at a time; a crashed worker's lease expires. */
   claim(ref: ObjectRef, leaseMs: number): Promise<FileClaim>;
   /** Saves progress: every record before `nextIndex` is done; the counts are added to the file's totals. */
-  checkpoint(ref: ObjectRef, nextIndex: number, delta: FileCounts, leaseMs: number): Promise<void>;
+  checkpoint(ref: ObjectRef, nextIndex: number, delta: OutcomeCounts, leaseMs: number): Promise<void>;
   /** Finishes the file for good (it is never re-queued); `reason` says why an unreadable or empty file has no records. */
   complete(
     ref: ObjectRef,
     result: {
       status: 'processed' | 'checksum_mismatch' | 'unreadable';
       sha256?: string;
-      delta: FileCounts;
+      delta: OutcomeCounts;
       records: number;
       reason?: string;
     },

@@ -3,6 +3,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { LocalStackClient, waitFor } from '../../local/local-client';
 import { findCardNumbers, luhnCard } from '../support/cards';
+import { fileRecordOf } from '../support/file-records';
 import { momaSale } from '../support/moma';
 
 /**
@@ -83,7 +84,7 @@ const FINISHED = ['processed', 'unreadable', 'checksum_mismatch'];
 async function fileFinished(key: string) {
   return waitFor(
     async () => {
-      const record = await local.fileRecord(key);
+      const record = await fileRecordOf(local, key);
       return record && FINISHED.includes(String(record.status)) ? record : undefined;
     },
     `${key} to finish`,
@@ -366,6 +367,26 @@ describe('card numbers never stored, wherever they hide', () => {
     await admin('GET', '/admin/stats');
     await admin('GET', '/admin/notifications?limit=100');
     await admin('GET', `/admin/users/${c.userId}/transactions?limit=100`);
+    expect(await cardNumbersInTable()).toEqual([]);
+  });
+
+  test('a full number in the object key of a file, through the S3 notification path', async () => {
+    const c = await customer('key');
+    const hidden = luhnCard('4', 4343);
+    cardsUsed.push(hidden);
+    const key = `transactions/host-key-${hidden.match(/.{4}/g)!.join('-')}.ndjson`;
+    await local.putMomaFile(key, [JSON.stringify(c.sale()), '{"transactionId": "HOST-key-broken", ', JSON.stringify(c.sale())].join('\n'));
+
+    expect(await fileFinished(key)).toMatchObject({
+      status: 'processed',
+      objectKey: `transactions/host-key-************${hidden.slice(-4)}.ndjson`,
+    });
+    await expectPoints(c.userId, 20, 2);
+    const failures = await failuresAbout(`host-key-************${hidden.slice(-4)}`);
+    expect(failures.map((f) => f.source)).toEqual([
+      `s3://${local.endpoints.bucket}/transactions/host-key-************${hidden.slice(-4)}.ndjson line 2`,
+    ]);
+    await queuesDrained();
     expect(await cardNumbersInTable()).toEqual([]);
   });
 });

@@ -1,17 +1,20 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { maskCardNumbersInText } from '../../domain/card-number';
+import { describeOrigin } from '../../domain/sale';
 import { TransientIngestError } from '../../ingest/errors';
-import type { FileClaim, FileCounts, FileLedger, ObjectRef } from '../../ingest/ports';
+import type { FileClaim, FileLedger, ObjectRef, OutcomeCounts } from '../../ingest/ports';
 import { boundText, FAILURE_LIMITS } from './failure-store';
-import { indexKeys, keys } from './table-keys';
+import { fileId, indexKeys, keys } from './table-keys';
 import { buildUpdate } from './update-expression';
 
 const COUNT_NAMES = ['awarded', 'duplicate', 'conflict', 'unmatched', 'failed'] as const;
 
 /**
- * Processed-file records, keyed by bucket, key and ETag (the content identity that both S3 notifications
- * and bucket listings carry). A lease keeps two workers off the same file; progress makes a retry resume.
+ * Processed-file records, keyed by a hash of bucket, key and ETag (the content identity that both S3 notifications
+ * and bucket listings carry). An object key may hold a card number, so the item keeps only a masked copy of it, for
+ * display. A lease keeps two workers off the same file; progress makes a retry resume.
  */
 export class DynamoDbFileLedger implements FileLedger {
   constructor(
@@ -25,14 +28,11 @@ export class DynamoDbFileLedger implements FileLedger {
       const out = await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: keys.file(ref.bucket, ref.key, ref.eTag),
+          Key: fileKey(ref),
           ...buildUpdate(
             {
               set: {
-                entity: 'file',
-                bucket: ref.bucket,
-                objectKey: ref.key,
-                eTag: ref.eTag,
+                ...fileIdentity(ref),
                 versionId: ref.versionId ?? null,
                 objectSize: ref.size ?? null,
                 status: 'processing',
@@ -61,13 +61,13 @@ export class DynamoDbFileLedger implements FileLedger {
     }
   }
 
-  async checkpoint(ref: ObjectRef, nextIndex: number, delta: FileCounts, leaseMs: number): Promise<void> {
+  async checkpoint(ref: ObjectRef, nextIndex: number, delta: OutcomeCounts, leaseMs: number): Promise<void> {
     const now = new Date();
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: keys.file(ref.bucket, ref.key, ref.eTag),
+          Key: fileKey(ref),
           ...buildUpdate(
             {
               set: { nextIndex, leaseExpiresAt: new Date(now.getTime() + leaseMs).toISOString(), updatedAt: now.toISOString() },
@@ -81,25 +81,22 @@ export class DynamoDbFileLedger implements FileLedger {
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
       // Another worker finished the file after this one's lease expired: let the redelivery find it processed.
-      throw new TransientIngestError(`s3://${ref.bucket}/${ref.key} is no longer this worker's to process`, err);
+      throw new TransientIngestError(`${describeFile(ref)} is no longer this worker's to process`, err);
     }
   }
 
   async complete(
     ref: ObjectRef,
-    result: { status: string; sha256?: string; delta: FileCounts; records: number; reason?: string },
+    result: { status: string; sha256?: string; delta: OutcomeCounts; records: number; reason?: string },
   ): Promise<void> {
     const now = new Date().toISOString();
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: keys.file(ref.bucket, ref.key, ref.eTag),
+        Key: fileKey(ref),
         ...buildUpdate({
           set: {
-            entity: 'file',
-            bucket: ref.bucket,
-            objectKey: ref.key,
-            eTag: ref.eTag,
+            ...fileIdentity(ref),
             status: result.status,
             sha256: result.sha256 ?? null,
             reason: result.reason === undefined ? null : boundText(result.reason, FAILURE_LIMITS.reason),
@@ -108,7 +105,7 @@ export class DynamoDbFileLedger implements FileLedger {
             completedAt: now,
             updatedAt: now,
             GSI3PK: indexKeys.byDay('FILE', now),
-            GSI3SK: `${now}#${ref.key}`,
+            GSI3SK: `${now}#${fileId(ref.bucket, ref.key, ref.eTag)}`,
           },
           add: countAttributes(result.delta),
           remove: ['leaseExpiresAt'],
@@ -129,7 +126,7 @@ export class DynamoDbFileLedger implements FileLedger {
           >
         | undefined = {
         [this.tableName]: {
-          Keys: batch.map((ref) => keys.file(ref.bucket, ref.key, ref.eTag)),
+          Keys: batch.map(fileKey),
           ProjectionExpression: 'PK, SK, #status, leaseExpiresAt',
           ExpressionAttributeNames: { '#status': 'status' },
         },
@@ -140,7 +137,7 @@ export class DynamoDbFileLedger implements FileLedger {
         request = out.UnprocessedKeys as typeof request;
       }
       for (const ref of batch) {
-        const k = keys.file(ref.bucket, ref.key, ref.eTag);
+        const k = fileKey(ref);
         const item = found.get(`${k.PK}|${k.SK}`);
         if (!item) unfinished.push(ref);
         else if (item.status === 'processing' && String(item.leaseExpiresAt) <= now.toISOString()) unfinished.push(ref);
@@ -150,6 +147,19 @@ export class DynamoDbFileLedger implements FileLedger {
   }
 }
 
-function countAttributes(delta: FileCounts): Record<string, number> {
+const fileKey = (ref: ObjectRef) => keys.file(ref.bucket, ref.key, ref.eTag);
+
+const describeFile = (ref: ObjectRef) => describeOrigin({ kind: 's3-file', bucket: ref.bucket, key: ref.key });
+
+/** What identifies the file to a reader: the object key only masked, as it may hold a card number. */
+const fileIdentity = (ref: ObjectRef) => ({
+  entity: 'file',
+  fileId: fileId(ref.bucket, ref.key, ref.eTag),
+  bucket: ref.bucket,
+  objectKey: maskCardNumbersInText(ref.key),
+  eTag: ref.eTag,
+});
+
+function countAttributes(delta: OutcomeCounts): Record<string, number> {
   return Object.fromEntries(COUNT_NAMES.map((name) => [`${name}Count`, delta[name]]));
 }

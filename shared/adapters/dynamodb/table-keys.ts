@@ -9,11 +9,14 @@
  * | sale (unmatched)| SALE#<transactionId>   | SALE                   |                                |                     | UNMATCHED#<day> / <date>#<id> |
  * | conflict        | SALE#<transactionId>   | CONFLICT#<contentHash> |                                |                     | CONFLICT#<day> / <at>#<id>  |
  * | failure         | FAILURE#<failureId>    | FAILURE                |                                |                     | FAILURE#<day> / <at>#<id>   |
- * | processed file  | FILE#<bucket>/<key>    | ETAG#<eTag>            |                                |                     | FILE#<day> / <at>           |
+ * | processed file  | FILE#<fileId>          | FILE                   |                                |                     | FILE#<day> / <at>#<fileId>  |
  * | notification    | NOTIFICATION#<eventId> | NOTIFICATION           |                                |                     | NOTIFICATION#<day> / <at>#<id> |
  *
  * Day-partitioned GSI3 keys keep any one partition from running hot when a bad file produces a burst of failures.
+ * A file's id is a hash of its bucket, key and ETag, so an object key that holds a card number is never a table key.
  */
+
+import { createHash } from 'node:crypto';
 
 export const GSI1 = 'GSI1';
 export const GSI2 = 'GSI2';
@@ -35,8 +38,15 @@ export const keys = {
   sale: (transactionId: string) => ({ PK: `SALE#${transactionId}`, SK: 'SALE' }),
   conflict: (transactionId: string, contentHash: string) => ({ PK: `SALE#${transactionId}`, SK: `CONFLICT#${contentHash}` }),
   failure: (failureId: string) => ({ PK: `FAILURE#${failureId}`, SK: 'FAILURE' }),
-  file: (bucket: string, key: string, eTag: string) => ({ PK: `FILE#${bucket}/${key}`, SK: `ETAG#${eTag}` }),
+  file: (bucket: string, key: string, eTag: string) => ({ PK: `FILE#${fileId(bucket, key, eTag)}`, SK: 'FILE' }),
 };
+
+/**
+ * The identity of one stored version of an object: SHA-256 over bucket, key and ETag (an identity, not a secret; the
+ * NUL separators cannot occur in a bucket name or an ETag, so no two triples join to the same text).
+ */
+export const fileId = (bucket: string, key: string, eTag: string) =>
+  createHash('sha256').update(`${bucket}\u0000${key}\u0000${eTag}`).digest('hex');
 
 export const indexKeys = {
   cardByFullHash: (hash: string) => `CARDHASH#${hash}`,
