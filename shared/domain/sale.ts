@@ -2,45 +2,60 @@ import { createHash } from 'node:crypto';
 import { maskCardNumbersInText } from './card-number';
 import type { MomaSale } from './moma-record';
 
-/** Where a record came from, precise enough to find it again. */
-export type SaleSource =
+/** Where a sale record came from, precise enough to find it again. */
+export type SaleOrigin =
   /** A record of a file: its line and, where one line may hold many records (JSON), its byte offset; else its index. */
   | { kind: 's3'; bucket: string; key: string; eTag?: string; versionId?: string; index: number; line?: number; offset?: number }
   | { kind: 'sqs'; queue: string; messageId: string; index: number }
+  /** A row of a CSV upload; `origin` names the upload. */
   | { kind: 'csv'; origin: string; line: number }
   | { kind: 'admin'; action: string };
 
 /** Where a whole input came from, when it fails before (or instead of) yielding records. */
-export type InputSource =
-  | SaleSource
+export type InputOrigin =
+  | SaleOrigin
   | { kind: 's3-file'; bucket: string; key: string }
   | { kind: 'sqs-message'; queue: string; messageId: string }
   | { kind: 'file-event'; messageId: string }
   | { kind: 'csv-upload'; origin: string };
 
-/** The one way a source is written down, for sales and failures alike (card numbers in keys or ids masked). */
-export function describeSource(source: InputSource): string {
-  return maskCardNumbersInText(sourceText(source));
+/**
+ * The one way an origin is written down for people (the `source` of sales and failures): card numbers hidden in an
+ * object key, a message id or an upload name are masked.
+ */
+export function describeOrigin(origin: InputOrigin): string {
+  return maskCardNumbersInText(originText(origin));
 }
 
-function sourceText(source: InputSource): string {
-  switch (source.kind) {
+/** A whole S3 object, as `describeOrigin` writes it. */
+export const describeFile = (file: { bucket: string; key: string }) =>
+  describeOrigin({ kind: 's3-file', bucket: file.bucket, key: file.key });
+
+/** @deprecated Use `SaleOrigin`. */
+export type SaleSource = SaleOrigin;
+/** @deprecated Use `InputOrigin`. */
+export type InputSource = InputOrigin;
+/** @deprecated Use `describeOrigin`. */
+export const describeSource = describeOrigin;
+
+function originText(origin: InputOrigin): string {
+  switch (origin.kind) {
     case 's3':
-      return `s3://${source.bucket}/${source.key} ${filePosition(source)}`;
+      return `s3://${origin.bucket}/${origin.key} ${filePosition(origin)}`;
     case 's3-file':
-      return `s3://${source.bucket}/${source.key}`;
+      return `s3://${origin.bucket}/${origin.key}`;
     case 'sqs':
-      return `sqs ${source.queue} message ${source.messageId} record ${source.index}`;
+      return `sqs ${origin.queue} message ${origin.messageId} record ${origin.index}`;
     case 'sqs-message':
-      return `sqs ${source.queue} message ${source.messageId}`;
+      return `sqs ${origin.queue} message ${origin.messageId}`;
     case 'file-event':
-      return `file-events message ${source.messageId}`;
+      return `file-events message ${origin.messageId}`;
     case 'csv':
-      return `csv ${source.origin} line ${source.line}`;
+      return `csv ${origin.origin} line ${origin.line}`;
     case 'csv-upload':
-      return `csv ${source.origin}`;
+      return `csv ${origin.origin}`;
     case 'admin':
-      return `admin ${source.action}`;
+      return `admin ${origin.action}`;
   }
 }
 

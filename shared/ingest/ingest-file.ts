@@ -1,18 +1,18 @@
 import { createHash } from 'node:crypto';
 import { type Readable, Transform } from 'node:stream';
-import { describeSource, type SaleSource } from '../domain/sale';
+import { describeFile, describeOrigin, type SaleOrigin } from '../domain/sale';
 import { classifyError, describeError, TransientIngestError } from './errors';
 import { type DecodedFile, decodeFileBody } from './file-decoding';
 import { type IngestDeps, ingestRecord, type RecordOutcome } from './ingest-sale';
 import { type FileEntry, type FileFormat, formatForKey, parseMomaFile, SUPPORTED_EXTENSIONS } from './moma-file-parser';
 import {
   emptyCounts,
-  type FileCounts,
   type FileLedger,
   ObjectMissingError,
   type ObjectRef,
   type ObjectStore,
   type OpenedObject,
+  type OutcomeCounts,
 } from './ports';
 
 export interface FileIngestDeps extends IngestDeps {
@@ -31,7 +31,7 @@ export type FileStatus = 'processed' | 'already_processed' | 'checksum_mismatch'
 
 export interface FileResult {
   status: FileStatus;
-  counts: FileCounts;
+  counts: OutcomeCounts;
   records: number;
 }
 
@@ -62,8 +62,6 @@ export async function ingestFile(ref: ObjectRef, deps: FileIngestDeps): Promise<
     return finishUnreadable(ref, `the file could not be processed: ${describeError(err)}`, deps);
   }
 }
-
-const describeFile = (ref: ObjectRef) => describeSource({ kind: 's3-file', bucket: ref.bucket, key: ref.key });
 
 /** One named failure for the whole file, which is then finished as unreadable (never retried). */
 async function finishUnreadable(ref: ObjectRef, reason: string, deps: FileIngestDeps): Promise<FileResult> {
@@ -174,7 +172,7 @@ async function ingestClaimedFile(
     if (!progress.failure && records >= resumeFromIndex) {
       await deps.failures.recordFailure({
         sourceId: `${fileSourceId(ref)}#${records}`,
-        source: describeSource({ kind: 's3', bucket: ref.bucket, key: ref.key, index: records }),
+        source: describeOrigin({ kind: 's3', bucket: ref.bucket, key: ref.key, index: records }),
         reason: `the file could not be read past record ${records}: ${describeError(err)}`,
       });
       counts.failed += 1;
@@ -227,7 +225,7 @@ async function drain(stream: Readable): Promise<void> {
 async function ingestEntry(ref: ObjectRef, format: FileFormat, entry: FileEntry, deps: IngestDeps): Promise<RecordOutcome> {
   // A line names a record of NDJSON or CSV; a JSON file may hold many records on one line, so its byte offset counts too.
   const offset = format === 'json' ? entry.offset : undefined;
-  const source: SaleSource = {
+  const origin: SaleOrigin = {
     kind: 's3',
     bucket: ref.bucket,
     key: ref.key,
@@ -239,10 +237,10 @@ async function ingestEntry(ref: ObjectRef, format: FileFormat, entry: FileEntry,
   };
   const sourceId = `${fileSourceId(ref)}#${entry.index}`;
   if ('parseError' in entry) {
-    await deps.failures.recordFailure({ sourceId, source: describeSource(source), reason: entry.parseError, raw: entry.raw });
+    await deps.failures.recordFailure({ sourceId, source: describeOrigin(origin), reason: entry.parseError, raw: entry.raw });
     return 'failed';
   }
-  return ingestRecord(entry.record, source, sourceId, deps);
+  return ingestRecord(entry.record, origin, sourceId, deps);
 }
 
 /**
@@ -310,7 +308,7 @@ class FileProgress {
     return this.sinceSave >= this.everyRecords || Date.now() - this.savedAt >= this.everyMs;
   }
 
-  takeDelta(): FileCounts {
+  takeDelta(): OutcomeCounts {
     const delta = this.delta;
     this.delta = emptyCounts();
     return delta;

@@ -1,6 +1,6 @@
-import { describeSource } from '../domain/sale';
+import { describeOrigin } from '../domain/sale';
 import { type IngestDeps, ingestRecord } from './ingest-sale';
-import { emptyCounts, type FileCounts } from './ports';
+import { emptyCounts, type OutcomeCounts } from './ports';
 
 export const MAX_RECORDS_PER_MESSAGE = 1_000;
 /** SQS's own limit on a message body; anything longer did not come through SQS as sent, and is not parsed. */
@@ -11,12 +11,12 @@ export const MAX_MESSAGE_BYTES = 256 * 1024;
  * failure; each record stands alone, so one bad record (invalid, or refused by DynamoDB) never blocks the others.
  * Only transient errors propagate, so the message is redelivered (its awarded sales are then duplicates).
  */
-export async function ingestMessage(body: string, message: { queue: string; messageId: string }, deps: IngestDeps): Promise<FileCounts> {
+export async function ingestMessage(body: string, message: { queue: string; messageId: string }, deps: IngestDeps): Promise<OutcomeCounts> {
   const counts = emptyCounts();
   const sourceId = `sqs:${message.queue}:${message.messageId}`;
-  const source = describeSource({ kind: 'sqs-message', queue: message.queue, messageId: message.messageId });
+  const described = describeOrigin({ kind: 'sqs-message', queue: message.queue, messageId: message.messageId });
   const fail = async (reason: string, raw?: string) => {
-    await deps.failures.recordFailure({ sourceId, source, reason, raw });
+    await deps.failures.recordFailure({ sourceId, source: described, reason, raw });
     counts.failed += 1;
     return counts;
   };
