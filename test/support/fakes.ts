@@ -3,21 +3,24 @@ import { failureAttributes, failureIdFor } from '../../shared/adapters/dynamodb/
 import { normalizeCardNumber } from '../../shared/domain/card-number';
 import { type AwardPlan, type LoyaltyAccount, newAccount } from '../../shared/domain/loyalty';
 import { DEFAULT_PROGRAM } from '../../shared/domain/program';
+import type { SaleLookup } from '../../shared/ingest/assign-unmatched';
 import type { FileIngestDeps } from '../../shared/ingest/ingest-file';
 import type { IngestDeps } from '../../shared/ingest/ingest-sale';
 import type {
   AwardCommit,
   CardHashes,
+  Clock,
   CustomerDirectory,
   ExistingSale,
   FailureReport,
   FailureStore,
   FileClaim,
-  FileCounts,
+  FileEventQueue,
   FileLedger,
   HoldResult,
   LoyaltyLedger,
   ObjectRef,
+  OutcomeCounts,
   SaleRecord,
   UnmatchedReason,
 } from '../../shared/ingest/ports';
@@ -33,23 +36,56 @@ type StoredSale = SaleRecord & { status: ExistingSale['status']; userId?: string
 /** What a fault hook may do to one call: throw this error, return this result, or (undefined) let it run. */
 type Fault<R> = Error | R | undefined;
 
+/**
+ * The loyalty ledger as DynamoDB keeps it: a sale id is recorded once (a redelivery finds it `exists`), an award
+ * commits only against the account version it was planned from (else `stale_account`), and an unmatched sale with
+ * the same content can later be awarded. Faults are injected per call.
+ */
 export class MemoryLedger implements LoyaltyLedger {
   readonly accounts = new Map<string, LoyaltyAccount>();
   readonly sales = new Map<string, StoredSale>();
   readonly conflicts: Array<{ sale: SaleRecord; existing: ExistingSale }> = [];
+  /** Every account read, in order, with whether it asked for a strongly consistent read. */
+  readonly reads: Array<{ userId: string; consistent: boolean }> = [];
   commits = 0;
   /** Called before every commit; lets a test inject DynamoDB errors or contention for chosen sales. */
   commitFault?: (sale: SaleRecord, attempt: number) => Fault<AwardCommit>;
   holdFault?: (sale: SaleRecord) => Fault<HoldResult>;
+  /** Called before every account read; an error is thrown as DynamoDB's would be. */
+  readFault?: (userId: string, read: number) => Error | undefined;
   private readonly attempts = new Map<string, number>();
+  private readonly concurrentWrites = new Map<string, number>();
 
-  addAccount(userId: string) {
-    this.accounts.set(userId, newAccount(userId));
+  addAccount(userId: string, standing: Partial<LoyaltyAccount> = {}) {
+    this.accounts.set(userId, { ...newAccount(userId), ...standing, userId });
   }
 
-  async getAccount(userId: string): Promise<LoyaltyAccount | undefined> {
+  /**
+   * Another writer changes the account between the next `times` reads and the commits that follow them, as a
+   * concurrent award would: each of those commits finds a newer version and is refused as stale.
+   */
+  contendOn(userId: string, times = 1) {
+    this.concurrentWrites.set(userId, (this.concurrentWrites.get(userId) ?? 0) + times);
+  }
+
+  async getAccount(userId: string, options: { consistent: boolean } = { consistent: false }): Promise<LoyaltyAccount | undefined> {
+    this.reads.push({ userId, consistent: options.consistent });
+    const fault = this.readFault?.(userId, this.reads.length);
+    if (fault) throw fault;
     const account = this.accounts.get(userId);
-    return account && { ...account };
+    if (!account) return undefined;
+    const copy = { ...account };
+    const pending = this.concurrentWrites.get(userId) ?? 0;
+    if (pending > 0) {
+      this.concurrentWrites.set(userId, pending - 1);
+      this.accounts.set(userId, { ...account, version: account.version + 1 });
+    }
+    return copy;
+  }
+
+  /** How many commits this sale has seen (retries included). */
+  attemptsOf(transactionId: string) {
+    return this.attempts.get(transactionId) ?? 0;
   }
 
   async commitAward(sale: SaleRecord, plan: AwardPlan): Promise<AwardCommit> {
@@ -84,17 +120,30 @@ export class MemoryLedger implements LoyaltyLedger {
   }
 }
 
+/** Sales by id, as the admin's sale lookup reads them from the ledger's items. */
+export class MemorySaleLookup implements SaleLookup {
+  constructor(private readonly ledger: MemoryLedger) {}
+
+  async getSale(transactionId: string) {
+    const sale = this.ledger.sales.get(transactionId);
+    return sale && { ...sale };
+  }
+}
+
 const toExisting = (sale: StoredSale): ExistingSale => ({ contentHash: sale.contentHash, status: sale.status, userId: sale.userId });
 
 /** Customers by card, matched on the full-number hash when the sale has one, else on the last-four hash. */
 export class MemoryDirectory implements CustomerDirectory {
   private readonly cards: Array<{ userId: string; hashes: CardHashes }> = [];
+  lookupFault?: (card: CardHashes) => Error | undefined;
 
   link(userId: string, cardNumber: string) {
     this.cards.push({ userId, hashes: testHasher.hash(normalizeCardNumber(cardNumber)!) });
   }
 
   async findCustomersByCard(card: CardHashes): Promise<string[]> {
+    const fault = this.lookupFault?.(card);
+    if (fault) throw fault;
     return this.cards
       .filter((c) => (card.fullHash ? c.hashes.fullHash === card.fullHash : c.hashes.lastFourHash === card.lastFourHash))
       .map((c) => c.userId);
@@ -125,16 +174,19 @@ export class MemoryFailureStore implements FailureStore {
 type FileItem = {
   status: string;
   nextIndex: number;
-  counts: FileCounts;
+  counts: OutcomeCounts;
   records?: number;
   reason?: string;
   attempts: number;
   leaseExpiresAt: number;
 };
 
+/** Processed files with their leases; leases run on `clock` (the system clock unless a test passes its own). */
 export class MemoryFileLedger implements FileLedger {
   readonly files = new Map<string, FileItem>();
   private readonly id = (ref: ObjectRef) => `${ref.bucket}/${ref.key}@${ref.eTag}`;
+
+  constructor(private readonly clock: Clock = { now: () => new Date() }) {}
 
   get(ref: ObjectRef) {
     return this.files.get(this.id(ref));
@@ -143,7 +195,7 @@ export class MemoryFileLedger implements FileLedger {
   async claim(ref: ObjectRef, leaseMs: number): Promise<FileClaim> {
     const item = this.files.get(this.id(ref));
     if (item && item.status !== 'processing') return { kind: 'already_processed' };
-    if (item && item.leaseExpiresAt > Date.now())
+    if (item && item.leaseExpiresAt > this.clock.now().getTime())
       return { kind: 'in_progress_elsewhere', leaseExpiresAt: new Date(item.leaseExpiresAt).toISOString() };
     const next = item ?? {
       status: 'processing',
@@ -153,19 +205,19 @@ export class MemoryFileLedger implements FileLedger {
       leaseExpiresAt: 0,
     };
     next.attempts += 1;
-    next.leaseExpiresAt = Date.now() + leaseMs;
+    next.leaseExpiresAt = this.clock.now().getTime() + leaseMs;
     this.files.set(this.id(ref), next);
     return { kind: 'claimed', resumeFromIndex: next.nextIndex };
   }
 
-  async checkpoint(ref: ObjectRef, nextIndex: number, delta: FileCounts, leaseMs: number): Promise<void> {
+  async checkpoint(ref: ObjectRef, nextIndex: number, delta: OutcomeCounts, leaseMs: number): Promise<void> {
     const item = this.files.get(this.id(ref))!;
     item.nextIndex = nextIndex;
-    item.leaseExpiresAt = Date.now() + leaseMs;
+    item.leaseExpiresAt = this.clock.now().getTime() + leaseMs;
     add(item.counts, delta);
   }
 
-  async complete(ref: ObjectRef, result: { status: string; delta: FileCounts; records: number; reason?: string }): Promise<void> {
+  async complete(ref: ObjectRef, result: { status: string; delta: OutcomeCounts; records: number; reason?: string }): Promise<void> {
     const item = this.files.get(this.id(ref)) ?? {
       status: 'processing',
       nextIndex: 0,
@@ -178,38 +230,79 @@ export class MemoryFileLedger implements FileLedger {
     this.files.set(this.id(ref), item);
   }
 
-  async findUnfinished(refs: ObjectRef[]): Promise<ObjectRef[]> {
+  async findUnfinished(refs: ObjectRef[], now: Date = this.clock.now()): Promise<ObjectRef[]> {
     return refs.filter((ref) => {
       const item = this.files.get(this.id(ref));
-      return !item || (item.status === 'processing' && item.leaseExpiresAt <= Date.now());
+      return !item || (item.status === 'processing' && item.leaseExpiresAt <= now.getTime());
     });
   }
 }
 
-function add(into: FileCounts, delta: FileCounts) {
-  for (const name of Object.keys(delta) as Array<keyof FileCounts>) into[name] += delta[name];
+function add(into: OutcomeCounts, delta: OutcomeCounts) {
+  for (const name of Object.keys(delta) as Array<keyof OutcomeCounts>) into[name] += delta[name];
 }
 
-/** Every ingest port in memory, with one customer `pat` on card 4111 1111 1111 1111; no sleeping between retries. */
+/** The file-event queue: what was queued, in order; `enqueueFault` injects SQS errors. */
+export class MemoryFileEventQueue implements FileEventQueue {
+  readonly queued: ObjectRef[] = [];
+  enqueueFault?: (ref: ObjectRef) => Error | undefined;
+
+  async enqueue(ref: ObjectRef): Promise<void> {
+    const fault = this.enqueueFault?.(ref);
+    if (fault) throw fault;
+    this.queued.push(ref);
+  }
+
+  async enqueueMany(refs: ObjectRef[]): Promise<void> {
+    for (const ref of refs) await this.enqueue(ref);
+  }
+}
+
+/** A clock that stands still until a test moves it. */
+export class ManualClock implements Clock {
+  private current: number;
+
+  constructor(start: Date | string = '2025-01-02T00:00:00Z') {
+    this.current = new Date(start).getTime();
+  }
+
+  now(): Date {
+    return new Date(this.current);
+  }
+
+  advance(ms: number) {
+    this.current += ms;
+  }
+}
+
+/** A `sleep` that returns at once and keeps every wait it was asked for, to check the backoff without waiting. */
+export function recordingSleep() {
+  const waits: number[] = [];
+  const sleep = async (ms: number) => {
+    waits.push(ms);
+  };
+  return { sleep, waits };
+}
+
+/**
+ * Every ingest port in memory, with one customer `pat` on card 4111 1111 1111 1111; retries do not sleep (the waits
+ * asked for are in `waits`). File leases run on the system clock; `clock` is the sales' received time.
+ */
 export function memoryIngest() {
   const ledger = new MemoryLedger();
   const directory = new MemoryDirectory();
   const failures = new MemoryFailureStore();
   const files = new MemoryFileLedger();
   const objects = new MemoryObjectStore();
+  const queue = new MemoryFileEventQueue();
+  const sales = new MemorySaleLookup(ledger);
+  const clock = new ManualClock();
+  const { sleep, waits } = recordingSleep();
   ledger.addAccount('pat');
   directory.link('pat', '4111 1111 1111 1111');
-  const deps: IngestDeps = {
-    program: DEFAULT_PROGRAM,
-    hasher: testHasher,
-    directory,
-    ledger,
-    failures,
-    clock: { now: () => new Date('2025-01-02T00:00:00Z') },
-    sleep: async () => undefined,
-  };
+  const deps: IngestDeps = { program: DEFAULT_PROGRAM, hasher: testHasher, directory, ledger, failures, clock, sleep };
   const fileDeps: FileIngestDeps = { ...deps, objects, files };
-  return { deps, fileDeps, ledger, directory, failures, files, objects };
+  return { deps, fileDeps, ledger, directory, failures, files, objects, queue, sales, clock, waits };
 }
 
 /** Errors shaped as the AWS SDK v3 throws them (name, $fault, $metadata), without a service client. */

@@ -1,5 +1,7 @@
+import * as fc from 'fast-check';
 import { containsCardNumber } from '../../shared/domain/card-number';
 import { validateMomaRecord } from '../../shared/domain/moma-record';
+import { DEFAULT_PROGRAM } from '../../shared/domain/program';
 import { TransientIngestError } from '../../shared/ingest/errors';
 import { ingestMessage } from '../../shared/ingest/ingest-message';
 import { ingestRecord, ingestSale, toSaleRecord } from '../../shared/ingest/ingest-sale';
@@ -158,3 +160,177 @@ describe('a record that fails', () => {
     expect(containsCardNumber(JSON.stringify(broken))).toBe(false);
   });
 });
+
+describe('retrying an award, against in-memory ports', () => {
+  test('an account changed by another writer is read again, consistently, and the award lands on the newer version', async () => {
+    const { deps, ledger, waits } = memoryIngest();
+    ledger.contendOn('pat', 2);
+    expect(await ingestSale(valid(momaSale({ transactionId: 'S-raced', amount: 500 })), SQS, deps)).toBe('awarded');
+    expect(ledger.attemptsOf('S-raced')).toBe(3);
+    // The first read may be eventually consistent (the version condition catches it); every retry reads consistently.
+    expect(ledger.reads.map((r) => r.consistent)).toEqual([false, true, true]);
+    expect(waits).toHaveLength(2);
+    expect(ledger.accounts.get('pat')).toMatchObject({ points: 50, purchaseCount: 1, version: 3 });
+  });
+
+  test('each retry waits through the injected sleep, a jittered wait under the cap; a success waits no more', async () => {
+    const { deps, ledger, waits } = memoryIngest();
+    ledger.commitFault = (_sale, attempt) => (attempt <= 5 ? { kind: 'retry', reason: 'transaction_conflict' } : undefined);
+    expect(await ingestSale(valid(momaSale({ transactionId: 'S-waits' })), SQS, deps)).toBe('awarded');
+    expect(waits).toHaveLength(5);
+    for (const wait of waits) {
+      expect(wait).toBeGreaterThanOrEqual(0);
+      expect(wait).toBeLessThanOrEqual(2_000);
+    }
+  });
+
+  test('giving up names the sale, the attempts and the last reason, after waiting between each; nothing is recorded', async () => {
+    const { deps, ledger, waits } = memoryIngest();
+    ledger.contendOn('pat', 100);
+    const attempt = ingestSale(valid(momaSale({ transactionId: 'S-gave-up' })), SQS, { ...deps, maxAttempts: 3 });
+    await expect(attempt).rejects.toThrow(new TransientIngestError('sale S-gave-up: gave up after 3 attempts (stale_account)'));
+    expect(waits).toHaveLength(2);
+    expect(ledger.sales.has('S-gave-up')).toBe(false);
+    expect(ledger.accounts.get('pat')).toMatchObject({ points: 0, purchaseCount: 0 });
+  });
+
+  test('a transient error from the ledger is not retried here: it propagates for the message to be redelivered', async () => {
+    const { deps, ledger, waits } = memoryIngest();
+    ledger.readFault = () => awsError('ProvisionedThroughputExceededException', 'Throughput exceeded', { status: 400 });
+    await expect(ingestSale(valid(momaSale({ transactionId: 'S-read-fails' })), SQS, deps)).rejects.toMatchObject({
+      name: 'ProvisionedThroughputExceededException',
+    });
+    expect(waits).toHaveLength(0);
+    expect(ledger.commits).toBe(0);
+  });
+
+  test('a sale recorded meanwhile by another delivery is settled, not retried', async () => {
+    const { deps, ledger } = memoryIngest();
+    const sale = valid(momaSale({ transactionId: 'S-meanwhile' }));
+    // The other delivery commits between this one's read and its commit.
+    ledger.commitFault = (record, attempt) => {
+      if (attempt > 1) return undefined;
+      ledger.sales.set(record.transactionId, { ...record, status: 'awarded', userId: 'pat' });
+      return { kind: 'exists', existing: { contentHash: record.contentHash, status: 'awarded', userId: 'pat' } };
+    };
+    expect(await ingestSale(sale, SQS, deps)).toBe('duplicate');
+    expect(ledger.attemptsOf('S-meanwhile')).toBe(1);
+  });
+});
+
+describe('duplicates and conflicts', () => {
+  test('an unmatched sale delivered again is a duplicate; with other content it is a conflict', async () => {
+    const { deps, ledger } = memoryIngest();
+    const unknownCard = { cardNumber: '5500 0000 0000 0004' };
+    expect(await ingestSale(valid(momaSale({ transactionId: 'S-um', ...unknownCard })), SQS, deps)).toBe('unmatched');
+    expect(await ingestSale(valid(momaSale({ transactionId: 'S-um', ...unknownCard })), SQS, deps)).toBe('duplicate');
+    expect(await ingestSale(valid(momaSale({ transactionId: 'S-um', ...unknownCard, amount: 999 })), SQS, deps)).toBe('conflict');
+    expect(ledger.conflicts).toEqual([
+      {
+        sale: expect.objectContaining({ transactionId: 'S-um', amountCents: 999 }),
+        existing: expect.objectContaining({ status: 'unmatched' }),
+      },
+    ]);
+  });
+
+  test('an awarded sale sent again on an unknown card, with other content, is a conflict and awards nothing', async () => {
+    const { deps, ledger } = memoryIngest();
+    expect(await ingestSale(valid(momaSale({ transactionId: 'S-moved', amount: 200 })), SQS, deps)).toBe('awarded');
+    expect(await ingestSale(valid(momaSale({ transactionId: 'S-moved', amount: 200, cardNumber: '5500 0000 0000 0004' })), SQS, deps)).toBe(
+      'conflict',
+    );
+    expect(ledger.conflicts[0]?.existing).toEqual(expect.objectContaining({ status: 'awarded', userId: 'pat' }));
+    expect(ledger.accounts.get('pat')).toMatchObject({ points: 20, purchaseCount: 1 });
+  });
+
+  test('the same sale by full number and by its last four is the same content: a duplicate', async () => {
+    const { deps, ledger } = memoryIngest();
+    expect(await ingestSale(valid(momaSale({ transactionId: 'S-four' })), SQS, deps)).toBe('awarded');
+    // A redelivery through another path may carry only the last four: matched on their hash, and the same content.
+    expect(await ingestSale(valid(momaSale({ transactionId: 'S-four', cardNumber: '1111' })), SQS, deps)).toBe('duplicate');
+    expect(ledger.conflicts).toHaveLength(0);
+  });
+});
+
+describe('sales that match no single customer', () => {
+  test('a card two customers hold is held as ambiguous, never guessed', async () => {
+    const { deps, ledger, directory } = memoryIngest();
+    ledger.addAccount('sam');
+    directory.link('sam', CARD);
+    expect(await ingestSale(valid(momaSale({ transactionId: 'S-amb' })), SQS, deps)).toBe('unmatched');
+    expect(ledger.sales.get('S-amb')).toMatchObject({ status: 'unmatched', unmatchedReason: 'ambiguous' });
+    expect(ledger.commits).toBe(0);
+  });
+
+  test('a card linked to a customer whose account is gone is held as an unknown card', async () => {
+    const { deps, ledger, directory } = memoryIngest();
+    directory.link('ghost', '5500 0000 0000 0004');
+    expect(await ingestSale(valid(momaSale({ transactionId: 'S-ghost', cardNumber: '5500 0000 0000 0004' })), SQS, deps)).toBe('unmatched');
+    expect(ledger.sales.get('S-ghost')).toMatchObject({ status: 'unmatched', unmatchedReason: 'unknown_card' });
+  });
+
+  test('only the last four given: matched on their hash when one customer holds them', async () => {
+    const { deps, ledger } = memoryIngest();
+    expect(await ingestSale(valid(momaSale({ transactionId: 'S-l4', cardNumber: '1111' })), SQS, deps)).toBe('awarded');
+    expect(ledger.sales.get('S-l4')).toMatchObject({ userId: 'pat', cardLast4: '1111' });
+    expect(ledger.sales.get('S-l4')?.cardFullHash).toBeUndefined();
+  });
+});
+
+describe('properties of the award', () => {
+  const amount = fc.integer({ min: 1, max: DEFAULT_PROGRAM.maxAmountCents });
+
+  test('points are 10 per dollar, rounded down to whole points', async () => {
+    await fc.assert(
+      fc.asyncProperty(amount, async (cents) => {
+        const { deps, ledger } = memoryIngest();
+        expect(await ingestSale(valid(momaSale({ transactionId: 'S-p', amount: cents })), SQS, deps)).toBe('awarded');
+        expect(ledger.accounts.get('pat')!.points).toBe(Math.floor(cents / 10));
+      }),
+      { numRuns: 200 },
+    );
+    // The edges of the rounding: nine cents earn nothing, ten earn a point, 99 earn nine.
+    const { deps, ledger } = memoryIngest();
+    for (const [i, cents] of [9, 10, 99].entries())
+      await ingestSale(valid(momaSale({ transactionId: `S-e${i}`, amount: cents })), SQS, deps);
+    expect(ledger.accounts.get('pat')!.points).toBe(0 + 1 + 9);
+  });
+
+  test('sales delivered any number of times, in any order, concurrently and under contention, are each awarded once', async () => {
+    const deliveries = fc
+      .array(fc.record({ amount, times: fc.integer({ min: 1, max: 4 }) }), { minLength: 1, maxLength: 14 })
+      .chain((sales) => {
+        const ids = sales.flatMap((s, i) => Array.from({ length: s.times }, () => i));
+        return fc.tuple(fc.constant(sales), fc.shuffledSubarray(ids, { minLength: ids.length, maxLength: ids.length }), fc.nat(20));
+      });
+    await fc.assert(
+      fc.asyncProperty(deliveries, fc.boolean(), async ([sales, order, contention], concurrently) => {
+        const { deps, ledger } = memoryIngest();
+        ledger.contendOn('pat', contention);
+        const retrying = { ...deps, maxAttempts: 200 };
+        const deliver = (i: number) =>
+          ingestSale(valid(momaSale({ transactionId: `S-n${i}`, amount: sales[i]!.amount })), SQS, retrying).then((outcome) => ({
+            i,
+            outcome,
+          }));
+        const results = concurrently ? await Promise.all(order.map(deliver)) : await sequentially(order.map((i) => () => deliver(i)));
+
+        for (const [i, sale] of sales.entries()) {
+          const outcomes = results.filter((r) => r.i === i).map((r) => r.outcome);
+          expect(outcomes.filter((o) => o === 'awarded')).toHaveLength(1);
+          expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(sale.times - 1);
+        }
+        const purchasePoints = sales.reduce((sum, s) => sum + Math.floor(s.amount / 10), 0);
+        const bonus = Math.floor(sales.length / DEFAULT_PROGRAM.punchCard.purchasesPerCard) * DEFAULT_PROGRAM.punchCard.bonusPoints;
+        expect(ledger.accounts.get('pat')).toMatchObject({ points: purchasePoints + bonus, purchaseCount: sales.length });
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+async function sequentially<T>(tasks: Array<() => Promise<T>>): Promise<T[]> {
+  const results: T[] = [];
+  for (const task of tasks) results.push(await task());
+  return results;
+}
