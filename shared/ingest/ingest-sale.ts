@@ -4,6 +4,7 @@ import { describeErrors, type FieldError, type MomaSale, momaRecordSchema, ownMo
 import type { ProgramConfig } from '../domain/program';
 import { describeSource, type SaleSource, saleContentHash, storableSale } from '../domain/sale';
 import { classifyError, describeError, TransientIngestError } from './errors';
+import { retryOptimistically } from './optimistic-retry';
 import type {
   CardHasher,
   CardHashes,
@@ -32,6 +33,7 @@ export interface IngestDeps {
 }
 
 export { TransientIngestError } from './errors';
+export { backoffMs } from './optimistic-retry';
 
 const schemaCache = new WeakMap<ProgramConfig, ReturnType<typeof momaRecordSchema>>();
 function schemaFor(program: ProgramConfig) {
@@ -168,25 +170,23 @@ export async function ingestSale(sale: MomaSale, source: SaleSource, deps: Inges
  * is already recorded is never retried.
  */
 export async function awardToCustomer(record: SaleRecord, userId: string, deps: IngestDeps): Promise<SaleOutcome> {
-  const maxAttempts = deps.maxAttempts ?? 8;
-  const sleep = deps.sleep ?? defaultSleep;
-  for (let attempt = 1; ; attempt++) {
+  const outcome = await retryOptimistically<SaleOutcome>(async (attempt) => {
     // The version condition catches a stale read, so the first read can be the cheaper eventually consistent one.
     const account = await deps.ledger.getAccount(userId, { consistent: attempt > 1 });
     if (!account) {
       // A card linked to a customer who no longer exists: keep the sale for review rather than guess.
       const held = await deps.ledger.holdUnmatched(record, 'unknown_card', 0);
-      return held.kind === 'held' ? 'unmatched' : settleExisting(record, held.existing, deps);
+      return { kind: 'done', value: held.kind === 'held' ? 'unmatched' : await settleExisting(record, held.existing, deps) };
     }
     const plan = planAward(account, record.amountCents, deps.program);
     const result = await deps.ledger.commitAward(record, plan);
-    if (result.kind === 'committed') return 'awarded';
-    if (result.kind === 'exists') return settleExisting(record, result.existing, deps);
-    if (attempt >= maxAttempts) {
-      throw new TransientIngestError(`sale ${record.transactionId}: gave up after ${attempt} attempts (${result.reason})`);
-    }
-    await sleep(backoffMs(attempt));
-  }
+    if (result.kind === 'committed') return { kind: 'done', value: 'awarded' };
+    if (result.kind === 'exists') return { kind: 'done', value: await settleExisting(record, result.existing, deps) };
+    return { kind: 'retry', reason: result.reason };
+  }, deps);
+  if (outcome.kind === 'gave_up')
+    throw new TransientIngestError(`sale ${record.transactionId}: gave up after ${outcome.attempts} attempts (${outcome.reason})`);
+  return outcome.value;
 }
 
 async function settleExisting(record: SaleRecord, existing: ExistingSale, deps: IngestDeps): Promise<SaleOutcome> {
@@ -194,10 +194,3 @@ async function settleExisting(record: SaleRecord, existing: ExistingSale, deps: 
   await deps.ledger.recordConflict(record, existing);
   return 'conflict';
 }
-
-/** Full jitter: a random wait up to an exponentially growing cap (AWS Architecture Blog, "Exponential Backoff And Jitter"). */
-export function backoffMs(attempt: number, baseMs = 20, capMs = 2_000): number {
-  return Math.floor(Math.random() * Math.min(capMs, baseMs * 2 ** attempt));
-}
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
