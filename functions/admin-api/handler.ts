@@ -1,8 +1,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { ROUTES, responseBody, serveAdminRequest } from '../../shared/admin/api';
 import { AdminError } from '../../shared/admin/errors';
+import { responseBody, serveAdminRequest } from '../../shared/admin/http';
+import { ROUTES } from '../../shared/admin/routes';
 import { createLogger } from '../../shared/observability/logger';
 import { adminContainer } from '../../shared/wiring/admin';
 

@@ -1,9 +1,8 @@
 import { DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetEventSourceMappingCommand, LambdaClient, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
+import type { SourceState, SyncControl } from '../admin/ports';
 import type { SyncSource } from '../topology';
-
-export type SourceState = 'running' | 'stopped' | 'starting' | 'stopping';
 
 /** How each sync source is switched: its event source mapping, or its schedule's rule. */
 export const syncTargetsSchema = z.record(
@@ -22,7 +21,7 @@ const eventBridge = new EventBridgeClient({});
  * Start/stop sync through the AWS control plane: disabling a mapping leaves its messages waiting in the queue,
  * disabling the rule pauses reconcile. The local stack answers the same two APIs for its pollers and timer.
  */
-export class AwsSyncControl {
+export class AwsSyncControl implements SyncControl {
   constructor(private readonly targets: SyncTargets) {}
 
   async setEnabled(source: SyncSource, enabled: boolean): Promise<SourceState> {

@@ -2,6 +2,8 @@ export interface ConnectionCheck {
   name: string;
   /** What this check needs to be able to do, for the fix hint. */
   needs: string;
+  /** The configuration setting that names what is probed (an environment variable), for the fix hint. */
+  setting?: string;
   probe(): Promise<string>;
 }
 
@@ -25,7 +27,7 @@ export async function testConnection(checks: ConnectionCheck[]): Promise<{ ok: b
   return { ok: results.every((r) => r.ok), checks: results };
 }
 
-/** The brief's troubleshooting list, keyed by what AWS answered. */
+/** A fix for each way a probe fails, keyed by what AWS answered; a hint names only settings the function reads. */
 function explain(err: Error & { name: string }, check: ConnectionCheck): string {
   const what = `${err.name}: ${err.message}`;
   if (
@@ -38,12 +40,15 @@ function explain(err: Error & { name: string }, check: ConnectionCheck): string 
   if (/AccessDenied|AccessDeniedException|Forbidden|AuthorizationError/.test(err.name))
     return `${what}. The role is not allowed to ${check.needs}: grant it and try again.`;
   if (/QueueDoesNotExist|NonExistentQueue|AWS\.SimpleQueueService\.NonExistentQueue/.test(err.name + err.message)) {
-    return `${what}. The queue does not exist: check the queue URL the stack outputs (MOMA_SQS_QUEUE for Moma) and that it was not deleted.`;
+    return `${what}. The queue does not exist: check ${configured(check, 'the queue URL')} against the stack's queue URL outputs, and that the queue was not deleted.`;
   }
-  if (/NoSuchBucket/.test(err.name)) return `${what}. The bucket does not exist: check MOMA_S3_BUCKET and the stack's BucketName output.`;
+  if (/NoSuchBucket/.test(err.name))
+    return `${what}. The bucket does not exist: check ${configured(check, 'the bucket name')} against the stack's BucketName output.`;
   if (/ResourceNotFound|NotFound/.test(err.name))
     return `${what}. The resource does not exist: check the stack is deployed and its outputs are the ones configured.`;
   if (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|TimeoutError/.test(err.name + err.message))
     return `${what}. The service could not be reached: check the endpoint and the network.`;
   return `${what}. Could not ${check.needs}.`;
 }
+
+const configured = (check: ConnectionCheck, otherwise: string) => (check.setting ? `${check.setting} (${otherwise})` : otherwise);

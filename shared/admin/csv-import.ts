@@ -7,8 +7,8 @@ import { emptyCounts } from '../ingest/ports';
 import { AdminError } from './errors';
 
 /**
- * The brief's CSV fallback: every row goes through the same validation and award path as Moma's files.
- * Importing the same CSV again awards nothing twice and records its bad rows once. A bad row (malformed, invalid,
+ * Sales uploaded as CSV (the fallback path): every row goes through the same validation and award path as Moma's
+ * files. Importing the same CSV again awards nothing twice and records its bad rows once. A bad row (malformed, invalid,
  * or refused by DynamoDB) costs that row only; a wrong header is the request's 400, naming the expected and the
  * found columns. Only transient errors (throttling, an unreachable table) fail the request.
  */

@@ -1,17 +1,16 @@
-import type { DynamoDbAccountChanges } from '../adapters/dynamodb/account-changes';
-import type { DynamoDbAdminQueries } from '../adapters/dynamodb/admin-queries';
-import type { DynamoDbCustomerStore } from '../adapters/dynamodb/customer-store';
 import { CARD_FORMAT_RULE, normalizeCardNumber } from '../domain/card-number';
 import { matchCustomer } from '../domain/loyalty';
 import type { ProgramConfig } from '../domain/program';
 import { assignUnmatchedSale } from '../ingest/assign-unmatched';
 import type { IngestDeps } from '../ingest/ingest-sale';
 import { AdminError, notFound } from './errors';
+import type { AccountChanges, AdminQueries, CustomerProfile, CustomerStore, SaleReader } from './ports';
 
 export interface CustomerDeps extends IngestDeps {
-  customers: DynamoDbCustomerStore;
-  queries: DynamoDbAdminQueries;
-  changes: DynamoDbAccountChanges;
+  customers: CustomerStore;
+  sales: SaleReader;
+  queries: AdminQueries;
+  changes: AccountChanges;
 }
 
 const AUTO_CREDIT_DAYS = 90;
@@ -33,6 +32,23 @@ export async function getCustomer(userId: string, deps: Pick<CustomerDeps, 'cust
     createdAt: customer.createdAt,
     updatedAt: customer.updatedAt,
   };
+}
+
+/** Creates the customer or updates its profile; `created` says which. */
+export async function saveCustomer(profile: CustomerProfile, deps: Pick<CustomerDeps, 'customers' | 'program'>) {
+  const existed = Boolean(await deps.customers.getCustomer(profile.userId));
+  await deps.customers.upsertCustomer(profile);
+  return { customer: await getCustomer(profile.userId, deps), created: !existed };
+}
+
+/** A customer's sales, newest first. */
+export async function customerSales(
+  userId: string,
+  page: { limit: number; cursor?: string },
+  deps: Pick<CustomerDeps, 'customers' | 'queries'>,
+) {
+  if (!(await deps.customers.getCustomer(userId))) throw notFound(`customer ${userId}`);
+  return deps.queries.customerSales(userId, page.limit, page.cursor);
 }
 
 function punchCard(punches: number, completed: number, program: ProgramConfig) {
@@ -68,7 +84,7 @@ export async function linkCard(userId: string, cardNumber: string, deps: Custome
         }),
       );
       if (match.kind !== 'matched' || match.userId !== userId) continue;
-      const result = await assignUnmatchedSale(String(sale.transactionId), userId, { ...deps, sales: deps.customers });
+      const result = await assignUnmatchedSale(String(sale.transactionId), userId, deps);
       if (result.kind === 'awarded') credited.push(String(sale.transactionId));
     }
     cursor = page.nextCursor;

@@ -26,3 +26,11 @@ export const invalidRequest = (errors: FieldError[]) => new AdminError(400, 'inv
 
 /** Contention or throttling outlasted the retries: nothing was changed, asking again later is safe. */
 export const busy = (reason: string) => new AdminError(503, reason, undefined, 1);
+
+/** A cursor that is not one this listing issued: malformed, altered, or from another listing. `rule` says which. */
+export class InvalidCursorError extends Error {
+  constructor(readonly rule: string) {
+    super(`cursor ${rule}`);
+    this.name = 'InvalidCursorError';
+  }
+}

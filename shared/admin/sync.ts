@@ -1,18 +1,7 @@
-import type { SourceState } from '../adapters/sync-control';
-import { type ReconcileDeps, reconcileFiles } from '../ingest/reconcile';
+import { ALL_TIME } from '../domain/stats';
+import { reconcileFiles } from '../ingest/reconcile';
 import { SYNC_SOURCES, type SyncSource, WATCHED_PREFIXES } from '../topology';
-
-export interface SyncControl {
-  setEnabled(source: SyncSource, enabled: boolean): Promise<SourceState>;
-  state(source: SyncSource): Promise<SourceState>;
-}
-
-/** What re-queueing the files that arrived but were never processed needs: the bucket listing, the file ledger, the queue. */
-export interface FileRequeueDeps extends Pick<ReconcileDeps, 'listOlderThan' | 'files' | 'queue'> {
-  bucket: string;
-  /** Called when re-queueing fails after sync was started: the scheduled reconcile will catch up. */
-  onRequeueError(err: unknown): void;
-}
+import type { FileRequeueDeps, QueueMonitor, SourceActivity, SourceState, StatsReader, SyncControl } from './ports';
 
 const SOURCES = Object.keys(SYNC_SOURCES) as SyncSource[];
 
@@ -87,4 +76,43 @@ export async function syncStates(control: SyncControl) {
     SourceState
   >;
   return { state: overallState(sources), sources };
+}
+
+export interface SyncStatusDeps {
+  sync: SyncControl;
+  activity: SourceActivity;
+  stats: StatsReader;
+  queueMonitor: QueueMonitor;
+  /** The queues to report, by name. */
+  queues: Record<string, string>;
+}
+
+/** Whether each ingest path runs and when it last did work, the all-time review counts, and every queue's depth. */
+export async function syncStatus(deps: SyncStatusDeps) {
+  const [sync, activity, totals, queues] = await Promise.all([
+    syncStates(deps.sync),
+    deps.activity.readAll(SOURCES),
+    deps.stats.totals(ALL_TIME),
+    Promise.all(Object.entries(deps.queues).map(([name, url]) => deps.queueMonitor.depth(name, url))),
+  ]);
+  return {
+    state: sync.state,
+    sources: Object.fromEntries(SOURCES.map((s) => [s, { state: sync.sources[s], lastProcessedAt: activity[s]?.lastProcessedAt ?? null }])),
+    counts: {
+      transactionsAwarded: totals.awarded ?? 0,
+      pointsAwarded: totals.points ?? 0,
+      reversed: totals.reversed ?? 0,
+      duplicates: Object.values(activity).reduce((sum, a) => sum + a.duplicates, 0),
+      conflicts: totals.conflicts ?? 0,
+      failures: totals.failures ?? 0,
+      failuresResolved: totals.failuresResolved ?? 0,
+      unmatched: totals.unmatched ?? 0,
+    },
+    queues: queues.map((q) => ({
+      name: q.name,
+      waiting: q.waiting,
+      inFlight: q.inFlight,
+      oldestMessageAgeSeconds: q.oldestMessageAgeSeconds,
+    })),
+  };
 }

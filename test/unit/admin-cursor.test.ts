@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { CursorSigner, DynamoDbAdminQueries, daysIn, InvalidCursorError } from '../../shared/adapters/dynamodb/admin-queries';
+import { CursorSigner, DynamoDbAdminQueries } from '../../shared/adapters/dynamodb/admin-queries';
+import { daysIn } from '../../shared/admin/days';
+import { InvalidCursorError } from '../../shared/admin/errors';
 
 const position = z.strictObject({ day: z.string(), n: z.number().optional() });
 const listing = JSON.stringify(['byDay', 'SALE', '2025-01-01', '2025-01-31', null]);

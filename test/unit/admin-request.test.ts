@@ -1,18 +1,10 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { InvalidCursorError } from '../../shared/adapters/dynamodb/admin-queries';
-import {
-  asAdminError,
-  dayRange,
-  MAX_RANGE_DAYS,
-  mediaType,
-  ROUTES,
-  responseBody,
-  serveAdminRequest,
-  toApiRequest,
-} from '../../shared/admin/api';
-import { AdminError } from '../../shared/admin/errors';
+import { AdminError, InvalidCursorError } from '../../shared/admin/errors';
+import { asAdminError, mediaType, responseBody, serveAdminRequest, toApiRequest } from '../../shared/admin/http';
+import type { AdminContainer } from '../../shared/admin/ports';
+import { dayRange, MAX_RANGE_DAYS } from '../../shared/admin/request-rules';
+import { ROUTES } from '../../shared/admin/routes';
 import { TransientIngestError } from '../../shared/ingest/ingest-sale';
-import type { AdminContainer } from '../../shared/wiring/admin';
 
 function event(routeKey: string, overrides: Partial<APIGatewayProxyEventV2> = {}): APIGatewayProxyEventV2 {
   return {

@@ -1,4 +1,5 @@
-import { type FileRequeueDeps, type SyncControl, startSync } from '../../shared/admin/sync';
+import type { FileRequeueDeps, SyncControl } from '../../shared/admin/ports';
+import { startSync } from '../../shared/admin/sync';
 import type { ObjectRef } from '../../shared/ingest/ports';
 
 const control = (): SyncControl & { enabled: string[] } => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { MAX_RANGE_DAYS, ROUTES } from '../../shared/admin/api';
+import { MAX_RANGE_DAYS } from '../../shared/admin/request-rules';
+import { ROUTES } from '../../shared/admin/routes';
 import { ADMIN_ROUTES } from '../../shared/topology';
 
 describe('the admin API description', () => {

@@ -1,20 +1,12 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { AccountChanges, Adjustment, ChangeResult } from '../../admin/ports';
 import type { LoyaltyAccount } from '../../domain/loyalty';
 import { accountStandingUpdate, cancellationCause } from './account-standing';
 import { keys } from './table-keys';
 
-export type ChangeResult = 'applied' | 'stale' | 'precondition_failed';
-
-export interface Adjustment {
-  userId: string;
-  idempotencyKey: string;
-  points: number;
-  reason: string;
-}
-
 /** Account changes other than awards: refunds and manual adjustments, each applied once. */
-export class DynamoDbAccountChanges {
+export class DynamoDbAccountChanges implements AccountChanges {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,

@@ -1,33 +1,15 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import { daysBackwards } from '../../admin/days';
+import { InvalidCursorError } from '../../admin/errors';
+import type { AdminQueries, DayListing, DayRange, Listed, Page } from '../../admin/ports';
 import { GSI1, GSI3, indexKeys, withoutKeys } from './table-keys';
 
-export interface Page<T> {
-  items: T[];
-  nextCursor?: string;
-}
-
-export interface DayRange {
-  from: string;
-  to: string;
-}
-
-type Kind = Parameters<typeof indexKeys.byDay>[0];
 type Key = Record<string, unknown>;
-
-const DAY_MS = 86_400_000;
 
 /** Longer than any cursor this adapter issues (two index keys of bounded ids, base64url, and a signature). */
 export const MAX_CURSOR_LENGTH = 2_048;
-
-/** A cursor that is not one this listing issued: malformed, altered, or from another listing. `rule` says which. */
-export class InvalidCursorError extends Error {
-  constructor(readonly rule: string) {
-    super(`cursor ${rule}`);
-    this.name = 'InvalidCursorError';
-  }
-}
 
 const keyPart = z.string().min(1).max(1_024);
 const dayPart = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
@@ -42,7 +24,8 @@ const envelope = z.strictObject({ listing: z.string().regex(/^[A-Za-z0-9_-]{22}$
  * Pagination cursors that a client can hold but not forge: `<payload>.<signature>`, both base64url. The payload
  * names the listing it belongs to (a digest of kind, filters and range) and the position to resume from; the
  * signature is HMAC-SHA256 over the payload with a key only the admin function has. A cursor is accepted only
- * when its signature verifies, it names the listing being asked for, and its position has the listing's shape.
+ * when its signature verifies, it names the listing being asked for, and its position has the listing's shape;
+ * any other is refused with the admin slice's InvalidCursorError, which the API answers as a 400.
  */
 export class CursorSigner {
   constructor(private readonly key: Buffer) {
@@ -83,21 +66,8 @@ export class CursorSigner {
 
 const listingDigest = (listing: string) => createHash('sha256').update(listing).digest('base64url').slice(0, 22);
 
-/** How many days a range covers, counted arithmetically (no expansion), inclusive of both ends. */
-export function daysIn(range: DayRange): number {
-  return Math.floor((Date.parse(`${range.to}T00:00:00Z`) - Date.parse(`${range.from}T00:00:00Z`)) / DAY_MS) + 1;
-}
-
-/** Days from `to` back to `from`, newest first (YYYY-MM-DD). Callers bound the range first (see daysIn). */
-export function daysBackwards(range: DayRange): string[] {
-  const days: string[] = [];
-  for (let d = new Date(`${range.to}T00:00:00Z`); d >= new Date(`${range.from}T00:00:00Z`); d.setUTCDate(d.getUTCDate() - 1))
-    days.push(d.toISOString().slice(0, 10));
-  return days;
-}
-
 /** Newest-first listings for the admin API, without scans: day partitions of GSI3, or a customer's GSI1 partition. */
-export class DynamoDbAdminQueries {
+export class DynamoDbAdminQueries implements AdminQueries {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -105,7 +75,7 @@ export class DynamoDbAdminQueries {
   ) {}
 
   /** Walks the day partitions of one kind, newest first, until `limit` items are found. */
-  async byDay(kind: Kind, range: DayRange, limit: number, cursor?: string, filter?: { machineId?: string }): Promise<Page<Key>> {
+  async byDay(kind: DayListing, range: DayRange, limit: number, cursor?: string, filter?: { machineId?: string }): Promise<Page<Listed>> {
     const listing = JSON.stringify(['byDay', kind, range.from, range.to, filter?.machineId ?? null]);
     const position = cursor ? this.cursors.open(listing, cursor, dayPosition) : undefined;
     if (
@@ -117,7 +87,7 @@ export class DynamoDbAdminQueries {
       throw new InvalidCursorError('holds a position this listing cannot have');
     }
     const days = daysBackwards(range).filter((day) => !position || day <= position.day);
-    const items: Key[] = [];
+    const items: Listed[] = [];
     let startKey: Key | undefined = position?.key;
     for (const [i, day] of days.entries()) {
       do {
@@ -149,7 +119,7 @@ export class DynamoDbAdminQueries {
   }
 
   /** A customer's sales, newest first, optionally within a date range. */
-  async customerSales(userId: string, limit: number, cursor?: string, range?: DayRange): Promise<Page<Key>> {
+  async customerSales(userId: string, limit: number, cursor?: string, range?: DayRange): Promise<Page<Listed>> {
     const listing = JSON.stringify(['customerSales', userId, range?.from ?? null, range?.to ?? null]);
     const startKey = cursor ? this.cursors.open(listing, cursor, customerPosition) : undefined;
     if (startKey && startKey.GSI1PK !== indexKeys.customerSales(userId))
@@ -172,17 +142,5 @@ export class DynamoDbAdminQueries {
       items: (out.Items ?? []).map(withoutKeys),
       nextCursor: out.LastEvaluatedKey ? this.cursors.seal(listing, out.LastEvaluatedKey) : undefined,
     };
-  }
-
-  /** Items under one partition key whose sort key starts with a prefix (a sale's conflicts, a customer's cards). */
-  async underPartition(pk: string, skPrefix: string): Promise<Key[]> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
-      }),
-    );
-    return (out.Items ?? []).map(withoutKeys);
   }
 }

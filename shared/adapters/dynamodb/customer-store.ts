@@ -1,34 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { CardHashes, SaleRecord } from '../../ingest/ports';
+import type { CustomerProfile, CustomerStore, LinkedCard, StoredSale } from '../../admin/ports';
+import type { CardHashes } from '../../ingest/ports';
+import { DynamoDbSaleReader } from './sale-reader';
 import { indexKeys, keys, withoutKeys } from './table-keys';
 
 /** Card ids are random, 16 hex characters: unrelated to the card or its hash. */
 const OPAQUE_CARD_ID = /^[0-9a-f]{16}$/;
 const newCardId = () => randomBytes(8).toString('hex');
 
-export interface CustomerProfile {
-  userId: string;
-  name?: string;
-  email?: string;
-  pushEndpoint?: string;
-}
+export type { CustomerProfile, LinkedCard, StoredSale } from '../../admin/ports';
 
-export interface LinkedCard {
-  cardId: string;
-  last4: string;
-  linkedAt: string;
-}
-
-export type StoredSale = SaleRecord & {
-  status: 'awarded' | 'unmatched' | 'reversed';
-  userId?: string;
-  points?: number;
-  unmatchedReason?: string;
-};
-
-/** Customers, their linked cards, and sales read back by id. */
-export class DynamoDbCustomerStore {
+/** Customers and their linked cards. */
+export class DynamoDbCustomerStore implements CustomerStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -155,8 +139,8 @@ export class DynamoDbCustomerStore {
     );
   }
 
+  /** A sale by id, for test tables that look one up beside its customer; the admin API reads sales through SaleReader. */
   async getSale(transactionId: string): Promise<StoredSale | undefined> {
-    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.sale(transactionId), ConsistentRead: true }));
-    return out.Item ? (withoutKeys(out.Item) as unknown as StoredSale) : undefined;
+    return new DynamoDbSaleReader(this.db, this.tableName).getSale(transactionId);
   }
 }

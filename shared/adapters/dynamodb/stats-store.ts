@@ -1,10 +1,12 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { StatsDelta } from '../../domain/stats';
+import type { StatsReader } from '../../admin/ports';
+import type { ReviewCounts, StatsDelta } from '../../domain/stats';
+import type { FigureRow } from '../../domain/stats-report';
 import { buildUpdate } from './update-expression';
 
 /** The sort key of a day's review counts; every other item of the day is a machine-and-product figure. */
-export const TOTAL = 'TOTAL';
+const TOTAL = 'TOTAL';
 /** A transaction holds at most 100 items; one is the batch marker. */
 const DELTAS_PER_TRANSACTION = 99;
 const MARKER_TTL_SECONDS = 7 * 86_400;
@@ -18,7 +20,7 @@ export const statsKeys = {
  * Per-day statistics items, written once per stream batch. Each write carries a marker for the batch in the
  * same transaction, so a batch the stream delivers again is not counted twice.
  */
-export class DynamoDbStatsStore {
+export class DynamoDbStatsStore implements StatsReader {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -72,12 +74,25 @@ export class DynamoDbStatsStore {
   }
 
   /** A day's review counts (or the all-time ones, under ALL_TIME); empty before anything was counted. */
-  async totals(day: string): Promise<Record<string, number>> {
+  async totals(day: string): Promise<Partial<ReviewCounts>> {
     const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { PK: statsKeys.day(day), SK: TOTAL } }));
-    return (out.Item ?? {}) as Record<string, number>;
+    return (out.Item ?? {}) as Partial<ReviewCounts>;
   }
 
-  async figures(day: string): Promise<Record<string, unknown>[]> {
+  /** A day's sales figures, one row per machine and product (the day's review counts left out). */
+  async salesFigures(day: string): Promise<FigureRow[]> {
+    return (await this.dayItems(day))
+      .filter((item) => item.SK !== TOTAL)
+      .map((item) => ({
+        machineId: String(item.machineId),
+        product: String(item.product),
+        sales: Number(item.sales ?? 0),
+        amountCents: Number(item.amountCents ?? 0),
+        points: Number(item.points ?? 0),
+      }));
+  }
+
+  private async dayItems(day: string): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {

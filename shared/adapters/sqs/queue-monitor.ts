@@ -1,16 +1,9 @@
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetQueueAttributesCommand, type SQSClient, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
-
-export interface QueueDepth {
-  name: string;
-  url: string;
-  waiting: number;
-  inFlight: number;
-  oldestMessageAgeSeconds: number | null;
-}
+import type { QueueDepth, QueueMonitor } from '../../admin/ports';
 
 /** Queue depths from SQS; the oldest message's age from CloudWatch, where there is one (not on the local stack). */
-export class QueueMonitor {
+export class SqsQueueMonitor implements QueueMonitor {
   private readonly cloudWatch?: CloudWatchClient;
 
   constructor(

@@ -1,0 +1,176 @@
+import type { LoyaltyAccount } from '../domain/loyalty';
+import type { FieldError } from '../domain/moma-record';
+import type { ReviewCounts } from '../domain/stats';
+import type { FigureRow } from '../domain/stats-report';
+import type { IngestDeps } from '../ingest/ingest-sale';
+import type { CardHashes, SaleRecord } from '../ingest/ports';
+import type { ReconcileDeps } from '../ingest/reconcile';
+import type { SyncSource } from '../topology';
+import type { ConnectionCheck } from './connection-test';
+
+/** What the admin use cases need from the world outside: every port an adapter implements, and the container of them. */
+
+export interface DayRange {
+  from: string;
+  to: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+/** A listed item as the table holds it, without its keys. */
+export type Listed = Record<string, unknown>;
+
+/** The kinds of item listed by day. */
+export type DayListing = 'SALE' | 'UNMATCHED' | 'FAILURE' | 'NOTIFICATION';
+
+/** Newest-first listings. A cursor this listing did not issue is refused with an InvalidCursorError. */
+export interface AdminQueries {
+  byDay(kind: DayListing, range: DayRange, limit: number, cursor?: string, filter?: { machineId?: string }): Promise<Page<Listed>>;
+  customerSales(userId: string, limit: number, cursor?: string, range?: DayRange): Promise<Page<Listed>>;
+}
+
+export type StoredSale = SaleRecord & {
+  status: 'awarded' | 'unmatched' | 'reversed';
+  userId?: string;
+  points?: number;
+  bonusPoints?: number;
+  unmatchedReason?: string;
+};
+
+/** Sales read back by id, with the conflicting versions Moma sent of them. */
+export interface SaleReader {
+  getSale(transactionId: string): Promise<StoredSale | undefined>;
+  conflictsOf(transactionId: string): Promise<Listed[]>;
+}
+
+export interface CustomerProfile {
+  userId: string;
+  name?: string;
+  email?: string;
+  pushEndpoint?: string;
+}
+
+export interface LinkedCard {
+  cardId: string;
+  last4: string;
+  linkedAt: string;
+}
+
+/** Customers and their linked cards. */
+export interface CustomerStore {
+  /** Creates the customer, or updates the profile fields of an existing one without touching the balance. */
+  upsertCustomer(profile: CustomerProfile): Promise<void>;
+  getCustomer(userId: string): Promise<Record<string, unknown> | undefined>;
+  /** Links a card by its keyed hashes; linking the same card again returns the first link. */
+  linkCard(userId: string, card: CardHashes): Promise<LinkedCard>;
+  /** False when the customer has no card with this id. */
+  unlinkCard(userId: string, cardId: string): Promise<boolean>;
+  listCards(userId: string): Promise<LinkedCard[]>;
+}
+
+/** How an account change ended: applied, the account changed since it was read, or the item's own condition failed. */
+export type ChangeResult = 'applied' | 'stale' | 'precondition_failed';
+
+export interface Adjustment {
+  userId: string;
+  idempotencyKey: string;
+  points: number;
+  reason: string;
+}
+
+/** Account changes other than awards: refunds and manual adjustments, each applied once. */
+export interface AccountChanges {
+  /** Marks an awarded sale reversed and writes the account's new standing, guarded by the account's version. */
+  reverse(transactionId: string, before: LoyaltyAccount, after: LoyaltyAccount, reason: string): Promise<ChangeResult>;
+  /** Applies an adjustment once per idempotency key; `stored` is the adjustment recorded under that key. */
+  adjust(adjustment: Adjustment): Promise<{ applied: boolean; stored: Record<string, unknown> }>;
+}
+
+/** The statistics the stream keeps. */
+export interface StatsReader {
+  /** A day's review counts (or the all-time ones, under ALL_TIME); empty before anything was counted. */
+  totals(day: string): Promise<Partial<ReviewCounts>>;
+  /** A day's sales figures, one row per machine and product. */
+  salesFigures(day: string): Promise<FigureRow[]>;
+}
+
+export interface SourceActivity {
+  readAll(sources: SyncSource[]): Promise<Record<string, { lastProcessedAt?: string; duplicates: number }>>;
+}
+
+export type SourceState = 'running' | 'stopped' | 'starting' | 'stopping';
+
+export interface SyncControl {
+  setEnabled(source: SyncSource, enabled: boolean): Promise<SourceState>;
+  state(source: SyncSource): Promise<SourceState>;
+}
+
+/** What re-queueing the files that arrived but were never processed needs: the bucket listing, the file ledger, the queue. */
+export interface FileRequeueDeps extends Pick<ReconcileDeps, 'listOlderThan' | 'files' | 'queue'> {
+  bucket: string;
+  /** Called when re-queueing fails after sync was started: the scheduled reconcile will catch up. */
+  onRequeueError(err: unknown): void;
+}
+
+export interface QueueDepth {
+  name: string;
+  url: string;
+  waiting: number;
+  inFlight: number;
+  oldestMessageAgeSeconds: number | null;
+}
+
+export interface QueueMonitor {
+  depth(name: string, url: string): Promise<QueueDepth>;
+  /** Moves a dead-letter queue's messages back to the queue they came from; the answer is the move task's handle. */
+  redrive(deadLetterQueueUrl: string): Promise<string>;
+}
+
+/** The queues the admin API watches, by URL. */
+export type AdminQueues = {
+  moma: string;
+  fileEvents: string;
+  momaDlq: string;
+  fileEventsDlq: string;
+};
+
+/** A failure as stored, with the copy a retry needs when the input could be read as a record. */
+export interface StoredFailure {
+  status: 'open' | 'resolved';
+  reason: string;
+  source: string;
+  outcome?: string;
+  /** The retry copy, as JSON. */
+  retryRecord?: string | null;
+  [attribute: string]: unknown;
+}
+
+/** Stored failures as their retry sees them. */
+export interface FailureRecords {
+  get(failureId: string): Promise<StoredFailure | undefined>;
+  /** The retry failed again: why, and one retry more. */
+  retryFailed(failureId: string, result: { reason: string; errors: FieldError[]; at: string }): Promise<void>;
+  /** The retry went through: the failure is resolved with the sale's outcome. */
+  resolved(failureId: string, result: { outcome: string; at: string }): Promise<void>;
+}
+
+/** Everything the admin routes use, built once per process by the admin function's composition root. */
+export interface AdminContainer {
+  /** The award path, shared with ingest: CSV import, failure retry, assignment and card linking go through it. */
+  deps: IngestDeps;
+  queues: AdminQueues;
+  sales: SaleReader;
+  customers: CustomerStore;
+  queries: AdminQueries;
+  changes: AccountChanges;
+  stats: StatsReader;
+  activity: SourceActivity;
+  sync: SyncControl;
+  fileRequeue: FileRequeueDeps;
+  queueMonitor: QueueMonitor;
+  storedFailures: FailureRecords;
+  checks: ConnectionCheck[];
+}

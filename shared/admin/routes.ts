@@ -1,0 +1,158 @@
+import * as z from 'zod';
+import { testConnection } from './connection-test';
+import { importCsv } from './csv-import';
+import { adjustPoints, customerSales, getCustomer, linkCard, removeCard, saveCustomer } from './customers';
+import { redriveDeadLetters } from './dlq';
+import { retryFailure } from './failures';
+import type { ApiResult, Route } from './http';
+import {
+  adjustmentBody,
+  bodyOrEmpty,
+  cardBody,
+  cardId,
+  cursor,
+  customerId,
+  dayRange,
+  failureId,
+  id,
+  isoDay,
+  limit,
+  listQuery,
+  parse,
+  profileBody,
+  text,
+} from './request-rules';
+import { assignSale, reverseSale, saleWithConflicts } from './sales';
+import { salesStats } from './stats';
+import { setSync, startSync, syncStatus } from './sync';
+
+const ok = (body: unknown, status = 200): ApiResult => ({ status, body });
+
+/** What the admin API shows of a sale: its card only by last four, never the keyed hashes. */
+function redactSale(sale: object) {
+  const { cardFullHash: _full, cardLast4Hash: _last4, contentHash: _content, ...shown } = sale as Record<string, unknown>;
+  return shown;
+}
+
+const redactPage = <T extends { items: object[] }>(page: T) => ({ ...page, items: page.items.map(redactSale) });
+
+/** Every route of the admin API, by API Gateway route key: decode the request, call the use case, shape the answer. */
+export const ROUTES: Record<string, Route> = {
+  'POST /admin/sync/start': async (_req, app) => ok(await startSync(app.sync, app.fileRequeue)),
+
+  'POST /admin/sync/stop': async (_req, app) => ok(await setSync(app.sync, false)),
+
+  'GET /admin/sync/status': async (_req, app) => ok(await syncStatus(app)),
+
+  'POST /admin/sync/test': async (_req, app) => ok(await testConnection(app.checks)),
+
+  'GET /admin/transactions': async (req, app) => {
+    const q = parse(listQuery.extend({ customer: id.optional(), machine: id.optional() }), req.query, 'query');
+    const range = dayRange(q);
+    const page = q.customer
+      ? await app.queries.customerSales(q.customer, q.limit, q.cursor, range)
+      : await app.queries.byDay('SALE', range, q.limit, q.cursor, { machineId: q.machine });
+    return ok(redactPage(page));
+  },
+
+  'GET /admin/transactions/{transactionId}': async (req, app) => {
+    const { transactionId } = parse(z.object({ transactionId: id }), req.path, 'path');
+    const { sale, conflicts } = await saleWithConflicts(transactionId, app);
+    return ok({
+      ...redactSale(sale),
+      conflicts: conflicts.map((c) => ({ ...c, incoming: c.incoming && redactSale(c.incoming as object) })),
+    });
+  },
+
+  'POST /admin/transactions/{transactionId}/reverse': async (req, app) => {
+    const { transactionId } = parse(z.object({ transactionId: id }), req.path, 'path');
+    const { reason } = parse(z.object({ reason: text(500).default('refund') }), bodyOrEmpty(req.body), 'body');
+    const result = await reverseSale(transactionId, reason, { ...app.deps, sales: app.sales, changes: app.changes });
+    return ok({ ...result, sale: result.sale && redactSale(result.sale) });
+  },
+
+  'GET /admin/failures': async (req, app) => {
+    const q = parse(listQuery, req.query, 'query');
+    const page = await app.queries.byDay('FAILURE', dayRange(q), q.limit, q.cursor);
+    return ok({ ...page, items: page.items.map(({ retryRecord, ...failure }) => ({ ...failure, retryable: Boolean(retryRecord) })) });
+  },
+
+  'POST /admin/failures/{failureId}/retry': async (req, app) => {
+    const path = parse(z.object({ failureId }), req.path, 'path');
+    return ok(await retryFailure(path.failureId, { ...app.deps, storedFailures: app.storedFailures }));
+  },
+
+  'POST /admin/dlq/redrive': async (req, app) => {
+    const { queue } = parse(z.object({ queue: z.enum(['moma', 'fileEvents', 'all']).default('all') }), bodyOrEmpty(req.body), 'body');
+    return ok(await redriveDeadLetters(queue, app), 202);
+  },
+
+  'GET /admin/unmatched': async (req, app) => {
+    const q = parse(listQuery, req.query, 'query');
+    return ok(redactPage(await app.queries.byDay('UNMATCHED', dayRange(q, 90), q.limit, q.cursor)));
+  },
+
+  'POST /admin/unmatched/{transactionId}/assign': async (req, app) => {
+    const { transactionId } = parse(z.object({ transactionId: id }), req.path, 'path');
+    const { userId } = parse(z.object({ userId: customerId }), bodyOrEmpty(req.body), 'body');
+    return ok(await assignSale(transactionId, userId, { ...app.deps, sales: app.sales }));
+  },
+
+  'PUT /admin/users/{userId}': async (req, app) => {
+    const { userId } = parse(z.object({ userId: customerId }), req.path, 'path');
+    const profile = parse(profileBody, bodyOrEmpty(req.body), 'body');
+    const { customer, created } = await saveCustomer({ userId, ...profile }, { customers: app.customers, program: app.deps.program });
+    return ok(customer, created ? 201 : 200);
+  },
+
+  'GET /admin/users/{userId}': async (req, app) => {
+    const { userId } = parse(z.object({ userId: customerId }), req.path, 'path');
+    return ok(await getCustomer(userId, { customers: app.customers, program: app.deps.program }));
+  },
+
+  'POST /admin/users/{userId}/cards': async (req, app) => {
+    const { userId } = parse(z.object({ userId: customerId }), req.path, 'path');
+    const { cardNumber } = parse(cardBody, bodyOrEmpty(req.body), 'body');
+    return ok(
+      await linkCard(userId, cardNumber, {
+        ...app.deps,
+        customers: app.customers,
+        sales: app.sales,
+        queries: app.queries,
+        changes: app.changes,
+      }),
+      201,
+    );
+  },
+
+  'DELETE /admin/users/{userId}/cards/{cardId}': async (req, app) => {
+    const path = parse(z.object({ userId: customerId, cardId }), req.path, 'path');
+    await removeCard(path.userId, path.cardId, app);
+    return ok({ userId: path.userId, cardId: path.cardId, removed: true });
+  },
+
+  'GET /admin/users/{userId}/transactions': async (req, app) => {
+    const { userId } = parse(z.object({ userId: customerId }), req.path, 'path');
+    const q = parse(z.object({ limit, cursor }), req.query, 'query');
+    return ok(redactPage(await customerSales(userId, q, app)));
+  },
+
+  'POST /admin/users/{userId}/adjustments': async (req, app) => {
+    const { userId } = parse(z.object({ userId: customerId }), req.path, 'path');
+    const body = parse(adjustmentBody, bodyOrEmpty(req.body), 'body');
+    const result = await adjustPoints(userId, body, app);
+    return ok(result, result.applied ? 201 : 200);
+  },
+
+  'POST /admin/import': async (req, app) => ok(await importCsv(req.rawBody, app.deps)),
+
+  'GET /admin/notifications': async (req, app) => {
+    const q = parse(listQuery, req.query, 'query');
+    return ok(await app.queries.byDay('NOTIFICATION', dayRange(q, 30), q.limit, q.cursor));
+  },
+
+  'GET /admin/stats': async (req, app) => {
+    const q = parse(z.object({ from: isoDay.optional(), to: isoDay.optional() }), req.query, 'query');
+    return ok(await salesStats(dayRange(q, 7), app));
+  },
+};
