@@ -122,6 +122,38 @@ describe('ingesting a file, against in-memory ports', () => {
 });
 
 // Enable with the decodeFileBody integration (see INTEGRATION POINT in shared/ingest/ingest-file.ts).
+describe('a card number in the object key', () => {
+  const CARD_IN_KEY = '4000 0000 0810 0036';
+
+  test('is masked wherever a failure or a sale names the file: its lines, the file itself, a missing object', async () => {
+    const { fileDeps, failures, ledger, objects } = memoryIngest();
+    const key = `transactions/refund ${CARD_IN_KEY}.ndjson`;
+    const ref = objects.put(
+      key,
+      [JSON.stringify(momaSale({ transactionId: 'K-1' })), '{"broken', JSON.stringify(momaSale({ transactionId: 'K-2' }))].join('\n'),
+    );
+    const unsupported = objects.put(`transactions/${CARD_IN_KEY.replace(/ /g, '')}.txt`, 'x');
+    const missing = { ...ref, key: `transactions/${CARD_IN_KEY.replace(/ /g, '-')}.json`, eTag: 'gone' };
+
+    expect(await ingestFile(ref, fileDeps)).toMatchObject({ status: 'processed', counts: { awarded: 2, failed: 1 } });
+    expect((await ingestFile(unsupported, fileDeps)).status).toBe('unreadable');
+    expect((await ingestFile(missing, fileDeps)).status).toBe('unreadable');
+
+    const masked = 'refund ************0036.ndjson';
+    expect(failures.all.map((f) => f.source)).toEqual([
+      `s3://${ref.bucket}/transactions/${masked} line 2`,
+      `s3://${ref.bucket}/transactions/************0036.txt`,
+      `s3://${ref.bucket}/transactions/************0036.json`,
+    ]);
+    expect(failures.all[2]!.reason).toBe(
+      `s3://${ref.bucket}/transactions/************0036.json no longer exists (or that version was deleted)`,
+    );
+    expect(ledger.sales.get('K-1')!.source).toBe(`s3://${ref.bucket}/transactions/${masked} line 1`);
+    const stored = JSON.stringify([failures.all, [...ledger.sales.values()]]);
+    for (const spelling of ['4000000008100036', CARD_IN_KEY, CARD_IN_KEY.replace(/ /g, '-')]) expect(stored).not.toContain(spelling);
+  });
+});
+
 describe('decoding a file before it is parsed', () => {
   const storeOf = (bytes: Record<string, Buffer>, contentEncoding?: string) => ({
     open: async (ref: { key: string }) => ({ body: Readable.from([bytes[ref.key]!]), contentEncoding }),

@@ -30,3 +30,11 @@ describe('S3 notifications on SQS', () => {
     expect(parseS3Notification(JSON.stringify(body))).toEqual({ kind: 'objects', refs: [] });
   });
 });
+
+test('a notification without an eTag is invalid, naming its key with any card number in it masked', () => {
+  const body = toS3Notification({ bucket: 'b', key: 'transactions/4111111111111111.json', eTag: '' });
+  expect(parseS3Notification(JSON.stringify(body))).toEqual({
+    kind: 'invalid',
+    reason: 'notification for transactions/************1111.json has no eTag',
+  });
+});

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { maskCardNumbersInText } from '../../domain/card-number';
 import type { ObjectRef } from '../../ingest/ports';
 
 const s3RecordSchema = z.object({
@@ -45,7 +46,7 @@ export function parseS3Notification(body: string): ParsedNotification {
     size: r.s3.object.size,
   }));
   const withoutETag = refs.find((r) => !r.eTag);
-  if (withoutETag) return { kind: 'invalid', reason: `notification for ${withoutETag.key} has no eTag` };
+  if (withoutETag) return { kind: 'invalid', reason: `notification for ${maskCardNumbersInText(withoutETag.key)} has no eTag` };
   return { kind: 'objects', refs };
 }
 
