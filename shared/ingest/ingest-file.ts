@@ -35,7 +35,8 @@ export interface FileResult {
   records: number;
 }
 
-export const fileSourceId = (ref: ObjectRef) => `s3://${ref.bucket}/${ref.key}@${ref.eTag}`;
+/** The failure key of a whole file (its records' keys add `#<index>`): one failure per stored version of the object. */
+export const fileFailureKey = (ref: ObjectRef) => `s3://${ref.bucket}/${ref.key}@${ref.eTag}`;
 
 export const EMPTY_FILE_REASON = 'empty file: no records';
 
@@ -66,7 +67,7 @@ export async function ingestFile(ref: ObjectRef, deps: FileIngestDeps): Promise<
 /** One named failure for the whole file, which is then finished as unreadable (never retried). */
 async function finishUnreadable(ref: ObjectRef, reason: string, deps: FileIngestDeps): Promise<FileResult> {
   const delta = { ...emptyCounts(), failed: 1 };
-  await deps.failures.recordFailure({ sourceId: fileSourceId(ref), source: describeFile(ref), reason });
+  await deps.failures.recordFailure({ sourceId: fileFailureKey(ref), source: describeFile(ref), reason });
   await deps.files.complete(ref, { status: 'unreadable', delta, records: 0, reason });
   return { status: 'unreadable', counts: delta, records: 0 };
 }
@@ -171,7 +172,7 @@ async function ingestClaimedFile(
     // The parser cannot go past this point, and would stop here again: the rest of the file is one failure.
     if (!progress.failure && records >= resumeFromIndex) {
       await deps.failures.recordFailure({
-        sourceId: `${fileSourceId(ref)}#${records}`,
+        sourceId: `${fileFailureKey(ref)}#${records}`,
         source: describeOrigin({ kind: 's3', bucket: ref.bucket, key: ref.key, index: records }),
         reason: `the file could not be read past record ${records}: ${describeError(err)}`,
       });
@@ -194,7 +195,7 @@ async function ingestClaimedFile(
   const checksumOk = !opened.checksumSha256 || opened.checksumSha256 === digest.toString('base64');
   if (!checksumOk) {
     await deps.failures.recordFailure({
-      sourceId: `${fileSourceId(ref)}#checksum`,
+      sourceId: `${fileFailureKey(ref)}#checksum`,
       source: describeFile(ref),
       reason: `checksum mismatch: S3 reports SHA-256 ${opened.checksumSha256}, the bytes read hash to ${digest.toString('base64')}; the file may be truncated or corrupt, review its sales`,
     });
@@ -203,7 +204,7 @@ async function ingestClaimedFile(
   if (records === 0) {
     // Nothing to award, but an operator should know Moma sent a file without sales: a review item, not retryable.
     reason = EMPTY_FILE_REASON;
-    await deps.failures.recordFailure({ sourceId: `${fileSourceId(ref)}#empty`, source: describeFile(ref), reason });
+    await deps.failures.recordFailure({ sourceId: `${fileFailureKey(ref)}#empty`, source: describeFile(ref), reason });
   }
   const status = checksumOk ? 'processed' : 'checksum_mismatch';
   await deps.files.complete(ref, { status, sha256: digest.toString('hex'), delta: progress.takeDelta(), records, reason });
@@ -235,12 +236,12 @@ async function ingestEntry(ref: ObjectRef, format: FileFormat, entry: FileEntry,
     line: entry.line,
     offset,
   };
-  const sourceId = `${fileSourceId(ref)}#${entry.index}`;
+  const failureKey = `${fileFailureKey(ref)}#${entry.index}`;
   if ('parseError' in entry) {
-    await deps.failures.recordFailure({ sourceId, source: describeOrigin(origin), reason: entry.parseError, raw: entry.raw });
+    await deps.failures.recordFailure({ sourceId: failureKey, source: describeOrigin(origin), reason: entry.parseError, raw: entry.raw });
     return 'failed';
   }
-  return ingestRecord(entry.record, origin, sourceId, deps);
+  return ingestRecord(entry.record, origin, failureKey, deps);
 }
 
 /**

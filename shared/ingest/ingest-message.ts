@@ -13,10 +13,10 @@ export const MAX_MESSAGE_BYTES = 256 * 1024;
  */
 export async function ingestMessage(body: string, message: { queue: string; messageId: string }, deps: IngestDeps): Promise<OutcomeCounts> {
   const counts = emptyCounts();
-  const sourceId = `sqs:${message.queue}:${message.messageId}`;
+  const failureKey = `sqs:${message.queue}:${message.messageId}`;
   const described = describeOrigin({ kind: 'sqs-message', queue: message.queue, messageId: message.messageId });
   const fail = async (reason: string, raw?: string) => {
-    await deps.failures.recordFailure({ sourceId, source: described, reason, raw });
+    await deps.failures.recordFailure({ sourceId: failureKey, source: described, reason, raw });
     counts.failed += 1;
     return counts;
   };
@@ -37,7 +37,7 @@ export async function ingestMessage(body: string, message: { queue: string; mess
     const outcome = await ingestRecord(
       record,
       { kind: 'sqs', queue: message.queue, messageId: message.messageId, index },
-      `${sourceId}#${index}`,
+      `${failureKey}#${index}`,
       deps,
     );
     counts[outcome] += 1;

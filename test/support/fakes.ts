@@ -4,6 +4,7 @@ import { normalizeCardNumber } from '../../shared/domain/card-number';
 import { type AwardPlan, type LoyaltyAccount, newAccount } from '../../shared/domain/loyalty';
 import { DEFAULT_PROGRAM } from '../../shared/domain/program';
 import type { SaleLookup } from '../../shared/ingest/assign-unmatched';
+import { TransientIngestError } from '../../shared/ingest/errors';
 import type { FileIngestDeps } from '../../shared/ingest/ingest-file';
 import type { IngestDeps } from '../../shared/ingest/ingest-sale';
 import type {
@@ -115,8 +116,11 @@ export class MemoryLedger implements LoyaltyLedger {
     return { kind: 'held' };
   }
 
+  /** One conflict per sale id and content, as the table keys it: the same conflict seen again replaces the first. */
   async recordConflict(sale: SaleRecord, existing: ExistingSale): Promise<void> {
-    this.conflicts.push({ sale, existing });
+    const seen = this.conflicts.findIndex((c) => c.sale.transactionId === sale.transactionId && c.sale.contentHash === sale.contentHash);
+    if (seen >= 0) this.conflicts.splice(seen, 1, { sale, existing });
+    else this.conflicts.push({ sale, existing });
   }
 }
 
@@ -210,8 +214,11 @@ export class MemoryFileLedger implements FileLedger {
     return { kind: 'claimed', resumeFromIndex: next.nextIndex };
   }
 
+  /** Only the file's current worker saves progress: a file finished meanwhile (or never claimed) is a transient error. */
   async checkpoint(ref: ObjectRef, nextIndex: number, delta: OutcomeCounts, leaseMs: number): Promise<void> {
-    const item = this.files.get(this.id(ref))!;
+    const item = this.files.get(this.id(ref));
+    if (item?.status !== 'processing')
+      throw new TransientIngestError(`s3://${ref.bucket}/${ref.key} is no longer this worker's to process`);
     item.nextIndex = nextIndex;
     item.leaseExpiresAt = this.clock.now().getTime() + leaseMs;
     add(item.counts, delta);
