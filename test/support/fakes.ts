@@ -249,6 +249,17 @@ function add(into: OutcomeCounts, delta: OutcomeCounts) {
   for (const name of Object.keys(delta) as Array<keyof OutcomeCounts>) into[name] += delta[name];
 }
 
+/** Objects in memory, whose reads can be made to fail (an outage, a refusal) for chosen objects. */
+export class MemoryObjects extends MemoryObjectStore {
+  openFault?: (ref: ObjectRef) => Error | undefined;
+
+  override async open(ref: ObjectRef) {
+    const fault = this.openFault?.(ref);
+    if (fault) throw fault;
+    return super.open(ref);
+  }
+}
+
 /** The file-event queue: what was queued, in order; `enqueueFault` injects SQS errors. */
 export class MemoryFileEventQueue implements FileEventQueue {
   readonly queued: ObjectRef[] = [];
@@ -300,7 +311,7 @@ export function memoryIngest() {
   const directory = new MemoryDirectory();
   const failures = new MemoryFailureStore();
   const files = new MemoryFileLedger();
-  const objects = new MemoryObjectStore();
+  const objects = new MemoryObjects();
   const queue = new MemoryFileEventQueue();
   const sales = new MemorySaleLookup(ledger);
   const clock = new ManualClock();

@@ -105,23 +105,20 @@ describe('ingesting a file, against in-memory ports', () => {
   test('an object S3 refuses to read (a permanent error) finishes unreadable; an outage is retried', async () => {
     const { fileDeps, objects, files, failures } = memoryIngest();
     const ref = objects.put('transactions/archived.json', '[]');
-    const refusing = {
-      open: async () =>
-        Promise.reject(awsError('InvalidObjectState', "The operation is not valid for the object's storage class", { status: 403 })),
-    };
-    expect(await ingestFile(ref, { ...fileDeps, objects: refusing })).toMatchObject({ status: 'unreadable' });
+    objects.openFault = () => awsError('InvalidObjectState', "The operation is not valid for the object's storage class", { status: 403 });
+    expect(await ingestFile(ref, fileDeps)).toMatchObject({ status: 'unreadable' });
     expect(failures.all[0]!.reason).toMatch(/^S3 refused to read the object: InvalidObjectState/);
 
     const other = objects.put('transactions/outage.json', '[]');
-    const down = { open: async () => Promise.reject(awsError('ServiceUnavailable', 'Service Unavailable', { status: 503 })) };
-    await expect(ingestFile(other, { ...fileDeps, objects: down })).rejects.toThrow(TransientIngestError);
+    objects.openFault = () => awsError('ServiceUnavailable', 'Service Unavailable', { status: 503 });
+    await expect(ingestFile(other, fileDeps)).rejects.toThrow(TransientIngestError);
     // The lease is released, so the redelivery claims the file at once.
+    objects.openFault = undefined;
     expect(await ingestFile(other, fileDeps)).toMatchObject({ status: 'processed' });
     expect(files.get(other)).toMatchObject({ status: 'processed', attempts: 2 });
   });
 });
 
-// Enable with the decodeFileBody integration (see INTEGRATION POINT in shared/ingest/ingest-file.ts).
 describe('a card number in the object key', () => {
   const CARD_IN_KEY = '4000 0000 0810 0036';
 
