@@ -1,16 +1,17 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { TEST_PEPPER } from '../support/dynamodb';
 
 /**
  * Jest setup for the unit project: the environment the stack gives the functions, with the pepper from a file instead
  * of Secrets Manager. It runs before each test file imports anything, as Lambda sets the environment before a handler
- * module is evaluated.
+ * module is evaluated. It runs before every unit test file, so it imports nothing heavier than Node's own modules.
  */
-const dir = mkdtempSync(path.join(tmpdir(), 'hivis-handler-'));
-const pepperFile = path.join(dir, 'pepper');
-writeFileSync(pepperFile, TEST_PEPPER);
+const TEST_PEPPER = 'handler-test-pepper-0123456789abcdef0123456789';
+// One file for every run, replaced atomically: a test file reading it while another worker writes it never sees it empty.
+const pepperFile = path.join(tmpdir(), 'hivis-handler-test-pepper');
+writeFileSync(`${pepperFile}.${process.pid}`, TEST_PEPPER);
+renameSync(`${pepperFile}.${process.pid}`, pepperFile);
 Object.assign(process.env, {
   TABLE_NAME: 'hivis-handler-test',
   BUCKET_NAME: 'hi-vis-moma-data',
