@@ -118,4 +118,14 @@ describe('notify handler', () => {
     expect(await handler(streamEvent(), lambdaContext('notify'))).toEqual({ batchItemFailures: [] });
     expect(sns).not.toHaveReceivedCommand(PublishCommand);
   });
+
+  test('a record whose item does not parse is skipped, and the records after it are still notified', async () => {
+    const { amountCents: _, ...broken } = sale;
+    const event = streamEvent('900');
+    const good = event.Records[0]!;
+    const bad = { ...good, dynamodb: { ...good.dynamodb, SequenceNumber: '899', NewImage: marshall(broken) as never } };
+
+    expect(await handler({ Records: [bad, good] }, lambdaContext('notify'))).toEqual({ batchItemFailures: [] });
+    expect(sns.commandCalls(PublishCommand).filter((c) => c.args[0].input.TopicArn)).toHaveLength(3);
+  });
 });
