@@ -1,0 +1,273 @@
+import type { ConnectionCheck } from '../../shared/admin/connection-test';
+import type {
+  AccountChanges,
+  Adjustment,
+  AdminContainer,
+  AdminQueries,
+  AdminQueues,
+  ChangeResult,
+  CustomerProfile,
+  CustomerStore,
+  DayListing,
+  DayRange,
+  FailureRecords,
+  LinkedCard,
+  Listed,
+  Page,
+  QueueDepth,
+  QueueMonitor,
+  SaleReader,
+  SourceActivity,
+  SourceState,
+  StatsReader,
+  StoredFailure,
+  StoredSale,
+  SyncControl,
+} from '../../shared/admin/ports';
+import type { LoyaltyAccount } from '../../shared/domain/loyalty';
+import type { ReviewCounts } from '../../shared/domain/stats';
+import type { FigureRow } from '../../shared/domain/stats-report';
+import type { CardHashes, SaleRecord } from '../../shared/ingest/ports';
+import type { SyncSource } from '../../shared/topology';
+import { type MemoryLedger, memoryIngest } from './fakes';
+
+/** In-memory fakes of the admin ports, over the ingest fakes' ledger (accounts and sales live there). */
+
+/** A sale as the ledger records it, for tests that start from a stored sale. */
+export function saleRecord(transactionId: string, overrides: Partial<SaleRecord> = {}): SaleRecord {
+  return {
+    transactionId,
+    date: '2025-01-01T09:00:00.000Z',
+    amountCents: 450,
+    product: 'Coffee',
+    machineId: 'VEND-1',
+    cardLast4: '1111',
+    cardFullHash: 'full-hash',
+    cardLast4Hash: 'last4-hash',
+    contentHash: `content-${transactionId}`,
+    source: 'sqs message m-1',
+    receivedAt: '2025-01-01T09:00:01.000Z',
+    ...overrides,
+  };
+}
+
+/** Sales read from the ledger, with the points each earned (which the ledger fake does not keep). */
+export class MemorySales implements SaleReader {
+  readonly earned = new Map<string, { points: number; bonusPoints: number }>();
+  readonly conflicts = new Map<string, Listed[]>();
+  constructor(private readonly ledger: MemoryLedger) {}
+
+  /** Records an awarded sale of `userId` that earned these points. */
+  awarded(transactionId: string, userId: string, earned: { points: number; bonusPoints?: number }, record = saleRecord(transactionId)) {
+    this.ledger.sales.set(transactionId, { ...record, status: 'awarded', userId });
+    this.earned.set(transactionId, { points: earned.points, bonusPoints: earned.bonusPoints ?? 0 });
+  }
+
+  async getSale(transactionId: string): Promise<StoredSale | undefined> {
+    const sale = this.ledger.sales.get(transactionId);
+    return sale && { ...sale, ...this.earned.get(transactionId) };
+  }
+
+  async conflictsOf(transactionId: string): Promise<Listed[]> {
+    return this.conflicts.get(transactionId) ?? [];
+  }
+}
+
+/** Reversals and adjustments with DynamoDB's guards: the sale must still be awarded, the account unchanged since read. */
+export class MemoryAccountChanges implements AccountChanges {
+  readonly adjustments = new Map<string, Record<string, unknown>>();
+  readonly reversals: Array<{ transactionId: string; reason: string }> = [];
+  constructor(private readonly ledger: MemoryLedger) {}
+
+  async reverse(transactionId: string, before: LoyaltyAccount, after: LoyaltyAccount, reason: string): Promise<ChangeResult> {
+    const sale = this.ledger.sales.get(transactionId);
+    if (sale?.status !== 'awarded' || sale.userId !== before.userId) return 'precondition_failed';
+    const current = this.ledger.accounts.get(before.userId);
+    if (!current || current.version !== before.version) return 'stale';
+    this.ledger.sales.set(transactionId, { ...sale, status: 'reversed' });
+    this.ledger.accounts.set(after.userId, after);
+    this.reversals.push({ transactionId, reason });
+    return 'applied';
+  }
+
+  async adjust(adjustment: Adjustment): Promise<{ applied: boolean; stored: Record<string, unknown> }> {
+    const key = `${adjustment.userId}#${adjustment.idempotencyKey}`;
+    const existing = this.adjustments.get(key);
+    if (existing) return { applied: false, stored: existing };
+    const account = this.ledger.accounts.get(adjustment.userId);
+    if (!account) throw new Error(`no account ${adjustment.userId}`);
+    const stored = { entity: 'adjustment', ...adjustment };
+    this.adjustments.set(key, stored);
+    this.ledger.accounts.set(adjustment.userId, { ...account, points: account.points + adjustment.points, version: account.version + 1 });
+    return { applied: true, stored };
+  }
+}
+
+/** Profiles beside the ledger's accounts; a customer read shows both, as the table's customer item does. */
+export class MemoryCustomers implements CustomerStore {
+  readonly profiles = new Map<string, CustomerProfile>();
+  readonly cards = new Map<string, Array<LinkedCard & { hashes: CardHashes }>>();
+  constructor(private readonly ledger: MemoryLedger) {}
+
+  async upsertCustomer(profile: CustomerProfile): Promise<void> {
+    this.profiles.set(profile.userId, { ...this.profiles.get(profile.userId), ...profile });
+    if (!this.ledger.accounts.has(profile.userId)) this.ledger.addAccount(profile.userId);
+  }
+
+  async getCustomer(userId: string): Promise<Record<string, unknown> | undefined> {
+    const account = this.ledger.accounts.get(userId);
+    return account && { ...this.profiles.get(userId), ...account };
+  }
+
+  async linkCard(userId: string, card: CardHashes): Promise<LinkedCard> {
+    const cards = this.cards.get(userId) ?? [];
+    const same = cards.find((c) => (c.hashes.fullHash ?? c.hashes.lastFourHash) === (card.fullHash ?? card.lastFourHash));
+    if (same) return { cardId: same.cardId, last4: same.last4, linkedAt: same.linkedAt };
+    const linked = { cardId: (cards.length + 1).toString(16).padStart(16, '0'), last4: card.lastFour, linkedAt: new Date().toISOString() };
+    this.cards.set(userId, [...cards, { ...linked, hashes: card }]);
+    return linked;
+  }
+
+  async unlinkCard(userId: string, cardId: string): Promise<boolean> {
+    const cards = this.cards.get(userId) ?? [];
+    this.cards.set(
+      userId,
+      cards.filter((c) => c.cardId !== cardId),
+    );
+    return cards.some((c) => c.cardId === cardId);
+  }
+
+  async listCards(userId: string): Promise<LinkedCard[]> {
+    return (this.cards.get(userId) ?? []).map(({ cardId, last4, linkedAt }) => ({ cardId, last4, linkedAt }));
+  }
+}
+
+/** Listings over items a test puts in, newest first, one page (no cursors). */
+export class MemoryAdminQueries implements AdminQueries {
+  readonly byKind = new Map<DayListing, Array<Listed & { day: string }>>();
+
+  async byDay(kind: DayListing, range: DayRange, limit: number, _cursor?: string, filter?: { machineId?: string }): Promise<Page<Listed>> {
+    const items = (this.byKind.get(kind) ?? [])
+      .filter((i) => i.day >= range.from && i.day <= range.to && (!filter?.machineId || i.machineId === filter.machineId))
+      .sort((a, b) => (a.day < b.day ? 1 : -1));
+    return { items: items.slice(0, limit) };
+  }
+
+  async customerSales(userId: string, limit: number): Promise<Page<Listed>> {
+    return { items: (this.byKind.get('SALE') ?? []).filter((i) => i.userId === userId).slice(0, limit) };
+  }
+}
+
+export class MemoryStats implements StatsReader {
+  readonly totalsByDay = new Map<string, Partial<ReviewCounts>>();
+  readonly figuresByDay = new Map<string, FigureRow[]>();
+  readonly daysRead: string[] = [];
+
+  async totals(day: string): Promise<Partial<ReviewCounts>> {
+    return this.totalsByDay.get(day) ?? {};
+  }
+
+  async salesFigures(day: string): Promise<FigureRow[]> {
+    this.daysRead.push(day);
+    return this.figuresByDay.get(day) ?? [];
+  }
+}
+
+export class MemoryActivity implements SourceActivity {
+  readonly bySource = new Map<string, { lastProcessedAt?: string; duplicates: number }>();
+
+  async readAll(sources: SyncSource[]) {
+    return Object.fromEntries(sources.map((s) => [s, this.bySource.get(s) ?? { duplicates: 0 }]));
+  }
+}
+
+export class MemorySyncControl implements SyncControl {
+  readonly states = new Map<SyncSource, SourceState>();
+
+  async setEnabled(source: SyncSource, enabled: boolean): Promise<SourceState> {
+    this.states.set(source, enabled ? 'running' : 'stopped');
+    return this.states.get(source)!;
+  }
+
+  async state(source: SyncSource): Promise<SourceState> {
+    return this.states.get(source) ?? 'stopped';
+  }
+}
+
+/** Queue depths set by the test; a redrive moves a dead-letter queue's waiting messages away and returns a task handle. */
+export class MemoryQueueMonitor implements QueueMonitor {
+  readonly waiting = new Map<string, number>();
+  readonly redriven: string[] = [];
+
+  async depth(name: string, url: string): Promise<QueueDepth> {
+    return { name, url, waiting: this.waiting.get(url) ?? 0, inFlight: 0, oldestMessageAgeSeconds: null };
+  }
+
+  async redrive(deadLetterQueueUrl: string): Promise<string> {
+    this.redriven.push(deadLetterQueueUrl);
+    this.waiting.set(deadLetterQueueUrl, 0);
+    return `task-${this.redriven.length}`;
+  }
+}
+
+/** Stored failures by id, with the retry counting the DynamoDB adapter does. */
+export class MemoryFailureRecords implements FailureRecords {
+  readonly items = new Map<string, StoredFailure & { retries?: number }>();
+
+  async get(failureId: string): Promise<StoredFailure | undefined> {
+    const item = this.items.get(failureId);
+    return item && { ...item };
+  }
+
+  async retryFailed(failureId: string, result: { reason: string; errors: unknown; at: string }): Promise<void> {
+    this.update(failureId, { reason: result.reason, errors: result.errors, lastRetryAt: result.at });
+  }
+
+  async resolved(failureId: string, result: { outcome: string; at: string }): Promise<void> {
+    this.update(failureId, { status: 'resolved', outcome: result.outcome, resolvedAt: result.at, lastRetryAt: result.at });
+  }
+
+  private update(failureId: string, set: Record<string, unknown>) {
+    const item = this.items.get(failureId);
+    if (!item) throw new Error(`no failure ${failureId}`);
+    this.items.set(failureId, { ...item, ...set, retries: (item.retries ?? 0) + 1 });
+  }
+}
+
+export const TEST_QUEUES: AdminQueues = {
+  moma: 'https://sqs.local/moma',
+  fileEvents: 'https://sqs.local/file-events',
+  momaDlq: 'https://sqs.local/moma-dlq',
+  fileEventsDlq: 'https://sqs.local/file-events-dlq',
+};
+
+/** An AdminContainer of in-memory ports over one ingest world (the customer `pat` with a linked card), and each fake. */
+export function memoryAdmin(checks: ConnectionCheck[] = []) {
+  const ingest = memoryIngest();
+  const { ledger, files, queue } = ingest;
+  const fakes = {
+    sales: new MemorySales(ledger),
+    customers: new MemoryCustomers(ledger),
+    queries: new MemoryAdminQueries(),
+    changes: new MemoryAccountChanges(ledger),
+    stats: new MemoryStats(),
+    activity: new MemoryActivity(),
+    sync: new MemorySyncControl(),
+    queueMonitor: new MemoryQueueMonitor(),
+    storedFailures: new MemoryFailureRecords(),
+  };
+  const app: AdminContainer = {
+    deps: ingest.deps,
+    queues: TEST_QUEUES,
+    ...fakes,
+    fileRequeue: {
+      bucket: 'b',
+      listOlderThan: async function* () {},
+      files,
+      queue,
+      onRequeueError: () => {},
+    },
+    checks,
+  };
+  return { app, ...ingest, ...fakes };
+}
