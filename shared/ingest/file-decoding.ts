@@ -53,14 +53,14 @@ const GUNZIP_PIECE_BYTES = 4_096;
 
 export async function decodeFileBody(body: Readable, hints: DecodeHints): Promise<DecodedFile> {
   void hints; // the bytes decide; the key and Content-Encoding only describe what the producer meant
-  const raw = new ChunkSource(rawChunks(body));
+  const raw = new PeekableChunks(rawChunks(body));
   const rawHead = await raw.peek(SNIFF_BYTES);
   if (rawHead.error) throw rawHead.error;
 
   let text = raw;
   const gzip = isGzip(rawHead.bytes);
   if (gzip) {
-    text = new ChunkSource(gunzipChunks(raw));
+    text = new PeekableChunks(gunzipChunks(raw));
     const head = await text.peek(SNIFF_BYTES);
     if (head.error instanceof FileReadError) throw head.error;
     if (head.error && head.bytes.length === 0) return { kind: 'unreadable', reason: head.error.message };
@@ -88,7 +88,7 @@ async function* rawChunks(body: Readable): AsyncGenerator<Buffer> {
   }
 }
 
-async function* gunzipChunks(compressed: ChunkSource): AsyncGenerator<Buffer> {
+async function* gunzipChunks(compressed: PeekableChunks): AsyncGenerator<Buffer> {
   const gunzip = createGunzip();
   const inflated: Buffer[] = [];
   let decodedBytes = 0;
@@ -136,11 +136,11 @@ function zlibStep(gunzip: Gunzip, start: (done: () => void) => void): Promise<vo
   });
 }
 
-async function* dropUtf8Bom(source: ChunkSource): AsyncGenerator<Buffer> {
-  await source.peek(3);
+async function* dropUtf8Bom(chunks: PeekableChunks): AsyncGenerator<Buffer> {
+  await chunks.peek(3);
   let first = true;
   for (;;) {
-    const chunk = await source.next();
+    const chunk = await chunks.next();
     if (chunk === undefined) return;
     if (first && chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) yield chunk.subarray(3);
     else yield chunk;
@@ -148,12 +148,12 @@ async function* dropUtf8Bom(source: ChunkSource): AsyncGenerator<Buffer> {
   }
 }
 
-async function* utf16ToUtf8(source: ChunkSource, encoding: 'utf-16le' | 'utf-16be'): AsyncGenerator<Buffer> {
+async function* utf16ToUtf8(chunks: PeekableChunks, encoding: 'utf-16le' | 'utf-16be'): AsyncGenerator<Buffer> {
   const decoder = new StringDecoder('utf16le');
   let odd: Buffer | undefined; // a byte of a BE pair whose partner is in the next chunk
   let first = true;
   for (;;) {
-    let chunk = await source.next();
+    let chunk = await chunks.next();
     if (chunk === undefined) break;
     if (encoding === 'utf-16be') {
       if (odd) chunk = Buffer.concat([odd, chunk]);
@@ -252,8 +252,8 @@ function countNonTextBytes(bytes: Buffer): number {
   return count;
 }
 
-/** An async source of chunks that can show its first bytes without consuming them. */
-class ChunkSource {
+/** A stream of chunks that can show its first bytes without consuming them. */
+class PeekableChunks {
   private buffered: Buffer[] = [];
   private bufferedBytes = 0;
   private done = false;
