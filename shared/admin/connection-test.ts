@@ -1,11 +1,4 @@
-export interface ConnectionCheck {
-  name: string;
-  /** What this check needs to be able to do, for the fix hint. */
-  needs: string;
-  /** The configuration setting that names what is probed (an environment variable), for the fix hint. */
-  setting?: string;
-  probe(): Promise<string>;
-}
+import type { ConnectionCheck } from './ports';
 
 export interface CheckResult {
   name: string;

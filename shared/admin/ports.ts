@@ -6,7 +6,6 @@ import type { IngestDeps } from '../ingest/ingest-sale';
 import type { CardHashes, SaleRecord } from '../ingest/ports';
 import type { ReconcileDeps } from '../ingest/reconcile';
 import type { SyncSource } from '../topology';
-import type { ConnectionCheck } from './connection-test';
 
 /** What the admin use cases need from the world outside: every port an adapter implements, and the container of them. */
 
@@ -155,6 +154,16 @@ export interface FailureRecords {
   retryFailed(failureId: string, result: { reason: string; errors: FieldError[]; at: string }): Promise<void>;
   /** The retry went through: the failure is resolved with the sale's outcome. */
   resolved(failureId: string, result: { outcome: string; at: string }): Promise<void>;
+}
+
+/** One probe of a dependency: a cheap read that proves the function can reach it. */
+export interface ConnectionCheck {
+  name: string;
+  /** What this check needs to be able to do, for the fix hint. */
+  needs: string;
+  /** The configuration setting that names what is probed (an environment variable), for the fix hint. */
+  setting?: string;
+  probe(): Promise<string>;
 }
 
 /** Everything the admin routes use, built once per process by the admin function's composition root. */

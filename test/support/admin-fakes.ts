@@ -1,4 +1,3 @@
-import type { ConnectionCheck } from '../../shared/admin/connection-test';
 import type {
   AccountChanges,
   Adjustment,
@@ -6,6 +5,7 @@ import type {
   AdminQueries,
   AdminQueues,
   ChangeResult,
+  ConnectionCheck,
   CustomerProfile,
   CustomerStore,
   DayListing,
