@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseS3Notification } from '../../shared/adapters/sqs/s3-notification';
-import { describeSource } from '../../shared/domain/sale';
+import { describeFile, describeOrigin } from '../../shared/domain/sale';
 import { describeError, isTransient } from '../../shared/ingest/errors';
 import { ingestFile } from '../../shared/ingest/ingest-file';
 import { createLogger } from '../../shared/observability/logger';
@@ -16,7 +16,7 @@ async function processFileEvent(record: SQSRecord, context: Context): Promise<vo
   const { deps, fileEvents, activity } = await fileContainer();
   const failure = {
     sourceId: `sqs:file-events:${record.messageId}`,
-    source: describeSource({ kind: 'file-event', messageId: record.messageId }),
+    source: describeOrigin({ kind: 'file-event', messageId: record.messageId }),
   };
   const notification = parseS3Notification(record.body);
   if (notification.kind === 'test') return;
@@ -54,7 +54,7 @@ async function processFileEvent(record: SQSRecord, context: Context): Promise<vo
       const reason = `file event could not be processed: ${describeError(err)}`;
       await deps.failures.recordFailure({
         sourceId: `${failure.sourceId}:${ref.key}`,
-        source: describeSource({ kind: 's3-file', bucket: ref.bucket, key: ref.key }),
+        source: describeFile(ref),
         reason,
       });
       logger.warn('File event stored as a failure', { bucket: ref.bucket, key: ref.key, reason });

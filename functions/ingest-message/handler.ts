@@ -2,7 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { describeSource } from '../../shared/domain/sale';
+import { describeOrigin } from '../../shared/domain/sale';
 import { describeError, isTransient } from '../../shared/ingest/errors';
 import { ingestMessage } from '../../shared/ingest/ingest-message';
 import { createLogger } from '../../shared/observability/logger';
@@ -30,7 +30,7 @@ export const handler = middy(async (event: SQSEvent, context: Context): Promise<
       const reason = `message could not be processed: ${describeError(err)}`;
       await deps.failures.recordFailure({
         sourceId: `sqs:${queue}:${record.messageId}`,
-        source: describeSource({ kind: 'sqs-message', queue, messageId: record.messageId }),
+        source: describeOrigin({ kind: 'sqs-message', queue, messageId: record.messageId }),
         reason,
         raw: record.body,
       });
