@@ -70,7 +70,7 @@ export async function linkCard(userId: string, cardNumber: string, deps: Custome
   const credited: string[] = [];
   let cursor: string | undefined;
   do {
-    const page = await deps.queries.byDay('UNMATCHED', { from, to: now.toISOString().slice(0, 10) }, 100, cursor);
+    const page = await deps.queries.byDay('unmatched', { from, to: now.toISOString().slice(0, 10) }, 100, cursor);
     for (const sale of page.items) {
       const sameCard = hashes.fullHash
         ? sale.cardFullHash === hashes.fullHash || (!sale.cardFullHash && sale.cardLast4Hash === hashes.lastFourHash)

@@ -22,8 +22,8 @@ export interface Page<T> {
 /** A listed item as the table holds it, without its keys. */
 export type Listed = Record<string, unknown>;
 
-/** The kinds of item listed by day. */
-export type DayListing = 'SALE' | 'UNMATCHED' | 'FAILURE' | 'NOTIFICATION';
+/** What can be listed by day: awarded sales, sales held as unmatched, failures, notifications sent. */
+export type DayListing = 'sales' | 'unmatched' | 'failures' | 'notifications';
 
 /** Newest-first listings. A cursor this listing did not issue is refused with an InvalidCursorError. */
 export interface AdminQueries {

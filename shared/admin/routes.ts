@@ -51,7 +51,7 @@ export const ROUTES: Record<string, Route> = {
     const range = dayRange(q);
     const page = q.customer
       ? await app.queries.customerSales(q.customer, q.limit, q.cursor, range)
-      : await app.queries.byDay('SALE', range, q.limit, q.cursor, { machineId: q.machine });
+      : await app.queries.byDay('sales', range, q.limit, q.cursor, { machineId: q.machine });
     return ok(redactPage(page));
   },
 
@@ -73,7 +73,7 @@ export const ROUTES: Record<string, Route> = {
 
   'GET /admin/failures': async (req, app) => {
     const q = parse(listQuery, req.query, 'query');
-    const page = await app.queries.byDay('FAILURE', dayRange(q), q.limit, q.cursor);
+    const page = await app.queries.byDay('failures', dayRange(q), q.limit, q.cursor);
     return ok({ ...page, items: page.items.map(({ retryRecord, ...failure }) => ({ ...failure, retryable: Boolean(retryRecord) })) });
   },
 
@@ -89,7 +89,7 @@ export const ROUTES: Record<string, Route> = {
 
   'GET /admin/unmatched': async (req, app) => {
     const q = parse(listQuery, req.query, 'query');
-    return ok(redactPage(await app.queries.byDay('UNMATCHED', dayRange(q, 90), q.limit, q.cursor)));
+    return ok(redactPage(await app.queries.byDay('unmatched', dayRange(q, 90), q.limit, q.cursor)));
   },
 
   'POST /admin/unmatched/{transactionId}/assign': async (req, app) => {
@@ -148,7 +148,7 @@ export const ROUTES: Record<string, Route> = {
 
   'GET /admin/notifications': async (req, app) => {
     const q = parse(listQuery, req.query, 'query');
-    return ok(await app.queries.byDay('NOTIFICATION', dayRange(q, 30), q.limit, q.cursor));
+    return ok(await app.queries.byDay('notifications', dayRange(q, 30), q.limit, q.cursor));
   },
 
   'GET /admin/stats': async (req, app) => {

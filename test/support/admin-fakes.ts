@@ -154,7 +154,7 @@ export class MemoryAdminQueries implements AdminQueries {
   }
 
   async customerSales(userId: string, limit: number): Promise<Page<Listed>> {
-    return { items: (this.byKind.get('SALE') ?? []).filter((i) => i.userId === userId).slice(0, limit) };
+    return { items: (this.byKind.get('sales') ?? []).filter((i) => i.userId === userId).slice(0, limit) };
   }
 }
 

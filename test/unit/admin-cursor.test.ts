@@ -73,15 +73,15 @@ describe('signed cursors', () => {
     const queries = new DynamoDbAdminQueries({ send } as unknown as DynamoDBDocumentClient, 'table', signer);
     const range = { from: '2025-01-01', to: '2025-01-31' };
     const fromSales = signer.seal(JSON.stringify(['byDay', 'SALE', range.from, range.to, null]), { day: '2025-01-20' });
-    await expect(queries.byDay('FAILURE', range, 10, fromSales)).rejects.toBeInstanceOf(InvalidCursorError);
+    await expect(queries.byDay('failures', range, 10, fromSales)).rejects.toBeInstanceOf(InvalidCursorError);
     await expect(queries.customerSales('ann', 10, fromSales)).rejects.toBeInstanceOf(InvalidCursorError);
     const outOfRange = signer.seal(JSON.stringify(['byDay', 'SALE', range.from, range.to, null]), { day: '2026-01-01' });
-    await expect(queries.byDay('SALE', range, 10, outOfRange)).rejects.toThrow(/position this listing cannot have/);
+    await expect(queries.byDay('sales', range, 10, outOfRange)).rejects.toThrow(/position this listing cannot have/);
     const wrongPartition = signer.seal(JSON.stringify(['byDay', 'SALE', range.from, range.to, null]), {
       day: '2025-01-20',
       key: { PK: 'a', SK: 'b', GSI3PK: 'FAILURE#2025-01-20', GSI3SK: 'c' },
     });
-    await expect(queries.byDay('SALE', range, 10, wrongPartition)).rejects.toThrow(/position this listing cannot have/);
+    await expect(queries.byDay('sales', range, 10, wrongPartition)).rejects.toThrow(/position this listing cannot have/);
     expect(send).not.toHaveBeenCalled();
   });
 

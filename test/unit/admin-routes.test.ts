@@ -84,7 +84,7 @@ describe('the route table over in-memory ports', () => {
       receivedAt: held.date,
     };
     ledger.sales.set('U-1', { ...record, status: 'unmatched' });
-    queries.byKind.set('UNMATCHED', [{ ...record, day }]);
+    queries.byKind.set('unmatched', [{ ...record, day }]);
     const result = await call(app, 'POST /admin/users/{userId}/cards', {
       path: { userId: 'sam' },
       body: { cardNumber: '5555 5555 5555 4444' },

@@ -8,6 +8,14 @@ import { GSI1, GSI3, indexKeys, withoutKeys } from './table-keys';
 
 type Key = Record<string, unknown>;
 
+/** The GSI3 day partition each listing walks. */
+const DAY_PARTITION = {
+  sales: 'SALE',
+  unmatched: 'UNMATCHED',
+  failures: 'FAILURE',
+  notifications: 'NOTIFICATION',
+} as const satisfies Record<DayListing, Parameters<typeof indexKeys.byDay>[0]>;
+
 /** Longer than any cursor this adapter issues (two index keys of bounded ids, base64url, and a signature). */
 export const MAX_CURSOR_LENGTH = 2_048;
 
@@ -75,7 +83,8 @@ export class DynamoDbAdminQueries implements AdminQueries {
   ) {}
 
   /** Walks the day partitions of one kind, newest first, until `limit` items are found. */
-  async byDay(kind: DayListing, range: DayRange, limit: number, cursor?: string, filter?: { machineId?: string }): Promise<Page<Listed>> {
+  async byDay(listed: DayListing, range: DayRange, limit: number, cursor?: string, filter?: { machineId?: string }): Promise<Page<Listed>> {
+    const kind = DAY_PARTITION[listed];
     const listing = JSON.stringify(['byDay', kind, range.from, range.to, filter?.machineId ?? null]);
     const position = cursor ? this.cursors.open(listing, cursor, dayPosition) : undefined;
     if (
