@@ -1,4 +1,5 @@
 import { maskCardNumber, maskCardNumbers, maskCardNumbersInText, normalizeCardNumber } from '../../shared/domain/card-number';
+import { describeFile, describeOrigin } from '../../shared/domain/sale';
 
 describe('card numbers', () => {
   test('normalises last four and full numbers', () => {
@@ -40,5 +41,27 @@ describe('masking card numbers hidden beside other digits or oddly grouped', () 
     ['2025-01-01T14:30:00Z', '2025-01-01T14:30:00Z'],
   ])('%j is stored as %j', (input, masked) => {
     expect(maskCardNumbersInText(input)).toBe(masked);
+  });
+});
+
+describe('origins, as sales and failures name them', () => {
+  const CARD = '4111-1111-1111-1111';
+  test.each([
+    [{ kind: 's3', bucket: 'b', key: `in/${CARD}.json`, index: 3, line: 4 }, 's3://b/in/************1111.json line 4'],
+    [{ kind: 's3-file', bucket: 'b', key: `in/${CARD}.json` }, 's3://b/in/************1111.json'],
+    [{ kind: 'sqs', queue: 'moma', messageId: CARD, index: 0 }, 'sqs moma message ************1111 record 0'],
+    [{ kind: 'sqs-message', queue: 'moma', messageId: CARD }, 'sqs moma message ************1111'],
+    [{ kind: 'file-event', messageId: CARD }, 'file-events message ************1111'],
+    [{ kind: 'csv', origin: `upload ${CARD}`, line: 2 }, 'csv upload ************1111 line 2'],
+    [{ kind: 'csv-upload', origin: `upload ${CARD}` }, 'csv upload ************1111'],
+    [{ kind: 'admin', action: `retry of ${CARD}` }, 'admin retry of ************1111'],
+  ] as const)('%j is written with any card number masked', (origin, text) => {
+    expect(describeOrigin(origin)).toBe(text);
+  });
+
+  test('a whole file is written as its origin is', () => {
+    expect(describeFile({ bucket: 'b', key: `in/${CARD}.json` })).toBe(
+      describeOrigin({ kind: 's3-file', bucket: 'b', key: `in/${CARD}.json` }),
+    );
   });
 });
