@@ -1,0 +1,39 @@
+import { FUNCTIONS, type FunctionUses, type Resource } from '../shared/topology';
+
+/** The local stand-ins for what the functions use. */
+export interface LocalResources {
+  tableName: string;
+  bucket: string;
+  queues: Record<'fileEvents' | 'moma', { url: string; dlqUrl: string }>;
+  pepperFile: string;
+  notificationSinkFile: string;
+  syncTargets: Record<string, { type: 'mapping'; id: string } | { type: 'rule'; name: string }>;
+}
+
+/** The variables naming each resource on the local stack: the same names as the stack's bindings, local values. */
+const VARIABLES: { [R in Resource]-?: (local: LocalResources) => Record<string, string> } = {
+  table: (local) => ({ TABLE_NAME: local.tableName }),
+  bucket: (local) => ({ BUCKET_NAME: local.bucket }),
+  fileEventsQueue: (local) => ({ FILE_EVENTS_QUEUE_URL: local.queues.fileEvents.url }),
+  momaQueue: (local) => ({ MOMA_QUEUE_URL: local.queues.moma.url }),
+  deadLetterQueues: (local) => ({ FILE_EVENTS_DLQ_URL: local.queues.fileEvents.dlqUrl, MOMA_DLQ_URL: local.queues.moma.dlqUrl }),
+  cardPepper: (local) => ({ CARD_PEPPER_FILE: local.pepperFile }),
+  // No topic locally: achievements are appended to a file.
+  achievements: (local) => ({ NOTIFICATION_SINK_FILE: local.notificationSinkFile }),
+  // An override in the shell's environment reaches the functions as it is.
+  programConfig: () => ({}),
+  syncControl: (local) => ({ SYNC_TARGETS: JSON.stringify(local.syncTargets) }),
+  queueAgeMetrics: () => ({ QUEUE_AGE_METRICS: 'none' }),
+};
+
+export function environmentFor(uses: FunctionUses, local: LocalResources): Record<string, string> {
+  return Object.assign({}, ...(Object.keys(uses) as Resource[]).map((resource) => VARIABLES[resource](local)));
+}
+
+/**
+ * The functions' environment on the local stack. They share one process, and so one environment: it holds what
+ * any of them uses, derived from the topology as the stack derives each function's own.
+ */
+export function localFunctionsEnvironment(local: LocalResources): Record<string, string> {
+  return Object.assign({}, ...Object.values(FUNCTIONS).map((spec) => environmentFor(spec.uses, local)));
+}
