@@ -1,14 +1,22 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { HmacCardHasher } from '../shared/adapters/card-hasher';
 import { DynamoDbCustomerStore } from '../shared/adapters/dynamodb/customer-store';
 import { keys } from '../shared/adapters/dynamodb/table-keys';
+import { unquoted } from '../shared/adapters/s3/object-store';
 import { normalizeCardNumber } from '../shared/domain/card-number';
+import type { CardHasher } from '../shared/ingest/ports';
 import type { LocalEndpoints } from './local-stack';
+
+/** Creates a customer named after its id, with these cards linked, as an operator does through the admin API. */
+export async function addCustomer(customers: DynamoDbCustomerStore, hasher: CardHasher, userId: string, ...cardNumbers: string[]) {
+  await customers.upsertCustomer({ userId, name: userId });
+  for (const number of cardNumbers) await customers.linkCard(userId, hasher.hash(normalizeCardNumber(number)!));
+}
 
 /** Talks to a running local stack through its endpoints, with the AWS SDK, as Moma and an operator would. */
 export class LocalStackClient {
@@ -42,8 +50,7 @@ export class LocalStackClient {
   }
 
   async addCustomer(userId: string, ...cardNumbers: string[]) {
-    await this.customers.upsertCustomer({ userId, name: userId });
-    for (const number of cardNumbers) await this.customers.linkCard(userId, this.hasher.hash(normalizeCardNumber(number)!));
+    await addCustomer(this.customers, this.hasher, userId, ...cardNumbers);
   }
 
   /** Creates many customers, one card each, a few at a time. */
@@ -86,15 +93,20 @@ export class LocalStackClient {
     return (await this.db.send(new GetCommand({ TableName: this.endpoints.tableName, Key: keys.sale(transactionId) }))).Item;
   }
 
-  async fileRecord(key: string) {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.endpoints.tableName,
-        KeyConditionExpression: 'PK = :pk',
-        ExpressionAttributeValues: { ':pk': `FILE#${this.endpoints.bucket}/${key}` },
-      }),
-    );
-    return out.Items?.[0];
+  /**
+   * The processed-file record of the object now under `key`. Records are keyed by a hash of bucket, key and ETag
+   * (never the key itself), so the object's current ETag is read first.
+   */
+  async fileRecord(key: string): Promise<Record<string, unknown> | undefined> {
+    const { bucket, tableName } = this.endpoints;
+    let eTag: string;
+    try {
+      eTag = unquoted((await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ETag ?? '');
+    } catch (err) {
+      if ((err as { name?: string }).name === 'NotFound') return undefined;
+      throw err;
+    }
+    return (await this.db.send(new GetCommand({ TableName: tableName, Key: keys.file(bucket, key, eTag) }))).Item;
   }
 
   async failuresFrom(sourceFragment: string) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { addCustomer } from '../../local/local-client';
 import { HmacCardHasher } from '../../shared/adapters/card-hasher';
 import { DynamoDbCustomerDirectory } from '../../shared/adapters/dynamodb/customer-directory';
 import { DynamoDbCustomerStore } from '../../shared/adapters/dynamodb/customer-store';
@@ -8,7 +9,6 @@ import { DynamoDbFailureStore } from '../../shared/adapters/dynamodb/failure-sto
 import { DynamoDbFileLedger } from '../../shared/adapters/dynamodb/file-ledger';
 import { DynamoDbLoyaltyLedger } from '../../shared/adapters/dynamodb/loyalty-ledger';
 import { tableDefinition } from '../../shared/adapters/dynamodb/table-definition';
-import { normalizeCardNumber } from '../../shared/domain/card-number';
 import { DEFAULT_PROGRAM } from '../../shared/domain/program';
 import type { IngestDeps } from '../../shared/ingest/ingest-sale';
 import { systemClock } from '../../shared/ingest/ports';
@@ -41,10 +41,7 @@ export async function createTestTable() {
     deps,
     customers,
     files: new DynamoDbFileLedger(db, tableName),
-    async addCustomer(userId: string, ...cardNumbers: string[]) {
-      await customers.upsertCustomer({ userId, name: userId });
-      for (const number of cardNumbers) await customers.linkCard(userId, hasher.hash(normalizeCardNumber(number)!));
-    },
+    addCustomer: (userId: string, ...cardNumbers: string[]) => addCustomer(customers, hasher, userId, ...cardNumbers),
     async destroy() {
       await client.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
       client.destroy();
