@@ -51,17 +51,27 @@ export function loadHandlerInstance<E, R>(file: string): LambdaHandler<E, R> {
   }
 }
 
-/** A Lambda context whose remaining time counts down from the function's configured timeout. */
-export function lambdaContext(name: string, spec: FunctionSpec, region: string): Context {
-  const deadline = Date.now() + spec.timeoutSeconds * 1_000;
+export interface LambdaContextOptions {
+  functionName: string;
+  /** The remaining time counts down from this, starting now. */
+  timeoutMs: number;
+  memoryMb: number;
+  region: string;
+  accountId?: string;
+}
+
+/** A Lambda context shaped as the service delivers it, whose remaining time counts down from the function's timeout. */
+export function lambdaContext(options: LambdaContextOptions): Context {
+  const { functionName, region, accountId = '000000000000' } = options;
+  const deadline = Date.now() + options.timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
-    functionName: `hi-vis-${name}`,
+    functionName,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${region}:000000000000:function:hi-vis-${name}`,
-    memoryLimitInMB: String(spec.memoryMb),
+    invokedFunctionArn: `arn:aws:lambda:${region}:${accountId}:function:${functionName}`,
+    memoryLimitInMB: String(options.memoryMb),
     awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/hi-vis-${name}`,
+    logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: `local/[$LATEST]${randomUUID().replace(/-/g, '')}`,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     done: () => undefined,
@@ -159,6 +169,7 @@ export function localFunction<E, R>(name: string, spec: FunctionSpec, region: st
     name,
     load: () => loadHandlerInstance<E, R>(file),
     concurrency: localConcurrency(spec.trigger),
-    contextFor: () => lambdaContext(name, spec, region),
+    contextFor: () =>
+      lambdaContext({ functionName: `hi-vis-${name}`, timeoutMs: spec.timeoutSeconds * 1_000, memoryMb: spec.memoryMb, region }),
   });
 }

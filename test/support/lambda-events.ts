@@ -1,4 +1,5 @@
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { lambdaContext as localLambdaContext } from '../../local/lambda-runtime';
 
 /** Lambda event and context objects shaped exactly as the service delivers them. */
 export function sqsEvent(bodies: string[], queueArn = 'arn:aws:sqs:us-east-1:123456789012:hi-vis-notifications'): SQSEvent {
@@ -24,20 +25,7 @@ export function sqsEvent(bodies: string[], queueArn = 'arn:aws:sqs:us-east-1:123
   };
 }
 
+/** The context of a function with this much time left, as the local runtime gives its handlers. */
 export function lambdaContext(functionName = 'test', remainingMs = 30_000): Context {
-  const deadline = Date.now() + remainingMs;
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: '2025/01/01/[$LATEST]abcdef',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  return localLambdaContext({ functionName, timeoutMs: remainingMs, memoryMb: 512, region: 'us-east-1', accountId: '123456789012' });
 }
