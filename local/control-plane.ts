@@ -149,7 +149,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
  * The saved set of stopped sources. A missing file means none stopped (a first start); a file that cannot be
  * read or is not a list of names means every source starts stopped, and says why.
  */
-export function readSyncState(stateFile: string, controlled: ControlledMapping[]): { disabled: Set<string>; problem?: string } {
+function readSyncState(stateFile: string, controlled: ControlledMapping[]): { disabled: Set<string>; problem?: string } {
   let text: string;
   try {
     text = readFileSync(stateFile, 'utf8');

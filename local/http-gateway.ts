@@ -23,11 +23,11 @@ export interface HttpGatewayOptions {
 }
 
 /** Longer request targets are refused before any routing. */
-export const MAX_TARGET_LENGTH = 8_192;
+const MAX_TARGET_LENGTH = 8_192;
 const DEFAULT_BODY_TIMEOUT_MS = 10_000;
 
 /** A request target the gateway accepts: origin form, split into its raw (still percent-encoded) path and query. */
-export type ParsedTarget = { path: string; query: string } | { error: string };
+type ParsedTarget = { path: string; query: string } | { error: string };
 
 /**
  * API Gateway (HTTP API), emulated: validates the request target, checks the bearer token (standing in for
@@ -97,7 +97,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<{ u
  * Origin form only (`/path?query`): no absolute form (`http://host/…`), no `*`, no `//` authority, no dot
  * segments, printable ASCII only, every `%` followed by two hex digits, at most MAX_TARGET_LENGTH characters.
  */
-export function parseTarget(raw: string): ParsedTarget {
+function parseTarget(raw: string): ParsedTarget {
   if (raw.length > MAX_TARGET_LENGTH) return { error: `request target longer than ${MAX_TARGET_LENGTH} characters` };
   if (!raw.startsWith('/') || raw.startsWith('//')) return { error: 'invalid request target: expected a path starting with a single /' };
   const queryAt = raw.indexOf('?');

@@ -11,7 +11,7 @@ export type LambdaHandler<E = unknown, R = unknown> = (event: E, context: Contex
 const ROOT = path.join(__dirname, '..');
 
 /** The admin API's local concurrency: requests beyond it wait for a free instance. */
-export const GATEWAY_CONCURRENCY = 8;
+const GATEWAY_CONCURRENCY = 8;
 
 /**
  * How many invocations of a function can overlap on the local stack: one per poller for a queue, the

@@ -22,7 +22,7 @@ export async function listenOnLoopback(server: Server, port: number, what: strin
   return { url: `http://127.0.0.1:${bound}`, close: () => closeServer(server) };
 }
 
-export function closeServer(server: Server): Promise<void> {
+function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     server.closeAllConnections();
     server.close(() => resolve());
