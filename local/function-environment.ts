@@ -26,7 +26,7 @@ const VARIABLES: { [R in Resource]-?: (local: LocalResources) => Record<string, 
   queueAgeMetrics: () => ({ QUEUE_AGE_METRICS: 'none' }),
 };
 
-function environmentFor(uses: FunctionUses, local: LocalResources): Record<string, string> {
+export function environmentFor(uses: FunctionUses, local: LocalResources): Record<string, string> {
   return Object.assign({}, ...(Object.keys(uses) as Resource[]).map((resource) => VARIABLES[resource](local)));
 }
 

@@ -2,6 +2,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { HiVisLoyaltyStack } from '../../infra/hi-vis-stack';
+import { environmentFor } from '../../local/function-environment';
 import { ADMIN_ROUTES, FUNCTIONS, QUEUES } from '../../shared/topology';
 
 let template: Template;
@@ -14,6 +15,14 @@ beforeAll(() => {
   app.synth();
   template = Template.fromStack(stack);
 }, 120_000);
+
+/** The variables naming resources that a function of the template is given. */
+const variablesOf = (name: string) => {
+  const [, fn] = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) => id.startsWith(`${name}Function`))!;
+  return Object.keys(fn.Properties.Environment.Variables)
+    .filter((v) => v !== 'NODE_OPTIONS' && v !== 'POWERTOOLS_SERVICE_NAME')
+    .sort();
+};
 
 const policies = () =>
   Object.values(template.findResources('AWS::IAM::Policy')) as {
@@ -176,13 +185,6 @@ describe('HiVisLoyalty stack', () => {
   });
 
   test('each function is given the variables of what it uses, and nothing else', () => {
-    const functions = Object.entries(template.findResources('AWS::Lambda::Function'));
-    const variablesOf = (name: string) => {
-      const [, fn] = functions.find(([id]) => id.startsWith(`${name}Function`))!;
-      return Object.keys(fn.Properties.Environment.Variables)
-        .filter((v) => v !== 'NODE_OPTIONS' && v !== 'POWERTOOLS_SERVICE_NAME')
-        .sort();
-    };
     expect(variablesOf('reconcile')).toEqual(['BUCKET_NAME', 'FILE_EVENTS_QUEUE_URL', 'TABLE_NAME']);
     expect(variablesOf('stats')).toEqual(['TABLE_NAME']);
     expect(variablesOf('notify')).toEqual(['ACHIEVEMENTS_TOPIC_ARN', 'TABLE_NAME']);
@@ -212,5 +214,24 @@ describe('HiVisLoyalty stack', () => {
       .map(([id]) => id.replace(/RoleDefaultPolicy.*$/, ''))
       .sort();
     expect(readers).toEqual(['adminApi', 'ingestFile', 'ingestMessage']);
+  });
+
+  test('the local stack names what each function uses as the stack does, with files for the secret and the topic', () => {
+    const local = {
+      tableName: 't',
+      bucket: 'b',
+      queues: { fileEvents: { url: 'f', dlqUrl: 'fd' }, moma: { url: 'm', dlqUrl: 'md' } },
+      pepperFile: 'p',
+      notificationSinkFile: 'n',
+      syncTargets: {},
+    };
+    const cloudName: Record<string, string> = {
+      CARD_PEPPER_FILE: 'CARD_PEPPER_SECRET_ID',
+      NOTIFICATION_SINK_FILE: 'ACHIEVEMENTS_TOPIC_ARN',
+    };
+    for (const [name, spec] of Object.entries(FUNCTIONS)) {
+      const localVariables = Object.keys(environmentFor(spec.uses, local)).map((v) => cloudName[v] ?? v);
+      expect(localVariables.sort()).toEqual(variablesOf(name));
+    }
   });
 });
