@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { describeSource } from '../domain/sale';
+import { describeOrigin } from '../domain/sale';
 import { type IngestDeps, ingestRecord } from '../ingest/ingest-sale';
 import { csvHeaderError, parseMomaFile } from '../ingest/moma-file-parser';
 import { emptyCounts } from '../ingest/ports';
@@ -13,7 +13,7 @@ import { AdminError } from './errors';
  * found columns. Only transient errors (throttling, an unreachable table) fail the request.
  */
 export async function importCsv(body: string, deps: IngestDeps) {
-  const origin = `upload-${createHash('sha256').update(body).digest('hex').slice(0, 16)}`;
+  const upload = `upload-${createHash('sha256').update(body).digest('hex').slice(0, 16)}`;
   const counts = emptyCounts();
   let rows = 0;
   for await (const entry of parseMomaFile(Readable.from([Buffer.from(body)]), 'csv')) {
@@ -22,14 +22,14 @@ export async function importCsv(body: string, deps: IngestDeps) {
     if (headerError) throw new AdminError(400, 'invalid request', [{ field: 'body', rule: headerError }]);
     const line = entry.line ?? entry.index + 2;
     rows += 1;
-    const source = { kind: 'csv', origin, line } as const;
-    const sourceId = `csv:${origin}#${line}`;
+    const origin = { kind: 'csv', origin: upload, line } as const;
+    const sourceId = `csv:${upload}#${line}`;
     if ('parseError' in entry) {
-      await deps.failures.recordFailure({ sourceId, source: describeSource(source), reason: entry.parseError, raw: entry.raw });
+      await deps.failures.recordFailure({ sourceId, source: describeOrigin(origin), reason: entry.parseError, raw: entry.raw });
       counts.failed += 1;
       continue;
     }
-    counts[await ingestRecord(entry.record, source, sourceId, deps)] += 1;
+    counts[await ingestRecord(entry.record, origin, sourceId, deps)] += 1;
   }
-  return { import: origin, rows, ...counts };
+  return { import: upload, rows, ...counts };
 }
