@@ -1,10 +1,10 @@
-import { FUNCTIONS, type FunctionUses, type Resource } from '../shared/topology';
+import { FUNCTIONS, type FunctionUses, type QueueName, type Resource } from '../shared/topology';
 
 /** The local stand-ins for what the functions use. */
 export interface LocalResources {
   tableName: string;
   bucket: string;
-  queues: Record<'fileEvents' | 'moma', { url: string; dlqUrl: string }>;
+  queues: Record<QueueName, { url: string; dlqUrl: string }>;
   pepperFile: string;
   notificationSinkFile: string;
   syncTargets: Record<string, { type: 'mapping'; id: string } | { type: 'rule'; name: string }>;
