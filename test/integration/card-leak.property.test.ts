@@ -5,7 +5,6 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import * as fc from 'fast-check';
 import { LocalStackClient, waitFor } from '../../local/local-client';
 import { findCardNumbers, luhnCard } from '../support/cards';
-import { fileRecordOf } from '../support/file-records';
 
 /**
  * Random valid card numbers hidden anywhere in random inputs (a field, part of a field, a key, a number, broken
@@ -127,7 +126,7 @@ test(`no hidden card number survives any path (seed ${SEED})`, async () => {
   await waitFor(
     async () => {
       for (const key of files)
-        if (!['processed', 'unreadable', 'checksum_mismatch'].includes(String((await fileRecordOf(local, key))?.status))) return false;
+        if (!['processed', 'unreadable', 'checksum_mismatch'].includes(String((await local.fileRecord(key))?.status))) return false;
       return (await local.queueDepth(local.endpoints.momaQueueUrl)) === 0;
     },
     'every input to be processed',

@@ -3,7 +3,6 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { LocalStackClient, waitFor } from '../../local/local-client';
 import { findCardNumbers, luhnCard } from '../support/cards';
-import { fileRecordOf } from '../support/file-records';
 import { momaSale } from '../support/moma';
 
 /**
@@ -84,7 +83,7 @@ const FINISHED = ['processed', 'unreadable', 'checksum_mismatch'];
 async function fileFinished(key: string) {
   return waitFor(
     async () => {
-      const record = await fileRecordOf(local, key);
+      const record = await local.fileRecord(key);
       return record && FINISHED.includes(String(record.status)) ? record : undefined;
     },
     `${key} to finish`,
