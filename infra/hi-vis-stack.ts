@@ -7,6 +7,7 @@ import { logicalIdWithoutParts } from './constructs/architecture-part';
 import { bindUses } from './constructs/bindings';
 import { LoyaltyFunction } from './constructs/loyalty-function';
 import { Messaging } from './constructs/messaging';
+import { OperatorIdentity } from './constructs/operator-identity';
 import { Storage } from './constructs/storage';
 import { Triggers } from './constructs/triggers';
 
@@ -17,6 +18,10 @@ export interface HiVisStackProps extends StackProps {
   momaQueueName?: string;
   /** The program rules' JSON override (PROGRAM_CONFIG) for this deployment; the defaults when empty. */
   programConfig?: string;
+  /** Where the operator console is served (its sign-in callback); the local console's address when empty. */
+  consoleUrls?: string[];
+  /** The Cognito domain prefix for sign-in and the token endpoint (globally unique); derived from the account when empty. */
+  authDomainPrefix?: string;
 }
 
 /** The topology (shared/topology.ts) on AWS: what is stored, how work arrives, each function bound to what it uses. */
@@ -31,7 +36,11 @@ export class HiVisLoyaltyStack extends Stack {
     this.functions = Object.fromEntries(
       (Object.keys(FUNCTIONS) as FunctionName[]).map((name) => [name, new LoyaltyFunction(this, name, { spec: FUNCTIONS[name] })]),
     ) as Record<FunctionName, LoyaltyFunction>;
-    const adminApi = new AdminHttpApi(this, 'Admin');
+    const identity = new OperatorIdentity(this, 'Operators', {
+      consoleUrls: props.consoleUrls?.length ? props.consoleUrls : ['http://localhost:5173/'],
+      domainPrefix: props.authDomainPrefix || `hi-vis-loyalty-${this.account}`,
+    });
+    const adminApi = new AdminHttpApi(this, 'Admin', { authorizer: identity.authorizer() });
     const triggers = new Triggers(this, 'Triggers', {
       functions: this.functions,
       table: storage.table,
@@ -48,6 +57,8 @@ export class HiVisLoyaltyStack extends Stack {
         achievements: messaging.achievements,
         programConfig: props.programConfig || undefined,
         sync: triggers.sync,
+        auditTable: storage.auditTable,
+        userPool: identity.userPool,
       });
     }
     const alarms = new Alarms(this, 'Alarms', {
@@ -67,6 +78,14 @@ export class HiVisLoyaltyStack extends Stack {
     new CfnOutput(this, 'TableName', { value: storage.table.tableName });
     new CfnOutput(this, 'AchievementsTopicArn', { value: messaging.achievements.topicArn });
     new CfnOutput(this, 'OperatorAlarmsTopicArn', { value: alarms.operatorAlarms.topicArn });
+    new CfnOutput(this, 'AuditTableName', { value: storage.auditTable.tableName });
+    new CfnOutput(this, 'OperatorPoolId', { value: identity.userPool.userPoolId, description: 'Invite operators here (admins, viewers)' });
+    new CfnOutput(this, 'ConsoleClientId', { value: identity.consoleClient.userPoolClientId });
+    new CfnOutput(this, 'OpsClientId', {
+      value: identity.opsClient.userPoolClientId,
+      description: 'Client-credentials app client for operations scripts (its secret: aws cognito-idp describe-user-pool-client)',
+    });
+    new CfnOutput(this, 'TokenUrl', { value: identity.tokenUrl, description: 'OAuth token endpoint (client credentials)' });
   }
 
   /** The parts of the architecture group resources without renaming them: a deployed stack keeps every resource. */

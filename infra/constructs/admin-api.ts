@@ -1,21 +1,26 @@
 import { CfnOutput, RemovalPolicy } from 'aws-cdk-lib';
+import type { IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ArchitecturePart } from './architecture-part';
 import type { LoyaltyFunction } from './loyalty-function';
 
-/** The operators' HTTP API: IAM-authorised (SigV4) routes, with access logs kept a year. */
+export interface AdminHttpApiProps {
+  /** Verifies the operators' access tokens on every route (the function then checks each route's role). */
+  authorizer: IHttpRouteAuthorizer;
+}
+
+/** The operators' HTTP API: every route behind the JWT authorizer of the operators' user pool, with access logs kept a year. */
 export class AdminHttpApi extends ArchitecturePart {
   readonly httpApi: apigw.HttpApi;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: AdminHttpApiProps) {
     super(scope, id);
     this.httpApi = new apigw.HttpApi(this, 'AdminApi', {
-      description: 'Hi-Vis loyalty admin API (IAM-authorised)',
-      defaultAuthorizer: new HttpIamAuthorizer(),
+      description: 'Hi-Vis loyalty admin API (Cognito JWT-authorised)',
+      defaultAuthorizer: props.authorizer,
       createDefaultStage: true,
     });
 
@@ -29,8 +34,8 @@ export class AdminHttpApi extends ArchitecturePart {
       format: JSON.stringify({
         requestId: '$context.requestId',
         ip: '$context.identity.sourceIp',
-        caller: '$context.identity.caller',
-        user: '$context.identity.user',
+        principal: '$context.authorizer.claims.sub',
+        client: '$context.authorizer.claims.client_id',
         routeKey: '$context.routeKey',
         status: '$context.status',
         latency: '$context.responseLatency',
@@ -38,7 +43,7 @@ export class AdminHttpApi extends ArchitecturePart {
     };
     new CfnOutput(this, 'AdminApiUrl', {
       value: this.httpApi.apiEndpoint,
-      description: 'Admin API: sign requests with SigV4 (service execute-api)',
+      description: 'Admin API: send an operator access token as Authorization: Bearer <token>',
     });
   }
 

@@ -1,8 +1,10 @@
 import { Stack, Validations } from 'aws-cdk-lib';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import { AUDIT_INDEXES } from '../../shared/adapters/dynamodb/audit-log';
 import { TABLE_INDEXES } from '../../shared/adapters/dynamodb/table-keys';
 import { type FunctionUses, type QueueName, type Resource, WATCHED_PREFIXES } from '../../shared/topology';
 import type { LoyaltyFunction } from './loyalty-function';
@@ -20,6 +22,8 @@ export interface BindableResources {
   /** The program rules' override for this deployment, if it has one. */
   programConfig?: string;
   sync: SyncControl;
+  auditTable: dynamodb.ITable;
+  userPool: cognito.IUserPool;
 }
 
 type Binder<R extends Resource> = (fn: LoyaltyFunction, access: NonNullable<FunctionUses[R]>, resources: BindableResources) => void;
@@ -103,6 +107,24 @@ const BINDERS: { [R in Resource]-?: Binder<R> } = {
       { SYNC_TARGETS: Stack.of(fn).toJsonString(sync.targets) },
       ...sync.controls.map((c) => ({ actions: c.actions, resources: [c.arn] })),
     ),
+
+  // Entries are only ever put (the code's put is conditional on the entry being new) and queried: no grant to update or delete one.
+  auditLog: (fn, access, { auditTable }) =>
+    fn.bind(
+      { AUDIT_TABLE_NAME: auditTable.tableName },
+      ...(access.includes('append') ? [{ actions: ['dynamodb:PutItem'], resources: [auditTable.tableArn] }] : []),
+      ...(access.includes('read')
+        ? [
+            {
+              actions: ['dynamodb:Query'],
+              resources: [auditTable.tableArn, ...AUDIT_INDEXES.map((i) => `${auditTable.tableArn}/index/${i.indexName}`)],
+            },
+          ]
+        : []),
+    ),
+
+  operators: (fn, _, { userPool }) =>
+    fn.bind({ OPERATOR_POOL_ID: userPool.userPoolId }, { actions: ['cognito-idp:AdminGetUser'], resources: [userPool.userPoolArn] }),
 
   queueAgeMetrics: (fn) => {
     fn.bind({ QUEUE_AGE_METRICS: 'cloudwatch' }, { actions: ['cloudwatch:GetMetricData'], resources: ['*'] });

@@ -54,10 +54,60 @@ describe('HiVisLoyalty stack', () => {
     for (const mapping of streamMappings) expect(mapping.Properties.DestinationConfig.OnFailure.Destination).toBeDefined();
   });
 
-  test('every admin route requires IAM authorization, and every route of the topology exists', () => {
+  test("every admin route requires a token of the operators' user pool (JWT authorizer), and every route of the topology exists", () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
     expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([...ADMIN_ROUTES].sort());
-    for (const route of routes) expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
+    const authorizers = template.findResources('AWS::ApiGatewayV2::Authorizer');
+    expect(Object.keys(authorizers)).toHaveLength(1);
+    const [authorizerId, authorizer] = Object.entries(authorizers)[0]!;
+    expect(authorizer.Properties).toMatchObject({ AuthorizerType: 'JWT', IdentitySource: ['$request.header.Authorization'] });
+    expect(authorizer.Properties.JwtConfiguration.Audience).toHaveLength(2);
+    for (const route of routes) {
+      expect(route.Properties.AuthorizationType).toBe('JWT');
+      expect(route.Properties.AuthorizerId).toEqual({ Ref: authorizerId });
+    }
+  });
+
+  test("the operators' user pool: invited only, MFA (TOTP) required, a strong password, threat protection, deletion protection", () => {
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      MfaConfiguration: 'ON',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+      UsernameAttributes: ['email'],
+      DeletionProtection: 'ACTIVE',
+      UserPoolTier: 'PLUS',
+      Policies: { PasswordPolicy: Match.objectLike({ MinimumLength: 14, RequireSymbols: true, RequireNumbers: true }) },
+    });
+    const groups = Object.values(template.findResources('AWS::Cognito::UserPoolGroup')).map((g) => g.Properties.GroupName);
+    expect(groups.sort()).toEqual(['admins', 'viewers']);
+    template.hasResourceProperties('AWS::Cognito::UserPoolResourceServer', {
+      Identifier: 'admin',
+      Scopes: [Match.objectLike({ ScopeName: 'read' }), Match.objectLike({ ScopeName: 'write' })],
+    });
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      ClientName: 'console',
+      GenerateSecret: false,
+      AllowedOAuthFlows: ['code'],
+      AccessTokenValidity: 15,
+    });
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      ClientName: 'operations-scripts',
+      GenerateSecret: true,
+      AllowedOAuthFlows: ['client_credentials'],
+      AllowedOAuthScopes: Match.arrayWith([{ 'Fn::Join': Match.anyValue() }]),
+    });
+  });
+
+  test('the audit table may only be put to and queried: no function may update or delete an entry', () => {
+    const [auditId] = Object.entries(template.findResources('AWS::DynamoDB::Table'))
+      .filter(([, t]) => !t.Properties.StreamSpecification)
+      .map(([logicalId]) => logicalId);
+    expect(auditId).toBeDefined();
+    const touching = policies()
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+      .filter((s) => JSON.stringify(s.Resource).includes(auditId!));
+    const actions = new Set(touching.flatMap((s) => [s.Action].flat()));
+    expect([...actions].sort()).toEqual(['dynamodb:PutItem', 'dynamodb:Query']);
   });
 
   test('the admin function can switch exactly the sync sources: the two ingest mappings and the reconcile rule', () => {
@@ -166,7 +216,7 @@ describe('HiVisLoyalty stack', () => {
 
   test('stateful resources keep the logical ids they were deployed with, so the split into parts replaces none of them', () => {
     const ids = (type: string) => Object.keys(template.findResources(type)).sort();
-    expect(ids('AWS::DynamoDB::Table')).toEqual(['Loyalty5E0BF725']);
+    expect(ids('AWS::DynamoDB::Table')).toEqual(['Audit3D8ADE0A', 'Loyalty5E0BF725']);
     expect(ids('AWS::S3::Bucket')).toEqual(['AccessLogs8B620ECA', 'MomaData7037E24E']);
     expect(ids('AWS::SecretsManager::Secret')).toEqual(['CardPepperA70DA52E']);
     expect(ids('AWS::SQS::Queue')).toEqual([
@@ -192,12 +242,14 @@ describe('HiVisLoyalty stack', () => {
     expect(variablesOf('ingestFile')).toEqual(['BUCKET_NAME', 'CARD_PEPPER_SECRET_ID', 'FILE_EVENTS_QUEUE_URL', 'TABLE_NAME']);
     expect(variablesOf('adminApi')).toEqual([
       'ACHIEVEMENTS_TOPIC_ARN',
+      'AUDIT_TABLE_NAME',
       'BUCKET_NAME',
       'CARD_PEPPER_SECRET_ID',
       'FILE_EVENTS_DLQ_URL',
       'FILE_EVENTS_QUEUE_URL',
       'MOMA_DLQ_URL',
       'MOMA_QUEUE_URL',
+      'OPERATOR_POOL_ID',
       'QUEUE_AGE_METRICS',
       'SYNC_TARGETS',
       'TABLE_NAME',
@@ -224,6 +276,8 @@ describe('HiVisLoyalty stack', () => {
       pepperFile: 'p',
       notificationSinkFile: 'n',
       syncTargets: {},
+      auditTableName: 'a',
+      userPoolId: 'u',
     };
     const cloudName: Record<string, string> = {
       CARD_PEPPER_FILE: 'CARD_PEPPER_SECRET_ID',
