@@ -3,6 +3,8 @@
  * build from this, so functions, triggers, batch sizes and schedules cannot drift apart.
  */
 
+import type { Role } from './auth/roles';
+
 export const WATCHED_PREFIXES = { transactions: 'transactions/', imports: 'imports/' } as const;
 
 export type QueueName = 'fileEvents' | 'moma';
@@ -94,6 +96,10 @@ export interface FunctionUses {
   syncControl?: true;
   /** QUEUE_AGE_METRICS: where the queues' oldest-message age is read (CloudWatch in the cloud). */
   queueAgeMetrics?: true;
+  /** AUDIT_TABLE_NAME: `append` entries (a conditional put, never an update or delete), `read` them. */
+  auditLog?: readonly ('append' | 'read')[];
+  /** OPERATOR_POOL_ID: `read` an operator's email for the audit trail (the access token names the user only by id). */
+  operators?: readonly 'read'[];
 }
 
 export type Resource = keyof FunctionUses;
@@ -110,29 +116,46 @@ export interface FunctionSpec {
 
 export type FunctionName = 'ingestFile' | 'ingestMessage' | 'reconcile' | 'stats' | 'notify' | 'adminApi';
 
-export const ADMIN_ROUTES = [
-  'POST /admin/sync/start',
-  'POST /admin/sync/stop',
-  'GET /admin/sync/status',
-  'POST /admin/sync/test',
-  'GET /admin/transactions',
-  'GET /admin/transactions/{transactionId}',
-  'POST /admin/transactions/{transactionId}/reverse',
-  'GET /admin/failures',
-  'POST /admin/failures/{failureId}/retry',
-  'POST /admin/dlq/redrive',
-  'GET /admin/unmatched',
-  'POST /admin/unmatched/{transactionId}/assign',
-  'PUT /admin/users/{userId}',
-  'GET /admin/users/{userId}',
-  'POST /admin/users/{userId}/cards',
-  'DELETE /admin/users/{userId}/cards/{cardId}',
-  'GET /admin/users/{userId}/transactions',
-  'POST /admin/users/{userId}/adjustments',
-  'POST /admin/import',
-  'GET /admin/stats',
-  'GET /admin/notifications',
-] as const;
+/**
+ * The admin API's routes, as API Gateway route keys, each with the role it needs (a viewer reads; an admin may
+ * call every route) and whether a call is written to the audit trail: every change, and every read of one
+ * customer's data (`customer-read`: when the call names a customer).
+ */
+export interface AdminRoute {
+  readonly route: string;
+  readonly role: Role;
+  readonly audit?: 'always' | 'customer-read';
+}
+
+export const ADMIN_API: readonly AdminRoute[] = [
+  { route: 'POST /admin/sync/start', role: 'admin', audit: 'always' },
+  { route: 'POST /admin/sync/stop', role: 'admin', audit: 'always' },
+  { route: 'GET /admin/sync/status', role: 'viewer' },
+  { route: 'POST /admin/sync/test', role: 'admin' },
+  { route: 'GET /admin/transactions', role: 'viewer', audit: 'customer-read' },
+  { route: 'GET /admin/transactions/{transactionId}', role: 'viewer', audit: 'always' },
+  { route: 'POST /admin/transactions/{transactionId}/reverse', role: 'admin', audit: 'always' },
+  { route: 'GET /admin/failures', role: 'viewer' },
+  { route: 'POST /admin/failures/{failureId}/retry', role: 'admin', audit: 'always' },
+  { route: 'POST /admin/dlq/redrive', role: 'admin', audit: 'always' },
+  { route: 'GET /admin/unmatched', role: 'viewer' },
+  { route: 'POST /admin/unmatched/{transactionId}/assign', role: 'admin', audit: 'always' },
+  { route: 'PUT /admin/users/{userId}', role: 'admin', audit: 'always' },
+  { route: 'GET /admin/users/{userId}', role: 'viewer', audit: 'always' },
+  { route: 'POST /admin/users/{userId}/cards', role: 'admin', audit: 'always' },
+  { route: 'DELETE /admin/users/{userId}/cards/{cardId}', role: 'admin', audit: 'always' },
+  { route: 'GET /admin/users/{userId}/transactions', role: 'viewer', audit: 'always' },
+  { route: 'POST /admin/users/{userId}/adjustments', role: 'admin', audit: 'always' },
+  { route: 'POST /admin/import', role: 'admin', audit: 'always' },
+  { route: 'GET /admin/stats', role: 'viewer' },
+  { route: 'GET /admin/notifications', role: 'viewer' },
+  { route: 'GET /admin/audit', role: 'admin' },
+];
+
+export const ADMIN_ROUTES: readonly string[] = ADMIN_API.map((r) => r.route);
+
+/** The route table entry of a route key; undefined for a key that is not a route. */
+export const adminRoute = (routeKey: string): AdminRoute | undefined => ADMIN_API.find((r) => r.route === routeKey);
 
 /** What "Start/Stop AWS Sync" switches: the two ingest paths' event source mappings and the reconcile schedule. */
 export const SYNC_SOURCES = { files: 'ingestFile', messages: 'ingestMessage', reconcile: 'reconcile' } as const satisfies Record<
@@ -217,6 +240,8 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
       programConfig: true,
       syncControl: true,
       queueAgeMetrics: true,
+      auditLog: ['append', 'read'],
+      operators: ['read'],
     },
   },
 };

@@ -4,7 +4,7 @@ import type { ProgramConfig } from '../domain/program';
 import { assignUnmatchedSale } from '../ingest/assign-unmatched';
 import type { IngestDeps } from '../ingest/ingest-sale';
 import { AdminError, notFound } from './errors';
-import type { AccountChanges, AdminQueries, CustomerProfile, CustomerStore, SaleReader } from './ports';
+import type { AccountChanges, AdminQueries, ChangeAuthor, CustomerProfile, CustomerStore, SaleReader } from './ports';
 
 export interface CustomerDeps extends IngestDeps {
   customers: CustomerStore;
@@ -99,10 +99,11 @@ export async function removeCard(userId: string, cardId: string, deps: Pick<Cust
 export async function adjustPoints(
   userId: string,
   request: { points: number; reason: string; idempotencyKey: string },
+  madeBy: ChangeAuthor,
   deps: Pick<CustomerDeps, 'customers' | 'changes'>,
 ) {
   if (!(await deps.customers.getCustomer(userId))) throw notFound(`customer ${userId}`);
-  const result = await deps.changes.adjust({ userId, ...request });
+  const result = await deps.changes.adjust({ userId, ...request, madeBy });
   const stored = result.stored as { points: number; reason: string };
   if (!result.applied && (stored.points !== request.points || stored.reason !== request.reason)) {
     throw new AdminError(409, `idempotency key ${request.idempotencyKey} was already used for a different adjustment`, {

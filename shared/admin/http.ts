@@ -1,6 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { auditEntry } from '../audit/audit-trail';
+import { hasRole, type Principal, principalFromClaims, roleNeeded } from '../auth/roles';
 import { containsCardNumber, maskCardNumber, maskCardNumbersInText } from '../domain/card-number';
 import { isTransient, TransientIngestError } from '../ingest/errors';
+import { adminRoute } from '../topology';
 import { AdminError, busy, type FieldError, InvalidCursorError, invalidRequest } from './errors';
 import type { AdminContainer } from './ports';
 import { isWellFormed } from './request-rules';
@@ -15,11 +19,15 @@ export interface ApiRequest {
   query: Record<string, string>;
   body: unknown;
   rawBody: string;
+  /** Who is calling, from the access token API Gateway's JWT authorizer verified. */
+  principal: Principal;
 }
 
 export interface ApiResult {
   status: number;
   body: unknown;
+  /** A short note for the audit trail: the reason given, the queue redriven. */
+  auditNote?: string;
 }
 
 export type Route = (request: ApiRequest, app: AdminContainer) => Promise<ApiResult>;
@@ -110,7 +118,7 @@ function queryOf(event: APIGatewayProxyEventV2): Record<string, string> {
  * The request as the routes see it, or a 4xx naming what is wrong: the body decoded (base64 included) and
  * checked against the route's content type (415 otherwise), JSON parsed and bounded, query parameters once each.
  */
-export function toApiRequest(event: APIGatewayProxyEventV2): ApiRequest {
+export function toApiRequest(event: APIGatewayProxyEventV2): Omit<ApiRequest, 'principal'> {
   const path: Record<string, string> = Object.create(null);
   for (const [key, value] of Object.entries(event.pathParameters ?? {})) if (typeof value === 'string') path[key] = value;
   const query = queryOf(event);
@@ -153,12 +161,67 @@ export function asAdminError(err: unknown): AdminError | undefined {
   return undefined;
 }
 
-/** Serves one request of a known route: its result, or an AdminError for anything the client can correct. */
+/** API Gateway's JWT authorizer puts the verified token's claims here (the local gateway does the same). */
+type AuthorizedEvent = APIGatewayProxyEventV2 & {
+  requestContext: { authorizer?: { jwt?: { claims?: Record<string, unknown> } } };
+};
+
+/** The caller, or 401: a request reaches the function only with a verified token, so none here is a misconfiguration. */
+export function callerOf(event: APIGatewayProxyEventV2): Principal {
+  const principal = principalFromClaims((event as AuthorizedEvent).requestContext.authorizer?.jwt?.claims);
+  if (!principal) throw new AdminError(401, 'unauthorized: sign in and send your access token as a Bearer token');
+  return principal;
+}
+
+/** A person's email for the audit trail, from the user pool when the token does not carry it. */
+async function withEmail(principal: Principal, app: AdminContainer): Promise<Principal> {
+  if (principal.kind !== 'user' || principal.email) return principal;
+  const email = await app.operators.emailOf(principal.username).catch(() => undefined);
+  return email ? { ...principal, email } : principal;
+}
+
+/** The path and query as sent, for the audit trail of a call whose request did not decode. */
+function rawParams(event: APIGatewayProxyEventV2) {
+  const query: Record<string, string> = {};
+  for (const [key, value] of new URLSearchParams(event.rawQueryString ?? '')) query[key] ??= value;
+  return { path: event.pathParameters ?? {}, query };
+}
+
+/**
+ * Serves one request of a known route: the caller must hold the route's role (403 naming it otherwise), the route
+ * runs, and a call the route table audits is written to the audit trail with its outcome, refused calls included.
+ * Its result, or an AdminError for anything the client can correct.
+ */
 export async function serveAdminRequest(route: Route, event: APIGatewayProxyEventV2, app: AdminContainer): Promise<ApiResult> {
+  const access = adminRoute(event.routeKey);
+  const principal = await withEmail(callerOf(event), app);
+  let status = 500;
+  let note: string | undefined;
+  let params = rawParams(event);
   try {
-    return await route(toApiRequest(event), app);
+    if (!access || !hasRole(principal, access.role)) throw new AdminError(403, `forbidden: ${roleNeeded(access?.role ?? 'admin')}`);
+    const request = toApiRequest(event);
+    params = request;
+    const result = await route({ ...request, principal }, app);
+    status = result.status;
+    note = result.auditNote;
+    return result;
   } catch (err) {
-    throw asAdminError(err) ?? err;
+    const known = asAdminError(err);
+    if (known) status = known.status;
+    throw known ?? err;
+  } finally {
+    const audited = access?.audit === 'always' || (access?.audit === 'customer-read' && params.query.customer !== undefined);
+    if (audited) {
+      const requestId = event.requestContext?.requestId ?? 'unknown';
+      const entry = auditEntry(
+        { routeKey: event.routeKey, ...params, requestId, status, detail: note },
+        principal,
+        app.clock.now(),
+        randomUUID(),
+      );
+      await app.audit.append(entry).catch((err: unknown) => app.onAuditFailure(err, entry));
+    }
   }
 }
 

@@ -1,9 +1,10 @@
+import type { AuditEntry, AuditLog } from '../audit/audit-trail';
 import type { LoyaltyAccount } from '../domain/loyalty';
 import type { FieldError } from '../domain/moma-record';
 import type { ReviewCounts } from '../domain/stats';
 import type { FigureRow } from '../domain/stats-report';
 import type { IngestDeps } from '../ingest/ingest-sale';
-import type { CardHashes, SaleRecord } from '../ingest/ports';
+import type { CardHashes, Clock, SaleRecord } from '../ingest/ports';
 import type { ReconcileDeps } from '../ingest/reconcile';
 import type { SyncSource } from '../topology';
 
@@ -73,17 +74,24 @@ export interface CustomerStore {
 /** How an account change ended: applied, the account changed since it was read, or the item's own condition failed. */
 export type ChangeResult = 'applied' | 'stale' | 'precondition_failed';
 
+/** Who made a change, as the audit trail and the records of the change name them. */
+export interface ChangeAuthor {
+  id: string;
+  name: string;
+}
+
 export interface Adjustment {
   userId: string;
   idempotencyKey: string;
   points: number;
   reason: string;
+  madeBy: ChangeAuthor;
 }
 
 /** Account changes other than awards: refunds and manual adjustments, each applied once. */
 export interface AccountChanges {
   /** Marks an awarded sale reversed and writes the account's new standing, guarded by the account's version. */
-  reverse(transactionId: string, before: LoyaltyAccount, after: LoyaltyAccount, reason: string): Promise<ChangeResult>;
+  reverse(transactionId: string, before: LoyaltyAccount, after: LoyaltyAccount, reason: string, by: ChangeAuthor): Promise<ChangeResult>;
   /** Applies an adjustment once per idempotency key; `stored` is the adjustment recorded under that key. */
   adjust(adjustment: Adjustment): Promise<{ applied: boolean; stored: Record<string, unknown> }>;
 }
@@ -166,6 +174,11 @@ export interface ConnectionCheck {
   probe(): Promise<string>;
 }
 
+/** Who the operators are: the user pool, read for the audit trail's names. */
+export interface OperatorDirectory {
+  emailOf(username: string): Promise<string | undefined>;
+}
+
 /** Everything the admin routes use, built once per process by the admin function's composition root. */
 export interface AdminContainer {
   /** The award path, shared with ingest: CSV import, failure retry, assignment and card linking go through it. */
@@ -182,4 +195,9 @@ export interface AdminContainer {
   queueMonitor: QueueMonitor;
   storedFailures: FailureRecords;
   checks: ConnectionCheck[];
+  audit: AuditLog;
+  operators: OperatorDirectory;
+  clock: Clock;
+  /** Told when an audit entry could not be written (the call itself has run): the entry goes to the logs instead. */
+  onAuditFailure(err: unknown, entry: AuditEntry): void;
 }

@@ -1,10 +1,12 @@
 import * as z from 'zod';
+import { actorOf, type Principal } from '../auth/roles';
 import { testConnection } from './connection-test';
 import { importCsv } from './csv-import';
 import { adjustPoints, customerSales, getCustomer, linkCard, removeCard, saveCustomer } from './customers';
 import { redriveDeadLetters } from './dlq';
 import { retryFailure } from './failures';
 import type { ApiResult, Route } from './http';
+import type { ChangeAuthor } from './ports';
 import {
   adjustmentBody,
   bodyOrEmpty,
@@ -27,6 +29,12 @@ import { salesStats } from './stats';
 import { setSync, startSync, syncStatus } from './sync';
 
 const ok = (body: unknown, status = 200): ApiResult => ({ status, body });
+
+/** The caller as the records of a change name its author. */
+function authorOf(principal: Principal): ChangeAuthor {
+  const { actorId, actorName } = actorOf(principal);
+  return { id: actorId, name: actorName };
+}
 
 /** What the admin API shows of a sale: its card only by last four, never the keyed hashes. */
 function redactSale(sale: object) {
@@ -67,8 +75,12 @@ export const ROUTES: Record<string, Route> = {
   'POST /admin/transactions/{transactionId}/reverse': async (req, app) => {
     const { transactionId } = parse(z.object({ transactionId: id }), req.path, 'path');
     const { reason } = parse(z.object({ reason: text(500).default('refund') }), bodyOrEmpty(req.body), 'body');
-    const result = await reverseSale(transactionId, reason, { ...app.deps, sales: app.sales, changes: app.changes });
-    return ok({ ...result, sale: result.sale && redactSale(result.sale) });
+    const result = await reverseSale(transactionId, reason, authorOf(req.principal), {
+      ...app.deps,
+      sales: app.sales,
+      changes: app.changes,
+    });
+    return { ...ok({ ...result, sale: result.sale && redactSale(result.sale) }), auditNote: `reason: ${reason}` };
   },
 
   'GET /admin/failures': async (req, app) => {
@@ -84,7 +96,7 @@ export const ROUTES: Record<string, Route> = {
 
   'POST /admin/dlq/redrive': async (req, app) => {
     const { queue } = parse(z.object({ queue: z.enum(['moma', 'fileEvents', 'all']).default('all') }), bodyOrEmpty(req.body), 'body');
-    return ok(await redriveDeadLetters(queue, app), 202);
+    return { ...ok(await redriveDeadLetters(queue, app), 202), auditNote: `queue: ${queue}` };
   },
 
   'GET /admin/unmatched': async (req, app) => {
@@ -140,11 +152,17 @@ export const ROUTES: Record<string, Route> = {
   'POST /admin/users/{userId}/adjustments': async (req, app) => {
     const { userId } = parse(z.object({ userId: customerId }), req.path, 'path');
     const body = parse(adjustmentBody, bodyOrEmpty(req.body), 'body');
-    const result = await adjustPoints(userId, body, app);
-    return ok(result, result.applied ? 201 : 200);
+    const result = await adjustPoints(userId, body, authorOf(req.principal), app);
+    return { ...ok(result, result.applied ? 201 : 200), auditNote: `${body.points} points: ${body.reason}` };
   },
 
   'POST /admin/import': async (req, app) => ok(await importCsv(req.rawBody, app.deps)),
+
+  'GET /admin/audit': async (req, app) => {
+    const q = parse(listQuery.extend({ actor: id.optional(), target: id.optional(), action: id.optional() }), req.query, 'query');
+    const { from, to } = dayRange(q, 30);
+    return ok(await app.audit.list({ actor: q.actor, target: q.target, action: q.action, from, to }, q.limit, q.cursor));
+  },
 
   'GET /admin/notifications': async (req, app) => {
     const q = parse(listQuery, req.query, 'query');

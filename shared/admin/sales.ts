@@ -3,7 +3,7 @@ import { assignUnmatchedSale } from '../ingest/assign-unmatched';
 import type { IngestDeps } from '../ingest/ingest-sale';
 import { retryOptimistically } from '../ingest/optimistic-retry';
 import { AdminError, busy, notFound } from './errors';
-import type { AccountChanges, SaleReader, StoredSale } from './ports';
+import type { AccountChanges, ChangeAuthor, SaleReader, StoredSale } from './ports';
 
 export interface SaleDeps extends IngestDeps {
   sales: SaleReader;
@@ -23,7 +23,7 @@ type Reversal = { reversed: boolean; alreadyReversed: boolean; sale: StoredSale 
  * A refund: the sale's points and punch come off the customer's account, once; asking again changes nothing.
  * An account that keeps changing under concurrent updates outlasts the retries: a 503 saying so, nothing reversed.
  */
-export async function reverseSale(transactionId: string, reason: string, deps: SaleDeps): Promise<Reversal> {
+export async function reverseSale(transactionId: string, reason: string, by: ChangeAuthor, deps: SaleDeps): Promise<Reversal> {
   const outcome = await retryOptimistically<Reversal>(async () => {
     const sale = await deps.sales.getSale(transactionId);
     if (!sale) throw notFound(`transaction ${transactionId}`);
@@ -33,7 +33,7 @@ export async function reverseSale(transactionId: string, reason: string, deps: S
     const account = await deps.ledger.getAccount(sale.userId, { consistent: true });
     if (!account) throw new AdminError(409, `customer ${sale.userId} of transaction ${transactionId} no longer exists`);
     const after = planReversal(account, { points: Number(sale.points ?? 0), bonusPoints: Number(sale.bonusPoints ?? 0) }, deps.program);
-    const result = await deps.changes.reverse(transactionId, account, after, reason);
+    const result = await deps.changes.reverse(transactionId, account, after, reason, by);
     if (result === 'applied')
       return {
         kind: 'done',

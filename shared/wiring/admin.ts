@@ -1,9 +1,12 @@
 import { hkdfSync } from 'node:crypto';
+import { cognitoClient } from '../adapters/clients/cognito';
 import { documentClient } from '../adapters/clients/dynamodb';
 import { sqsClient } from '../adapters/clients/sqs';
+import { CognitoOperatorDirectory } from '../adapters/cognito/operator-directory';
 import { connectionProbes } from '../adapters/connection-probes';
 import { DynamoDbAccountChanges } from '../adapters/dynamodb/account-changes';
 import { CursorSigner, DynamoDbAdminQueries } from '../adapters/dynamodb/admin-queries';
+import { DynamoDbAuditLog } from '../adapters/dynamodb/audit-log';
 import { DynamoDbCustomerStore } from '../adapters/dynamodb/customer-store';
 import { DynamoDbFailureRecords } from '../adapters/dynamodb/failure-records';
 import { DynamoDbSaleReader } from '../adapters/dynamodb/sale-reader';
@@ -13,6 +16,7 @@ import { loadCardPepper } from '../adapters/pepper';
 import { SqsQueueMonitor } from '../adapters/sqs/queue-monitor';
 import { AwsSyncControl, syncTargetsSchema } from '../adapters/sync-control';
 import type { AdminContainer, AdminQueues, FileRequeueDeps } from '../admin/ports';
+import { systemClock } from '../ingest/ports';
 import { createLogger } from '../observability/logger';
 import { required } from './config';
 import { fileContainer } from './files';
@@ -69,5 +73,14 @@ async function build(): Promise<AdminContainer> {
       pepperSecretId: env.CARD_PEPPER_SECRET_ID,
       pepperFile: env.CARD_PEPPER_FILE,
     }),
+    audit: new DynamoDbAuditLog(
+      documentClient,
+      required(env.AUDIT_TABLE_NAME, 'AUDIT_TABLE_NAME'),
+      new CursorSigner(derivedKey(pepper, 'admin-api audit cursors v1')),
+    ),
+    operators: new CognitoOperatorDirectory(cognitoClient, required(env.OPERATOR_POOL_ID, 'OPERATOR_POOL_ID')),
+    clock: systemClock,
+    // The call has run: its entry must not be lost with the failed write, so it goes to the function's logs whole.
+    onAuditFailure: (err, entry) => logger.error('Audit entry could not be written', { error: err as Error, auditEntry: entry }),
   };
 }

@@ -4,6 +4,7 @@ import type {
   AdminContainer,
   AdminQueries,
   AdminQueues,
+  ChangeAuthor,
   ChangeResult,
   ConnectionCheck,
   CustomerProfile,
@@ -13,6 +14,7 @@ import type {
   FailureRecords,
   LinkedCard,
   Listed,
+  OperatorDirectory,
   Page,
   QueueDepth,
   QueueMonitor,
@@ -24,6 +26,7 @@ import type {
   StoredSale,
   SyncControl,
 } from '../../shared/admin/ports';
+import type { AuditEntry, AuditFilter, AuditLog, AuditPage } from '../../shared/audit/audit-trail';
 import type { LoyaltyAccount } from '../../shared/domain/loyalty';
 import type { ReviewCounts } from '../../shared/domain/stats';
 import type { FigureRow } from '../../shared/domain/stats-report';
@@ -79,12 +82,18 @@ export class MemoryAccountChanges implements AccountChanges {
   readonly reversals: Array<{ transactionId: string; reason: string }> = [];
   constructor(private readonly ledger: MemoryLedger) {}
 
-  async reverse(transactionId: string, before: LoyaltyAccount, after: LoyaltyAccount, reason: string): Promise<ChangeResult> {
+  async reverse(
+    transactionId: string,
+    before: LoyaltyAccount,
+    after: LoyaltyAccount,
+    reason: string,
+    by: ChangeAuthor,
+  ): Promise<ChangeResult> {
     const sale = this.ledger.sales.get(transactionId);
     if (sale?.status !== 'awarded' || sale.userId !== before.userId) return 'precondition_failed';
     const current = this.ledger.accounts.get(before.userId);
     if (!current || current.version !== before.version) return 'stale';
-    this.ledger.sales.set(transactionId, { ...sale, status: 'reversed' });
+    this.ledger.sales.set(transactionId, Object.assign({ ...sale, status: 'reversed' as const }, { reversedBy: by.name }));
     this.ledger.accounts.set(after.userId, after);
     this.reversals.push({ transactionId, reason });
     return 'applied';
@@ -96,7 +105,8 @@ export class MemoryAccountChanges implements AccountChanges {
     if (existing) return { applied: false, stored: existing };
     const account = this.ledger.accounts.get(adjustment.userId);
     if (!account) throw new Error(`no account ${adjustment.userId}`);
-    const stored = { entity: 'adjustment', ...adjustment };
+    const { madeBy, ...fields } = adjustment;
+    const stored = { entity: 'adjustment', ...fields, madeBy: madeBy.name, madeById: madeBy.id };
     this.adjustments.set(key, stored);
     this.ledger.accounts.set(adjustment.userId, { ...account, points: account.points + adjustment.points, version: account.version + 1 });
     return { applied: true, stored };
@@ -234,6 +244,38 @@ export class MemoryFailureRecords implements FailureRecords {
   }
 }
 
+/** The audit trail in memory: appended once per id, listed newest first; the cursor is the next entry's position. */
+export class MemoryAuditLog implements AuditLog {
+  readonly entries: AuditEntry[] = [];
+  failing = false;
+
+  async append(entry: AuditEntry): Promise<void> {
+    if (this.failing) throw new Error('audit table unavailable');
+    if (this.entries.some((e) => e.auditId === entry.auditId)) throw new Error(`audit entry ${entry.auditId} already exists`);
+    this.entries.push(entry);
+  }
+
+  async list(filter: AuditFilter, limit: number, cursor?: string): Promise<AuditPage> {
+    const matching = this.entries
+      .filter((e) => e.at.slice(0, 10) >= filter.from && e.at.slice(0, 10) <= filter.to)
+      .filter(
+        (e) => (filter.actor === undefined || e.actorId === filter.actor) && (filter.target === undefined || e.target === filter.target),
+      )
+      .filter((e) => filter.action === undefined || e.action === filter.action)
+      .sort((a, b) => b.at.localeCompare(a.at));
+    const start = cursor ? Number(cursor) : 0;
+    const items = matching.slice(start, start + limit);
+    return { items, nextCursor: start + limit < matching.length ? String(start + limit) : undefined };
+  }
+}
+
+export class MemoryOperators implements OperatorDirectory {
+  readonly emails = new Map<string, string>();
+  async emailOf(username: string) {
+    return this.emails.get(username);
+  }
+}
+
 export const TEST_QUEUES: AdminQueues = {
   moma: 'https://sqs.local/moma',
   fileEvents: 'https://sqs.local/file-events',
@@ -255,7 +297,10 @@ export function memoryAdmin(checks: ConnectionCheck[] = []) {
     sync: new MemorySyncControl(),
     queueMonitor: new MemoryQueueMonitor(),
     storedFailures: new MemoryFailureRecords(),
+    audit: new MemoryAuditLog(),
+    operators: new MemoryOperators(),
   };
+  const auditFailures: { err: unknown; entry: AuditEntry }[] = [];
   const app: AdminContainer = {
     deps: ingest.deps,
     queues: TEST_QUEUES,
@@ -268,6 +313,8 @@ export function memoryAdmin(checks: ConnectionCheck[] = []) {
       onRequeueError: () => {},
     },
     checks,
+    clock: ingest.clock,
+    onAuditFailure: (err, entry) => auditFailures.push({ err, entry }),
   };
-  return { app, ...ingest, ...fakes };
+  return { app, ...ingest, ...fakes, auditFailures };
 }

@@ -29,3 +29,19 @@ export function sqsEvent(bodies: string[], queueArn = 'arn:aws:sqs:us-east-1:123
 export function lambdaContext(functionName = 'test', remainingMs = 30_000): Context {
   return localLambdaContext({ functionName, timeoutMs: remainingMs, memoryMb: 512, region: 'us-east-1', accountId: '123456789012' });
 }
+
+/** Claims of verified access tokens, as API Gateway's JWT authorizer hands them to the function (strings; lists as `[a b]`). */
+export const OPERATOR_CLAIMS = {
+  admin: { sub: 'sub-admin', username: 'sub-admin', client_id: 'console', token_use: 'access', 'cognito:groups': '[admins]' },
+  viewer: { sub: 'sub-viewer', username: 'sub-viewer', client_id: 'console', token_use: 'access', 'cognito:groups': '[viewers]' },
+  script: { sub: 'ops-client', client_id: 'ops-client', token_use: 'access', scope: 'admin/read admin/write' },
+  readScript: { sub: 'ops-client', client_id: 'ops-client', token_use: 'access', scope: 'admin/read' },
+} as const;
+
+/** An HTTP API request context after the JWT authorizer let the call through with these claims. */
+export function authorizedContext(claims: Record<string, string> = OPERATOR_CLAIMS.admin, requestId = 'req-test') {
+  return {
+    requestId,
+    authorizer: { jwt: { claims, scopes: null } },
+  } as unknown as import('aws-lambda').APIGatewayProxyEventV2['requestContext'];
+}

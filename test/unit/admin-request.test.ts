@@ -1,10 +1,11 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { AdminError, InvalidCursorError } from '../../shared/admin/errors';
 import { asAdminError, mediaType, responseBody, serveAdminRequest, toApiRequest } from '../../shared/admin/http';
-import type { AdminContainer } from '../../shared/admin/ports';
 import { dayRange, MAX_RANGE_DAYS } from '../../shared/admin/request-rules';
 import { ROUTES } from '../../shared/admin/routes';
 import { TransientIngestError } from '../../shared/ingest/ingest-sale';
+import { memoryAdmin } from '../support/admin-fakes';
+import { authorizedContext } from '../support/lambda-events';
 
 function event(routeKey: string, overrides: Partial<APIGatewayProxyEventV2> = {}): APIGatewayProxyEventV2 {
   return {
@@ -14,7 +15,7 @@ function event(routeKey: string, overrides: Partial<APIGatewayProxyEventV2> = {}
     rawQueryString: '',
     headers: {},
     isBase64Encoded: false,
-    requestContext: {} as APIGatewayProxyEventV2['requestContext'],
+    requestContext: authorizedContext(),
     ...overrides,
   };
 }
@@ -34,7 +35,7 @@ const json = { 'content-type': 'application/json' };
 
 describe('admin request dates', () => {
   test('impossible calendar days are 400 naming the parameter', async () => {
-    const app = {} as AdminContainer;
+    const { app } = memoryAdmin();
     for (const [query, field] of [
       ['from=2025-02-30', 'query.from'],
       ['to=2025-13-01', 'query.to'],
@@ -59,7 +60,7 @@ describe('admin request dates', () => {
     const err = await serveAdminRequest(
       ROUTES['GET /admin/stats']!,
       event('GET /admin/stats', { rawQueryString: 'from=0001-01-01&to=9999-12-31' }),
-      {} as AdminContainer,
+      memoryAdmin().app,
     ).catch((e: unknown) => e);
     expect(performance.now() - started).toBeLessThan(50);
     expect(err).toMatchObject({

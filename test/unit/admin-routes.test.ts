@@ -4,6 +4,7 @@ import { ROUTES } from '../../shared/admin/routes';
 import { normalizeCardNumber } from '../../shared/domain/card-number';
 import { memoryAdmin } from '../support/admin-fakes';
 import { testHasher } from '../support/fakes';
+import { authorizedContext } from '../support/lambda-events';
 
 function event(routeKey: string, request: { path?: Record<string, string>; body?: unknown; query?: string } = {}): APIGatewayProxyEventV2 {
   return {
@@ -15,7 +16,7 @@ function event(routeKey: string, request: { path?: Record<string, string>; body?
     pathParameters: request.path,
     body: request.body === undefined ? undefined : JSON.stringify(request.body),
     isBase64Encoded: false,
-    requestContext: {} as APIGatewayProxyEventV2['requestContext'],
+    requestContext: authorizedContext(),
   };
 }
 

@@ -4,6 +4,8 @@ import { TransientIngestError } from '../../shared/ingest/errors';
 import { memoryAdmin, saleRecord } from '../support/admin-fakes';
 import { recordingSleep } from '../support/fakes';
 
+const OPERATOR = { id: 'sub-admin', name: 'admin@hivis.local' };
+
 function world() {
   const admin = memoryAdmin();
   admin.ledger.addAccount('pat', { points: 100, lifetimePoints: 100, punchCount: 3, purchaseCount: 3, version: 3 });
@@ -23,27 +25,27 @@ const refusal = (promise: Promise<unknown>) =>
 describe('reverseSale, against in-memory ports', () => {
   test('takes the sale’s points and punch off the account, once', async () => {
     const { deps, ledger, changes } = world();
-    expect(await reverseSale('S-1', 'refund', deps)).toMatchObject({
+    expect(await reverseSale('S-1', 'refund', OPERATOR, deps)).toMatchObject({
       reversed: true,
       alreadyReversed: false,
       balance: 55,
       sale: { transactionId: 'S-1', status: 'reversed' },
     });
     expect(ledger.accounts.get('pat')).toMatchObject({ points: 55, punchCount: 2, purchaseCount: 2 });
-    expect(await reverseSale('S-1', 'refund', deps)).toMatchObject({ reversed: false, alreadyReversed: true });
+    expect(await reverseSale('S-1', 'refund', OPERATOR, deps)).toMatchObject({ reversed: false, alreadyReversed: true });
     expect(changes.reversals).toEqual([{ transactionId: 'S-1', reason: 'refund' }]);
   });
 
   test('an unknown sale is 404; one that is not awarded, or whose customer is gone, is 409', async () => {
     const { deps, ledger } = world();
-    expect(await refusal(reverseSale('S-none', 'refund', deps))).toMatchObject({ status: 404 });
+    expect(await refusal(reverseSale('S-none', 'refund', OPERATOR, deps))).toMatchObject({ status: 404 });
     ledger.sales.set('S-held', { ...saleRecord('S-held'), status: 'unmatched' });
-    expect(await refusal(reverseSale('S-held', 'refund', deps))).toMatchObject({
+    expect(await refusal(reverseSale('S-held', 'refund', OPERATOR, deps))).toMatchObject({
       status: 409,
       message: 'transaction S-held is unmatched: only an awarded sale can be reversed',
     });
     ledger.accounts.delete('pat');
-    expect(await refusal(reverseSale('S-1', 'refund', deps))).toMatchObject({
+    expect(await refusal(reverseSale('S-1', 'refund', OPERATOR, deps))).toMatchObject({
       status: 409,
       message: expect.stringContaining('no longer exists'),
     });
@@ -52,7 +54,7 @@ describe('reverseSale, against in-memory ports', () => {
   test('an account changed since it was read is read again after the injected backoff', async () => {
     const { deps, ledger, waits } = world();
     ledger.contendOn('pat', 2);
-    expect(await reverseSale('S-1', 'refund', deps)).toMatchObject({ reversed: true });
+    expect(await reverseSale('S-1', 'refund', OPERATOR, deps)).toMatchObject({ reversed: true });
     expect(waits).toHaveLength(2);
     expect(ledger.reads.every((r) => r.consistent)).toBe(true);
   });
@@ -67,7 +69,7 @@ describe('reverseSale, against in-memory ports', () => {
       },
       adjust: deps.changes.adjust.bind(deps.changes),
     };
-    expect(await reverseSale('S-1', 'refund', { ...deps, changes: concurrent, sleep })).toMatchObject({
+    expect(await reverseSale('S-1', 'refund', OPERATOR, { ...deps, changes: concurrent, sleep })).toMatchObject({
       reversed: false,
       alreadyReversed: true,
     });
@@ -77,7 +79,7 @@ describe('reverseSale, against in-memory ports', () => {
   test('an account that keeps changing outlasts the retries: a 503 with the reason, not a transient ingest error', async () => {
     const { deps, ledger, waits } = world();
     ledger.contendOn('pat', 1_000);
-    const err = await refusal(reverseSale('S-1', 'refund', { ...deps, maxAttempts: 5 }));
+    const err = await refusal(reverseSale('S-1', 'refund', OPERATOR, { ...deps, maxAttempts: 5 }));
     expect(err).toBeInstanceOf(AdminError);
     expect(err).not.toBeInstanceOf(TransientIngestError);
     expect(err).toMatchObject({

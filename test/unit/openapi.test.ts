@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MAX_RANGE_DAYS } from '../../shared/admin/request-rules';
 import { ROUTES } from '../../shared/admin/routes';
-import { ADMIN_ROUTES } from '../../shared/topology';
+import { ADMIN_API, ADMIN_ROUTES } from '../../shared/topology';
 
 describe('the admin API description', () => {
   const spec = readFileSync(path.join(__dirname, '..', '..', 'docs', 'openapi.yaml'), 'utf8');
@@ -26,6 +26,17 @@ describe('the admin API description', () => {
       const op = operation(routeKey)!;
       if (op.includes('requestBody')) expect([routeKey, op]).toEqual([routeKey, expect.stringContaining("'415'")]);
       if (/parameters\/(cursor|from)/.test(op)) expect([routeKey, op]).toEqual([routeKey, expect.stringContaining("'400'")]);
+    }
+  });
+
+  test("each operation's x-role is the role the route table gives it", () => {
+    for (const { route, role } of ADMIN_API) expect([route, /x-role: (\w+)/.exec(operation(route)!)?.[1]]).toEqual([route, role]);
+  });
+
+  test('every operation documents its 401 and 403', () => {
+    for (const routeKey of ADMIN_ROUTES) {
+      const op = operation(routeKey)!;
+      expect([routeKey, op.includes("'401'") && op.includes("'403'")]).toEqual([routeKey, true]);
     }
   });
 

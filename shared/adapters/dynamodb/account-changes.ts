@@ -1,6 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { AccountChanges, Adjustment, ChangeResult } from '../../admin/ports';
+import type { AccountChanges, Adjustment, ChangeAuthor, ChangeResult } from '../../admin/ports';
 import type { LoyaltyAccount } from '../../domain/loyalty';
 import { accountStandingUpdate, cancellationCause } from './account-standing';
 import { keys } from './table-keys';
@@ -13,7 +13,13 @@ export class DynamoDbAccountChanges implements AccountChanges {
   ) {}
 
   /** Marks an awarded sale reversed and writes the account's new standing, guarded by its version. */
-  async reverse(transactionId: string, before: LoyaltyAccount, after: LoyaltyAccount, reason: string): Promise<ChangeResult> {
+  async reverse(
+    transactionId: string,
+    before: LoyaltyAccount,
+    after: LoyaltyAccount,
+    reason: string,
+    by: ChangeAuthor,
+  ): Promise<ChangeResult> {
     const now = new Date().toISOString();
     try {
       await this.db.send(
@@ -23,7 +29,8 @@ export class DynamoDbAccountChanges implements AccountChanges {
               Update: {
                 TableName: this.tableName,
                 Key: keys.sale(transactionId),
-                UpdateExpression: 'SET #status = :reversed, reversedAt = :now, reversalReason = :reason REMOVE GSI1PK, GSI1SK',
+                UpdateExpression:
+                  'SET #status = :reversed, reversedAt = :now, reversalReason = :reason, reversedBy = :by, reversedById = :byId REMOVE GSI1PK, GSI1SK',
                 ConditionExpression: '#status = :awarded AND userId = :user',
                 ExpressionAttributeNames: { '#status': 'status' },
                 ExpressionAttributeValues: {
@@ -31,6 +38,8 @@ export class DynamoDbAccountChanges implements AccountChanges {
                   ':awarded': 'awarded',
                   ':now': now,
                   ':reason': reason,
+                  ':by': by.name,
+                  ':byId': by.id,
                   ':user': before.userId,
                 },
               },
@@ -55,11 +64,14 @@ export class DynamoDbAccountChanges implements AccountChanges {
    */
   async adjust(adjustment: Adjustment): Promise<{ applied: boolean; stored: Record<string, unknown> }> {
     const now = new Date().toISOString();
+    const { madeBy, ...fields } = adjustment;
     const item = {
       PK: keys.customer(adjustment.userId).PK,
       SK: `ADJUSTMENT#${adjustment.idempotencyKey}`,
       entity: 'adjustment',
-      ...adjustment,
+      ...fields,
+      madeBy: madeBy.name,
+      madeById: madeBy.id,
       createdAt: now,
     };
     try {
