@@ -8,6 +8,8 @@ export interface LocalResources {
   pepperFile: string;
   notificationSinkFile: string;
   syncTargets: Record<string, { type: 'mapping'; id: string } | { type: 'rule'; name: string }>;
+  auditTableName: string;
+  userPoolId: string;
 }
 
 /** The variables naming each resource on the local stack: the same names as the stack's bindings, local values. */
@@ -24,6 +26,8 @@ const VARIABLES: { [R in Resource]-?: (local: LocalResources) => Record<string, 
   programConfig: () => ({}),
   syncControl: (local) => ({ SYNC_TARGETS: JSON.stringify(local.syncTargets) }),
   queueAgeMetrics: () => ({ QUEUE_AGE_METRICS: 'none' }),
+  auditLog: (local) => ({ AUDIT_TABLE_NAME: local.auditTableName }),
+  operators: (local) => ({ OPERATOR_POOL_ID: local.userPoolId }),
 };
 
 export function environmentFor(uses: FunctionUses, local: LocalResources): Record<string, string> {

@@ -1,4 +1,4 @@
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { maskCardNumbersInText } from '../shared/domain/card-number';
@@ -12,9 +12,12 @@ export interface HttpRoute {
   fn: LocalFunction<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;
 }
 
+/** A bearer token verified as the API's JWT authorizer does, or why it is refused. */
+export type TokenCheck = (token: string) => Promise<{ ok: true; claims: Record<string, unknown> } | { ok: false; reason: string }>;
+
 export interface HttpGatewayOptions {
   port: number;
-  token: string;
+  verifyToken: TokenCheck;
   routes: HttpRoute[];
   maxBodyBytes(contentType: string | undefined): number;
   /** A body not received whole within this time is answered 408 (10 s by default). */
@@ -30,8 +33,8 @@ const DEFAULT_BODY_TIMEOUT_MS = 10_000;
 type ParsedTarget = { path: string; query: string } | { error: string };
 
 /**
- * API Gateway (HTTP API), emulated: validates the request target, checks the bearer token (standing in for
- * IAM auth) in constant time, matches the route, reads the body within its limits, and invokes the function
+ * API Gateway (HTTP API), emulated: validates the request target, verifies the bearer token as the JWT authorizer
+ * does (401 without a valid one) and hands its claims to the function as API Gateway does, matches the route, reads the body within its limits, and invokes the function
  * with a genuine APIGatewayProxyEventV2. Whatever a client sends is answered (4xx for what it got wrong, 500
  * without detail for a failed invocation); no request can end the process.
  */
@@ -43,8 +46,13 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<{ u
   async function serve(req: IncomingMessage, res: ServerResponse) {
     const target = parseTarget(req.url ?? '');
     if ('error' in target) return answerAndClose(res, 400, target.error);
-    if (!authorized(req.headers.authorization, options.token))
-      return send(res, { statusCode: 401, body: JSON.stringify({ message: 'Unauthorized' }) });
+    const claims = await verifiedClaims(req.headers.authorization, options.verifyToken);
+    if (!claims)
+      return send(res, {
+        statusCode: 401,
+        headers: { 'www-authenticate': 'Bearer' },
+        body: JSON.stringify({ message: 'Unauthorized' }),
+      });
     const candidates = compiled.filter((c) => c.pattern.test(target.path));
     const match = candidates.find((c) => c.method === req.method);
     if (!match) {
@@ -65,7 +73,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<{ u
     if (read.kind === 'too_large') return answerAndClose(res, 413, `Payload larger than ${limit} bytes`);
     if (read.kind === 'timeout') return answerAndClose(res, 408, `request body not received within ${bodyTimeoutMs / 1000} s`);
 
-    const event = toEvent(req, target, match.route.routeKey, pathParameters.values, read.body);
+    const event = toEvent(req, target, match.route.routeKey, pathParameters.values, read.body, claims);
     let result: APIGatewayProxyStructuredResultV2;
     try {
       result = toStructuredResult(await match.route.fn.invoke(event));
@@ -126,11 +134,24 @@ function decodeParameters(names: string[], encoded: string[]): { values: Record<
   return { values };
 }
 
-function authorized(header: string | undefined, token: string): boolean {
-  const presented = /^Bearer (.+)$/.exec(header ?? '')?.[1] ?? '';
-  // Compare digests so the comparison takes the same time whatever the length of what was presented.
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(presented), digest(token)) && presented.length > 0;
+const MAX_TOKEN_LENGTH = 16_384;
+
+async function verifiedClaims(header: string | undefined, verify: TokenCheck): Promise<Record<string, string> | undefined> {
+  const token = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(header ?? '')?.[1];
+  if (!token || token.length > MAX_TOKEN_LENGTH) return undefined;
+  const result = await verify(token);
+  return result.ok ? flattenClaims(result.claims) : undefined;
+}
+
+/** API Gateway hands JWT claims to a payload 2.0 function as strings; a list claim becomes `[a b]`. */
+function flattenClaims(claims: Record<string, unknown>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(claims)) {
+    if (Array.isArray(value)) flat[name] = `[${value.join(' ')}]`;
+    else if (value !== null && typeof value === 'object') flat[name] = JSON.stringify(value);
+    else flat[name] = String(value);
+  }
+  return flat;
 }
 
 function compileRouteKey(routeKey: string) {
@@ -149,7 +170,8 @@ function toEvent(
   routeKey: string,
   pathParameters: Record<string, string>,
   body: Buffer,
-): APIGatewayProxyEventV2 {
+  claims: Record<string, string>,
+): APIGatewayProxyEventV2 & { requestContext: { authorizer: { jwt: { claims: Record<string, string>; scopes: null } } } } {
   const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]));
   const query = Object.fromEntries(new URLSearchParams(target.query).entries());
   const isText = /^(application\/json|text\/|application\/x-ndjson)/.test(headers['content-type'] ?? 'application/json');
@@ -164,6 +186,7 @@ function toEvent(
     pathParameters: Object.keys(pathParameters).length > 0 ? pathParameters : undefined,
     requestContext: {
       accountId: '000000000000',
+      authorizer: { jwt: { claims, scopes: null } },
       apiId: 'local',
       domainName: headers.host ?? 'localhost',
       domainPrefix: 'local',

@@ -1,6 +1,8 @@
 import { createServer } from 'node:net';
 import path from 'node:path';
 import type { FunctionName } from '../shared/topology';
+import { createAccessTokenVerifier } from './access-tokens';
+import { type LocalOperators, startCognito } from './cognito-emulator';
 import { LOCAL_CREDENTIALS, type LocalPorts, REGION, startEmulators, startObjectStore } from './emulators';
 import type { Mapping } from './event-source-mappings';
 import type { FaultOptions } from './fault-proxy';
@@ -31,7 +33,22 @@ export interface LocalStackOptions {
 /** What a client needs to talk to the local stack; written to `<stateDir>/local.json`. */
 export interface LocalEndpoints {
   adminApiUrl: string;
+  /** A current access token of the local admin (renewed while the stack runs); `npm run token` prints a fresh one. */
   adminToken: string;
+  /** A current access token of the local viewer. */
+  viewerToken: string;
+  /** The local Cognito: where operators sign in, and the app clients. */
+  cognito: {
+    endpoint: string;
+    issuer: string;
+    userPoolId: string;
+    consoleClientId: string;
+    opsClientId: string;
+    opsClientSecret: string;
+  };
+  /** The local operators and their passwords, one per group. */
+  operators: LocalOperators['users'];
+  auditTableName: string;
   s3Endpoint: string;
   bucket: string;
   sqsEndpoint: string;
@@ -47,6 +64,8 @@ export interface LocalEndpoints {
   /** The process serving all of this, so a test can tell it is still alive. */
   pid: number;
 }
+
+const TOKEN_RENEWAL_MS = 30 * 60_000;
 
 export interface LocalStack {
   endpoints: LocalEndpoints;
@@ -73,6 +92,7 @@ async function choosePorts(asked: Partial<LocalPorts> = {}): Promise<LocalPorts>
     sqs: asked.sqs || (await freePort()),
     api: asked.api || (await freePort()),
     control: asked.control || (await freePort()),
+    cognito: asked.cognito || (await freePort()),
   };
 }
 
@@ -86,12 +106,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const { dataDir } = state;
   const bucket = options.bucket ?? 'hi-vis-moma-data';
   const tableName = options.tableName ?? 'hi-vis-loyalty';
+  const auditTableName = `${tableName}-audit`;
   const ports = await choosePorts(options.ports);
   const teardown = new Teardown(log);
   try {
     const emulators = await startEmulators({ ports, dataDir, faults: options.faults, log }, teardown);
     const { clients } = emulators;
-    const { streamArn, queues } = await provision(emulators, tableName, log);
+    const [{ streamArn, queues }, cognito] = await Promise.all([
+      provision(emulators, { tableName, auditTableName }, log),
+      startCognito({ stateDir: dataDir, port: ports.cognito, log }),
+    ]);
+    teardown.add(() => cognito.stop());
+    process.env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER = cognito.endpoint;
     await startObjectStore({ port: ports.s3, dataDir, bucket, fileEventsQueueUrl: queues.fileEvents.url, sqs: clients.sqs, log }, teardown);
 
     Object.assign(
@@ -103,12 +129,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         pepperFile: state.pepperFile,
         notificationSinkFile: path.join(dataDir, 'notifications.ndjson'),
         syncTargets: localSyncTargets(),
+        auditTableName,
+        userPoolId: cognito.operators.userPoolId,
       }),
     );
     const triggers = wireFunctions({ queues, sqs: clients.sqs, streamArn, streams: clients.streams, dataDir, log });
     const gateway = await startHttpGateway({
       port: ports.api,
-      token: state.adminToken,
+      verifyToken: createAccessTokenVerifier({
+        issuer: cognito.issuer,
+        jwksUri: cognito.jwksUri,
+        clientIds: [cognito.operators.consoleClientId, cognito.operators.opsClientId],
+      }),
       routes: triggers.routes,
       maxBodyBytes: (type) => (type?.startsWith('text/csv') ? 10 * 2 ** 20 : 2 ** 20),
       bodyTimeoutMs: options.bodyTimeoutMs,
@@ -127,9 +159,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     await startTriggers(triggers, { controlPort: ports.control, dataDir, log }, teardown);
 
+    const { operators } = cognito;
     const endpoints: LocalEndpoints = {
       adminApiUrl: gateway.url,
-      adminToken: state.adminToken,
+      adminToken: await cognito.accessTokenOf('admins'),
+      viewerToken: await cognito.accessTokenOf('viewers'),
+      cognito: {
+        endpoint: cognito.endpoint,
+        issuer: cognito.issuer,
+        userPoolId: operators.userPoolId,
+        consoleClientId: operators.consoleClientId,
+        opsClientId: operators.opsClientId,
+        opsClientSecret: operators.opsClientSecret,
+      },
+      operators: operators.users,
+      auditTableName,
       s3Endpoint: emulators.s3Endpoint,
       bucket,
       sqsEndpoint: emulators.sqsServer.endpoint,
@@ -145,6 +189,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       pid: process.pid,
     };
     await publishEndpoints(state.stateDir, endpoints, teardown);
+    // Access tokens last an hour: the file keeps current ones for curl, the demo and scripts.
+    const renewal = setInterval(() => {
+      void Promise.all([cognito.accessTokenOf('admins'), cognito.accessTokenOf('viewers')])
+        .then(([adminToken, viewerToken]) => {
+          Object.assign(endpoints, { adminToken, viewerToken });
+          return publishEndpoints(state.stateDir, endpoints);
+        })
+        .catch((err: Error) => log(`could not renew the local access tokens: ${err.message}`));
+    }, TOKEN_RENEWAL_MS);
+    renewal.unref();
+    teardown.add(async () => clearInterval(renewal));
     return {
       endpoints,
       mappings: triggers.mappings,

@@ -1,15 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Teardown } from './teardown';
 
-/** The state directory: the emulators' data, the card pepper and the admin token, kept across restarts. */
+/** The state directory: the emulators' data (the operators' user pool included) and the card pepper, kept across restarts. */
 export interface LocalState {
   stateDir: string;
   dataDir: string;
   pepperFile: string;
-  adminToken: string;
 }
 
 /** Creates the state directory on first start (`fresh` empties its data); the secrets are generated once. */
@@ -19,8 +18,9 @@ export async function prepareState(stateDirOption: string, fresh = false): Promi
   if (fresh) await rm(dataDir, { recursive: true, force: true });
   await mkdir(dataDir, { recursive: true });
   const pepperFile = await ensureSecretFile(path.join(stateDir, 'card-pepper'), 48);
-  const adminToken = (await readFile(await ensureSecretFile(path.join(stateDir, 'admin-token'), 32), 'utf8')).trim();
-  return { stateDir, dataDir, pepperFile, adminToken };
+  // The shared admin token of earlier versions gives way to the operators' own sign-in.
+  await rm(path.join(stateDir, 'admin-token'), { force: true });
+  return { stateDir, dataDir, pepperFile };
 }
 
 async function ensureSecretFile(file: string, bytes: number): Promise<string> {
@@ -32,11 +32,11 @@ async function ensureSecretFile(file: string, bytes: number): Promise<string> {
   return file;
 }
 
-/** Writes `<stateDir>/local.json` for clients, and removes it when the stack stops. */
-export async function publishEndpoints(stateDir: string, endpoints: object, teardown: Teardown) {
+/** Writes `<stateDir>/local.json` for clients (again whenever it changes), and removes it when the stack stops. */
+export async function publishEndpoints(stateDir: string, endpoints: object, teardown?: Teardown) {
   const endpointsFile = path.join(stateDir, 'local.json');
   // Written whole, then renamed into place: whoever waits for this file never reads half of it.
   await writeFile(`${endpointsFile}.tmp`, JSON.stringify(endpoints, null, 2), { mode: 0o600 });
   await rename(`${endpointsFile}.tmp`, endpointsFile);
-  teardown.add(() => rm(endpointsFile, { force: true }));
+  teardown?.add(() => rm(endpointsFile, { force: true }));
 }

@@ -2,6 +2,7 @@ import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient, Resource
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { auditTableDefinition } from '../shared/adapters/dynamodb/audit-log';
 import { DynamoDbFileLedger } from '../shared/adapters/dynamodb/file-ledger';
 import { tableDefinition } from '../shared/adapters/dynamodb/table-definition';
 import { S3ObjectStore } from '../shared/adapters/s3/object-store';
@@ -20,8 +21,13 @@ export interface Provisioned {
  * The table (created on first start) and the topology's queues with their DLQs, which then get back the messages
  * they held when the stack last stopped.
  */
-export async function provision({ clients, sqsServer }: Emulators, tableName: string, log: (line: string) => void): Promise<Provisioned> {
-  const streamArn = await ensureTable(clients.dynamodb, tableName);
+export async function provision(
+  { clients, sqsServer }: Emulators,
+  tables: { tableName: string; auditTableName: string },
+  log: (line: string) => void,
+): Promise<Provisioned> {
+  const streamArn = await ensureTable(clients.dynamodb, tables.tableName);
+  await ensureAuditTable(clients.dynamodb, tables.auditTableName);
   const queues = await createQueues(clients.sqs);
   const restored = await sqsServer.restoreSaved();
   if (restored > 0) log(`restored ${restored} queued message(s) kept from the last stop`);
@@ -35,6 +41,15 @@ async function ensureTable(client: DynamoDBClient, tableName: string): Promise<s
   } catch (err) {
     if (!(err instanceof ResourceNotFoundException)) throw err;
     return (await client.send(new CreateTableCommand(tableDefinition(tableName)))).TableDescription!.LatestStreamArn!;
+  }
+}
+
+async function ensureAuditTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+  } catch (err) {
+    if (!(err instanceof ResourceNotFoundException)) throw err;
+    await client.send(new CreateTableCommand(auditTableDefinition(tableName)));
   }
 }
 

@@ -8,8 +8,8 @@ import { type LocalStack, startLocalStack } from './local-stack';
 const USAGE = `npm start [-- options]
 
   --fresh              start with empty data (deletes .hivis/data)
-  --state-dir DIR      where data, the pepper and the admin token live (default .hivis)
-  --dynamodb-port N  --s3-port N  --sqs-port N  --api-port N  --control-port N   (default: free ports)
+  --state-dir DIR      where data (the operators' sign-in included) and the pepper live (default .hivis)
+  --dynamodb-port N  --s3-port N  --sqs-port N  --api-port N  --control-port N  --cognito-port N   (default: free ports)
   --quiet              print only the banner and errors
   --inject-faults RATE testing: give this share (0 to 1) of the functions' DynamoDB requests a transient fault
   --fault-seed N       with --inject-faults: replay a run's faults`;
@@ -24,6 +24,7 @@ async function main() {
       'sqs-port': { type: 'string' },
       'api-port': { type: 'string' },
       'control-port': { type: 'string' },
+      'cognito-port': { type: 'string' },
       quiet: { type: 'boolean', default: false },
       'inject-faults': { type: 'string' },
       'fault-seed': { type: 'string' },
@@ -51,6 +52,7 @@ async function main() {
       sqs: port('sqs-port'),
       api: port('api-port'),
       control: port('control-port'),
+      cognito: port('cognito-port'),
     },
     log: (line) => console.error(`[local] ${line}`),
     faults,
@@ -60,7 +62,10 @@ async function main() {
   console.log(`
 Hi-Vis Loyalty is running locally (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
 
-  admin API        ${e.adminApiUrl}   (Authorization: Bearer <adminToken from ${stateFile}>)
+  admin API        ${e.adminApiUrl}   (Authorization: Bearer <access token>: \`npm run -s token\`)
+  Cognito (local)  ${e.cognito.endpoint}   user pool ${e.cognito.userPoolId}
+${e.operators.map((o) => `  sign in as       ${o.email.padEnd(20)} password ${o.password}   (${o.group})`).join('\n')}
+  scripts          client ${e.cognito.opsClientId}, secret in ${stateFile} (\`npm run -s token -- --client\`)
   S3 (s3rver)      ${e.s3Endpoint}   bucket ${e.bucket}
   SQS              ${e.sqsEndpoint}   Moma queue ${e.momaQueueUrl}
   DynamoDB Local   ${e.dynamodbEndpoint}   table ${e.tableName}
@@ -70,6 +75,8 @@ Hi-Vis Loyalty is running locally (ready in ${((Date.now() - started) / 1000).to
 Drop a Moma file in:
   AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpoint-url ${e.s3Endpoint} --region ${e.region} \\
     s3 cp sales.json s3://${e.bucket}/transactions/sales.json
+Call the API as the admin:
+  curl -H "Authorization: Bearer $(npm run -s token)" ${e.adminApiUrl}/admin/sync/status
 or run \`npm run demo\` in another terminal. Ctrl-C stops everything.
 `);
 
