@@ -80,7 +80,13 @@ describe('who may call which route, decided once from the route table', () => {
   test('groups arrive as API Gateway flattens them, or as a list; no group or scope is no role', () => {
     fc.assert(
       fc.property(fc.subarray(['admins', 'viewers', 'other']), fc.boolean(), (groups, flattened) => {
-        const claims = { sub: 's', username: 's', client_id: 'c', 'cognito:groups': flattened ? `[${groups.join(' ')}]` : groups };
+        const claims = {
+          sub: 's',
+          username: 's',
+          client_id: 'c',
+          token_use: 'access',
+          'cognito:groups': flattened ? `[${groups.join(' ')}]` : groups,
+        };
         const principal = principalFromClaims(claims)!;
         expect(hasRole(principal, 'admin')).toBe(groups.includes('admins'));
         expect(hasRole(principal, 'viewer')).toBe(groups.includes('admins') || groups.includes('viewers'));
@@ -88,6 +94,7 @@ describe('who may call which route, decided once from the route table', () => {
     );
     expect(principalFromClaims(undefined)).toBeUndefined();
     expect(principalFromClaims({ token_use: 'access' })).toBeUndefined();
+    expect(principalFromClaims({ ...OPERATOR_CLAIMS.admin, token_use: 'id' })).toBeUndefined();
   });
 });
 
