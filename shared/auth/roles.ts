@@ -40,7 +40,7 @@ const text = (value: unknown) => (typeof value === 'string' && value.length > 0 
 /** The caller named by a verified access token's claims; undefined when the claims name nobody. */
 export function principalFromClaims(claims: Record<string, unknown> | undefined): Principal | undefined {
   // API Gateway's JWT authorizer accepts an ID token whose audience is an accepted client: only access tokens name a caller here.
-  if (!claims || claims.token_use !== 'access') return undefined;
+  if (claims?.token_use !== 'access') return undefined;
   const sub = text(claims.sub);
   const clientId = text(claims.client_id);
   const username = text(claims.username) ?? text(claims['cognito:username']);
