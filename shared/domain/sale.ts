@@ -31,13 +31,6 @@ export function describeOrigin(origin: InputOrigin): string {
 export const describeFile = (file: { bucket: string; key: string }) =>
   describeOrigin({ kind: 's3-file', bucket: file.bucket, key: file.key });
 
-/** @deprecated Use `SaleOrigin`. */
-export type SaleSource = SaleOrigin;
-/** @deprecated Use `InputOrigin`. */
-export type InputSource = InputOrigin;
-/** @deprecated Use `describeOrigin`. */
-export const describeSource = describeOrigin;
-
 function originText(origin: InputOrigin): string {
   switch (origin.kind) {
     case 's3':

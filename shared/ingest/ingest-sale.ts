@@ -2,7 +2,7 @@ import { CARD_FORMAT_RULE, containsCardNumber, normalizeCardNumber } from '../do
 import { matchCustomer, planAward } from '../domain/loyalty';
 import { describeErrors, type FieldError, type MomaSale, momaRecordSchema, ownMomaFields, validateMomaRecord } from '../domain/moma-record';
 import type { ProgramConfig } from '../domain/program';
-import { describeSource, type SaleSource, saleContentHash, storableSale } from '../domain/sale';
+import { describeOrigin, type SaleOrigin, saleContentHash, storableSale } from '../domain/sale';
 import { classifyError, describeError, TransientIngestError } from './errors';
 import { retryOptimistically } from './optimistic-retry';
 import type {
@@ -49,12 +49,12 @@ function schemaFor(program: ProgramConfig) {
  * Validates one raw Moma record and ingests it. An invalid record, or one DynamoDB refuses for what it holds (a
  * permanent error), is stored as a failure and never thrown, so its neighbours go on; only transient errors propagate.
  */
-export async function ingestRecord(raw: unknown, source: SaleSource, sourceId: string, deps: IngestDeps): Promise<RecordOutcome> {
+export async function ingestRecord(raw: unknown, origin: SaleOrigin, failureKey: string, deps: IngestDeps): Promise<RecordOutcome> {
   const validation = validateMomaRecord(raw, schemaFor(deps.program));
   if (!validation.ok) {
     await deps.failures.recordFailure({
-      sourceId,
-      source: describeSource(source),
+      sourceId: failureKey,
+      source: describeOrigin(origin),
       reason: `invalid record: ${describeErrors(validation.errors)}`,
       errors: validation.errors,
       raw,
@@ -64,12 +64,12 @@ export async function ingestRecord(raw: unknown, source: SaleSource, sourceId: s
     return 'failed';
   }
   try {
-    return await ingestSale(validation.sale, source, deps);
+    return await ingestSale(validation.sale, origin, deps);
   } catch (err) {
     if (classifyError(err) === 'transient') throw err;
     await deps.failures.recordFailure({
-      sourceId,
-      source: describeSource(source),
+      sourceId: failureKey,
+      source: describeOrigin(origin),
       reason: `sale could not be stored: ${describeError(err)}`,
       raw,
       transactionId: validation.sale.transactionId,
@@ -109,7 +109,7 @@ function retryCopy(raw: unknown, deps: Pick<IngestDeps, 'hasher'>): FailureRepor
  */
 export async function retryRecord(
   copy: NonNullable<FailureReport['retry']>,
-  source: SaleSource,
+  origin: SaleOrigin,
   deps: IngestDeps,
 ): Promise<{ ok: true; outcome: SaleOutcome } | { ok: false; errors: FieldError[] }> {
   if (!copy.card)
@@ -121,12 +121,12 @@ export async function retryRecord(
     };
   const validation = validateMomaRecord({ ...copy.record, cardNumber: copy.card.lastFour }, schemaFor(deps.program));
   if (!validation.ok) return { ok: false, errors: validation.errors };
-  return { ok: true, outcome: await ingestSale(validation.sale, source, deps, copy.card) };
+  return { ok: true, outcome: await ingestSale(validation.sale, origin, deps, copy.card) };
 }
 
 export function toSaleRecord(
   sale: MomaSale,
-  source: SaleSource,
+  origin: SaleOrigin,
   deps: Pick<IngestDeps, 'hasher' | 'clock'>,
   knownCard?: CardHashes,
 ): SaleRecord {
@@ -142,14 +142,14 @@ export function toSaleRecord(
     cardFullHash: card.fullHash,
     cardLast4Hash: card.lastFourHash,
     contentHash: saleContentHash(stored),
-    source: describeSource(source),
+    source: describeOrigin(origin),
     receivedAt: deps.clock.now().toISOString(),
   };
 }
 
 /** Matches a valid sale to a customer and awards it exactly once, or holds it as unmatched. */
-export async function ingestSale(sale: MomaSale, source: SaleSource, deps: IngestDeps, knownCard?: CardHashes): Promise<SaleOutcome> {
-  const record = toSaleRecord(sale, source, deps, knownCard);
+export async function ingestSale(sale: MomaSale, origin: SaleOrigin, deps: IngestDeps, knownCard?: CardHashes): Promise<SaleOutcome> {
+  const record = toSaleRecord(sale, origin, deps, knownCard);
   const match = matchCustomer(
     await deps.directory.findCustomersByCard({
       fullHash: record.cardFullHash,
