@@ -1,8 +1,10 @@
-import { DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { GetEventSourceMappingCommand, LambdaClient, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand } from '@aws-sdk/client-eventbridge';
+import { GetEventSourceMappingCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
 import type { SourceState, SyncControl } from '../admin/ports';
 import type { SyncSource } from '../topology';
+import { eventBridgeClient as eventBridge } from './clients/eventbridge';
+import { lambdaClient as lambda } from './clients/lambda';
 
 /** How each sync source is switched: its event source mapping, or its schedule's rule. */
 export const syncTargetsSchema = z.record(
@@ -13,9 +15,6 @@ export const syncTargetsSchema = z.record(
   ]),
 );
 export type SyncTargets = z.infer<typeof syncTargetsSchema>;
-
-const lambda = new LambdaClient({});
-const eventBridge = new EventBridgeClient({});
 
 /**
  * Start/stop sync through the AWS control plane: disabling a mapping leaves its messages waiting in the queue,

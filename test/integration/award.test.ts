@@ -114,7 +114,7 @@ describe('awarding a sale against DynamoDB Local', () => {
     await table.addCustomer('grace', '5555 5555 5555 9999');
 
     expect(await ingestSale(valid(momaSale({ transactionId: 'TXN-AMBIG-1', cardNumber: '9999' })), SQS, table.deps)).toBe('unmatched');
-    const held = await table.customers.getSale('TXN-AMBIG-1');
+    const held = await table.sales.getSale('TXN-AMBIG-1');
     expect(held).toMatchObject({ status: 'unmatched', unmatchedReason: 'ambiguous', cardLast4: '9999' });
 
     // The full number is unambiguous.
@@ -130,8 +130,8 @@ describe('awarding a sale against DynamoDB Local', () => {
     expect(
       await ingestSale(valid(momaSale({ transactionId: 'TXN-UNKNOWN-1', cardNumber: '1234 5678 9012 3456', amount: 500 })), S3, table.deps),
     ).toBe('unmatched');
-    expect(await table.customers.getSale('TXN-UNKNOWN-1')).toMatchObject({ status: 'unmatched', unmatchedReason: 'unknown_card' });
-    const deps = { ...table.deps, sales: table.customers };
+    expect(await table.sales.getSale('TXN-UNKNOWN-1')).toMatchObject({ status: 'unmatched', unmatchedReason: 'unknown_card' });
+    const deps = { ...table.deps, sales: table.sales };
 
     const [first, second] = await Promise.all([
       assignUnmatchedSale('TXN-UNKNOWN-1', 'heidi', deps),
@@ -160,7 +160,7 @@ describe('awarding a sale against DynamoDB Local', () => {
     expect(await ingestSale(valid(momaSale({ ...base, cardNumber: '4111222233337777' })), S3, table.deps)).toBe('duplicate');
 
     expect(await customer('ivan')).toMatchObject({ points: 25 });
-    expect(await table.customers.getSale('TXN-UPGRADE-1')).toMatchObject({ status: 'awarded', userId: 'ivan' });
+    expect(await table.sales.getSale('TXN-UPGRADE-1')).toMatchObject({ status: 'awarded', userId: 'ivan' });
   });
 
   test('bad records in a message are stored as failures with their reasons; the good ones are awarded', async () => {
@@ -250,7 +250,7 @@ describe('awarding a sale against DynamoDB Local', () => {
       }),
     );
     expect(await ingestSale(sale, SQS, table.deps)).toBe('awarded');
-    expect(await table.customers.getSale('TXN-CARD-IN-PRODUCT')).toMatchObject({
+    expect(await table.sales.getSale('TXN-CARD-IN-PRODUCT')).toMatchObject({
       product: 'Tea ************1111',
       machineId: 'VEND ************0004',
     });

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LocalStackClient, waitFor } from '../../local/local-client';
-import { fileRecordOf } from '../support/file-records';
 import { momaSale } from '../support/moma';
 
 let local: LocalStackClient;
@@ -34,7 +33,7 @@ test('sales that complete a punch card and cross a tier produce exactly those no
     local.putMomaFile('transactions/ntf-tenth.json', JSON.stringify(sales[9])),
   ]);
   await waitFor(
-    async () => (await fileRecordOf(local, 'transactions/ntf-tenth.json'))?.status === 'processed',
+    async () => (await local.fileRecord('transactions/ntf-tenth.json'))?.status === 'processed',
     'the file copy of the tenth sale',
   );
   await waitFor(async () => (await local.queueDepth(local.endpoints.momaQueueUrl)) === 0, 'the queue to drain');

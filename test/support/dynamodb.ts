@@ -8,6 +8,7 @@ import { DynamoDbCustomerStore } from '../../shared/adapters/dynamodb/customer-s
 import { DynamoDbFailureStore } from '../../shared/adapters/dynamodb/failure-store';
 import { DynamoDbFileLedger } from '../../shared/adapters/dynamodb/file-ledger';
 import { DynamoDbLoyaltyLedger } from '../../shared/adapters/dynamodb/loyalty-ledger';
+import { DynamoDbSaleReader } from '../../shared/adapters/dynamodb/sale-reader';
 import { tableDefinition } from '../../shared/adapters/dynamodb/table-definition';
 import { DEFAULT_PROGRAM } from '../../shared/domain/program';
 import type { IngestDeps } from '../../shared/ingest/ingest-sale';
@@ -40,6 +41,7 @@ export async function createTestTable() {
     tableName,
     deps,
     customers,
+    sales: new DynamoDbSaleReader(db, tableName),
     files: new DynamoDbFileLedger(db, tableName),
     addCustomer: (userId: string, ...cardNumbers: string[]) => addCustomer(customers, hasher, userId, ...cardNumbers),
     async destroy() {

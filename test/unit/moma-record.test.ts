@@ -9,7 +9,7 @@ const errorsOf = (input: unknown) => {
 };
 
 describe('Moma record validation', () => {
-  test("accepts the brief's example and normalises the card", () => {
+  test('accepts a complete sale and normalises the card', () => {
     const result = validateMomaRecord({
       transactionId: 'TXN-20250101-001',
       date: '2025-01-01T14:30:00Z',

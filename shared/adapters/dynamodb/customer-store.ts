@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { CustomerProfile, CustomerStore, LinkedCard, StoredSale } from '../../admin/ports';
+import type { CustomerProfile, CustomerStore, LinkedCard } from '../../admin/ports';
 import type { CardHashes } from '../../ingest/ports';
-import { DynamoDbSaleReader } from './sale-reader';
 import { indexKeys, keys, withoutKeys } from './table-keys';
 
 /** Card ids are random, 16 hex characters: unrelated to the card or its hash. */
@@ -137,10 +136,5 @@ export class DynamoDbCustomerStore implements CustomerStore {
         return { cardId, last4: String(item.last4), linkedAt: String(item.linkedAt) };
       }),
     );
-  }
-
-  /** A sale by id, for test tables that look one up beside its customer; the admin API reads sales through SaleReader. */
-  async getSale(transactionId: string): Promise<StoredSale | undefined> {
-    return new DynamoDbSaleReader(this.db, this.tableName).getSale(transactionId);
   }
 }

@@ -1,6 +1,7 @@
-import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { type CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetQueueAttributesCommand, type SQSClient, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
 import type { QueueDepth, QueueMonitor } from '../../admin/ports';
+import { cloudWatchClient } from '../clients/cloudwatch';
 
 /** Queue depths from SQS; the oldest message's age from CloudWatch, where there is one (not on the local stack). */
 export class SqsQueueMonitor implements QueueMonitor {
@@ -10,7 +11,7 @@ export class SqsQueueMonitor implements QueueMonitor {
     private readonly sqs: SQSClient,
     useCloudWatch: boolean,
   ) {
-    this.cloudWatch = useCloudWatch ? new CloudWatchClient({}) : undefined;
+    this.cloudWatch = useCloudWatch ? cloudWatchClient : undefined;
   }
 
   async depth(name: string, url: string): Promise<QueueDepth> {
