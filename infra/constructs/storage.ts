@@ -47,44 +47,11 @@ export class Storage extends ArchitecturePart {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    this.table = new dynamodb.Table(this, 'Loyalty', {
-      partitionKey: { name: 'PK', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'SK', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+    this.table = retainedTable(this, 'Loyalty', TABLE_INDEXES, {
       stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
       timeToLiveAttribute: TTL_ATTRIBUTE,
-      deletionProtection: true,
-      removalPolicy: RemovalPolicy.RETAIN,
     });
-    for (const index of TABLE_INDEXES) {
-      this.table.addGlobalSecondaryIndex({
-        indexName: index.indexName,
-        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
-        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
-        projectionType: dynamodb.ProjectionType.ALL,
-      });
-    }
-
-    this.auditTable = new dynamodb.Table(this, 'Audit', {
-      partitionKey: { name: 'PK', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'SK', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      timeToLiveAttribute: AUDIT_TTL_ATTRIBUTE,
-      deletionProtection: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    for (const index of AUDIT_INDEXES) {
-      this.auditTable.addGlobalSecondaryIndex({
-        indexName: index.indexName,
-        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
-        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
-        projectionType: dynamodb.ProjectionType.ALL,
-      });
-    }
+    this.auditTable = retainedTable(this, 'Audit', AUDIT_INDEXES, { timeToLiveAttribute: AUDIT_TTL_ATTRIBUTE });
 
     this.cardPepper = new secretsmanager.Secret(this, 'CardPepper', {
       description: 'Pepper for HMAC-SHA256 of card numbers: rotating it orphans every stored card hash',
@@ -96,4 +63,32 @@ export class Storage extends ArchitecturePart {
       reason: 'Automatic rotation would orphan every stored card hash; the pepper is changed only through a re-hashing migration.',
     });
   }
+}
+
+/** A PK/SK table as every table of this stack is: on demand, encrypted, point-in-time recoverable, kept on delete, with its indexes. */
+function retainedTable(
+  scope: Construct,
+  id: string,
+  indexes: readonly { indexName: string; partitionKey: string; sortKey: string }[],
+  props: Pick<dynamodb.TableProps, 'stream' | 'timeToLiveAttribute'>,
+): dynamodb.Table {
+  const table = new dynamodb.Table(scope, id, {
+    partitionKey: { name: 'PK', type: dynamodb.AttributeType.STRING },
+    sortKey: { name: 'SK', type: dynamodb.AttributeType.STRING },
+    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    encryption: dynamodb.TableEncryption.AWS_MANAGED,
+    deletionProtection: true,
+    removalPolicy: RemovalPolicy.RETAIN,
+    ...props,
+  });
+  for (const index of indexes) {
+    table.addGlobalSecondaryIndex({
+      indexName: index.indexName,
+      partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+  }
+  return table;
 }
