@@ -74,6 +74,34 @@ export class CursorSigner {
 
 const listingDigest = (listing: string) => createHash('sha256').update(listing).digest('base64url').slice(0, 22);
 
+/**
+ * Reads day partitions newest first, from a cursor's position, until `limit` items are found; the cursor of the
+ * next page names the day and, within it, the key to go on from.
+ */
+export async function walkDays<T>(options: {
+  days: readonly string[];
+  startKey?: Key;
+  limit: number;
+  query: (day: string, startKey: Key | undefined, room: number) => Promise<{ items: T[]; lastKey?: Key }>;
+  seal: (position: { day: string; key?: Key }) => string;
+}): Promise<{ items: T[]; nextCursor?: string }> {
+  const items: T[] = [];
+  let startKey = options.startKey;
+  for (const [i, day] of options.days.entries()) {
+    do {
+      const page = await options.query(day, startKey, options.limit - items.length);
+      items.push(...page.items);
+      startKey = page.lastKey;
+      if (items.length >= options.limit) {
+        if (startKey) return { items, nextCursor: options.seal({ day, key: startKey }) };
+        const nextDay = options.days[i + 1];
+        return { items, nextCursor: nextDay ? options.seal({ day: nextDay }) : undefined };
+      }
+    } while (startKey);
+  }
+  return { items };
+}
+
 /** Newest-first listings for the admin API, without scans: day partitions of GSI3, or a customer's GSI1 partition. */
 export class DynamoDbAdminQueries implements AdminQueries {
   constructor(
@@ -96,10 +124,12 @@ export class DynamoDbAdminQueries implements AdminQueries {
       throw new InvalidCursorError('holds a position this listing cannot have');
     }
     const days = daysBackwards(range).filter((day) => !position || day <= position.day);
-    const items: Listed[] = [];
-    let startKey: Key | undefined = position?.key;
-    for (const [i, day] of days.entries()) {
-      do {
+    return walkDays({
+      days,
+      startKey: position?.key,
+      limit,
+      seal: (at) => this.cursors.seal(listing, at),
+      query: async (day, startKey, room) => {
         const page = await this.db.send(
           new QueryCommand({
             TableName: this.tableName,
@@ -111,20 +141,13 @@ export class DynamoDbAdminQueries implements AdminQueries {
             },
             FilterExpression: filter?.machineId ? 'machineId = :machine' : undefined,
             ScanIndexForward: false,
-            Limit: limit - items.length,
+            Limit: room,
             ExclusiveStartKey: startKey,
           }),
         );
-        items.push(...(page.Items ?? []).map(withoutKeys));
-        startKey = page.LastEvaluatedKey;
-        if (items.length >= limit) {
-          if (startKey) return { items, nextCursor: this.cursors.seal(listing, { day, key: startKey }) };
-          const nextDay = days[i + 1];
-          return { items, nextCursor: nextDay ? this.cursors.seal(listing, { day: nextDay }) : undefined };
-        }
-      } while (startKey);
-    }
-    return { items };
+        return { items: (page.Items ?? []).map(withoutKeys), lastKey: page.LastEvaluatedKey };
+      },
+    });
   }
 
   /** A customer's sales, newest first, optionally within a date range. */

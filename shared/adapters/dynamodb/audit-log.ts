@@ -4,7 +4,7 @@ import * as z from 'zod';
 import { daysBackwards } from '../../admin/days';
 import { InvalidCursorError } from '../../admin/errors';
 import { AUDIT_RETENTION_DAYS, type AuditEntry, type AuditFilter, type AuditLog, type AuditPage } from '../../audit/audit-trail';
-import type { CursorSigner } from './admin-queries';
+import { type CursorSigner, walkDays } from './admin-queries';
 
 /**
  * The audit table, apart from the loyalty table: the admin function may only put (conditionally) and query here,
@@ -112,14 +112,13 @@ export class DynamoDbAuditLog implements AuditLog {
       FilterExpression: filters.length > 0 ? filters.join(' AND ') : undefined,
       ExpressionAttributeNames: filter.action !== undefined ? { '#action': 'action' } : undefined,
     };
-    const items: AuditEntry[] = [];
-    const take = (page: { Items?: Record<string, unknown>[] }) => {
-      for (const item of page.Items ?? []) {
+    const entries = (page: { Items?: Record<string, unknown>[] }) =>
+      (page.Items ?? []).flatMap((item) => {
         const parsed = entrySchema.safeParse(item);
-        if (parsed.success) items.push(parsed.data);
-      }
-    };
+        return parsed.success ? [parsed.data] : [];
+      });
     if (index) {
+      const items: AuditEntry[] = [];
       if (at?.day !== undefined) throw new InvalidCursorError('holds a position this listing cannot have');
       let startKey = at?.key;
       do {
@@ -139,7 +138,7 @@ export class DynamoDbAuditLog implements AuditLog {
             ExclusiveStartKey: startKey,
           }),
         );
-        take(page);
+        items.push(...entries(page));
         startKey = page.LastEvaluatedKey as Record<string, string> | undefined;
       } while (startKey && items.length < limit);
       return { items, nextCursor: startKey ? this.cursors.seal(listing, { key: startKey }) : undefined };
@@ -147,27 +146,23 @@ export class DynamoDbAuditLog implements AuditLog {
     const days = daysBackwards({ from: filter.from, to: filter.to }).filter((day) => at?.day === undefined || day <= at.day);
     if (at && (at.day === undefined || at.day < filter.from || at.day > filter.to || (at.key && at.key.PK !== dayKey(at.day))))
       throw new InvalidCursorError('holds a position this listing cannot have');
-    let startKey = at?.key;
-    for (const [i, day] of days.entries()) {
-      do {
+    return walkDays({
+      days,
+      startKey: at?.key,
+      limit,
+      seal: (position) => this.cursors.seal(listing, position),
+      query: async (day, startKey, room) => {
         const page = await this.db.send(
           new QueryCommand({
             ...common,
             KeyConditionExpression: 'PK = :pk',
             ExpressionAttributeValues: { ...values, ':pk': dayKey(day) },
-            Limit: limit - items.length,
+            Limit: room,
             ExclusiveStartKey: startKey,
           }),
         );
-        take(page);
-        startKey = page.LastEvaluatedKey as Record<string, string> | undefined;
-        if (items.length >= limit) {
-          if (startKey) return { items, nextCursor: this.cursors.seal(listing, { day, key: startKey }) };
-          const nextDay = days[i + 1];
-          return { items, nextCursor: nextDay ? this.cursors.seal(listing, { day: nextDay }) : undefined };
-        }
-      } while (startKey);
-    }
-    return { items };
+        return { items: entries(page), lastKey: page.LastEvaluatedKey };
+      },
+    });
   }
 }
