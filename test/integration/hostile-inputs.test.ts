@@ -91,20 +91,26 @@ async function fileFinished(key: string) {
   );
 }
 
-/** DLQ depths when a test starts: other test files park poison messages on purpose, and test files run one at a time. */
+/**
+ * DLQ depths when a test starts: other test files park poison messages on purpose (and one redrives them, so a
+ * poison message may still be on its way back to the DLQ): the queues drain first. Test files run one at a time.
+ */
 let dlqDepthsBefore: number[] = [];
 const dlqDepths = () => Promise.all([local.endpoints.momaDlqUrl, local.endpoints.fileEventsDlqUrl].map((url) => local.queueDepth(url)));
-beforeEach(async () => {
-  dlqDepthsBefore = await dlqDepths();
-});
-
-async function queuesDrained() {
-  const { momaQueueUrl, fileEventsQueueUrl } = local.endpoints;
-  await waitFor(
-    async () => (await local.queueDepth(momaQueueUrl)) === 0 && (await local.queueDepth(fileEventsQueueUrl)) === 0,
+const waitForQueuesToDrain = () =>
+  waitFor(
+    async () =>
+      (await local.queueDepth(local.endpoints.momaQueueUrl)) === 0 && (await local.queueDepth(local.endpoints.fileEventsQueueUrl)) === 0,
     'the queues to drain',
     30_000,
   );
+beforeEach(async () => {
+  await waitForQueuesToDrain();
+  dlqDepthsBefore = await dlqDepths();
+}, 40_000);
+
+async function queuesDrained() {
+  await waitForQueuesToDrain();
   expect(await dlqDepths()).toEqual(dlqDepthsBefore);
 }
 
