@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createPrivateKey, randomBytes, randomUUID, sign, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import path from 'node:path';
 import {
@@ -12,10 +12,12 @@ import {
   CognitoIdentityProviderClient,
   CreateGroupCommand,
   CreateUserPoolClientCommand,
+  type CreateUserPoolClientCommandInput,
   CreateUserPoolCommand,
   DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
   InitiateAuthCommand,
+  UpdateUserPoolClientCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { OPERATOR_GROUPS, OPERATOR_SCOPES, type OperatorGroup } from '../shared/auth/roles';
 import { LocalStackError } from './dynamodb-local';
@@ -41,6 +43,11 @@ export interface RunningCognito {
   operators: LocalOperators;
   /** A fresh access token of a local operator, by sign-in with the password (as the console does). */
   accessTokenOf(group: OperatorGroup): Promise<string>;
+  /**
+   * Registers the console served at `consoleUrl` (no trailing slash): `<consoleUrl>/` becomes the console client's
+   * sign-in callback and sign-out URL, and the token endpoint answers CORS for its origin.
+   */
+  registerConsole(consoleUrl: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -81,11 +88,24 @@ export async function startCognito(options: { stateDir: string; port?: number; l
     const operators = await provision(client, path.join(dir, 'operators.json'));
     const issuer = `${endpoint}/${operators.userPoolId}`;
     const key = signingKey();
+    const consoleOrigins = new Set<string>();
     proxy.on('request', (req, res) => {
-      if (req.method === 'POST' && req.url?.split('?')[0] === '/oauth2/token') {
-        void handleToken(req, res, inner, (body) => clientCredentialsToken(body, req.headers.authorization, operators, issuer, key));
-        return;
+      const route = req.url?.split('?')[0];
+      if (route === '/oauth2/token') {
+        const cors = corsHeaders(req.headers.origin, consoleOrigins);
+        if (req.method === 'OPTIONS') return void res.writeHead(cors ? 204 : 403, cors ?? {}).end();
+        if (req.method === 'POST') {
+          void handleToken(
+            req,
+            res,
+            inner,
+            (body) => clientCredentialsToken(body, req.headers.authorization, operators, issuer, key),
+            cors ?? {},
+          );
+          return;
+        }
       }
+      if (route === '/logout' && req.method === 'GET') return void handleLogout(req, res, client, operators.userPoolId);
       forward(req, res, inner);
     });
     return {
@@ -106,6 +126,23 @@ export async function startCognito(options: { stateDir: string; port?: number; l
         const token = out.AuthenticationResult?.AccessToken;
         if (!token) throw new LocalStackError(`the local Cognito did not sign in ${user.email}`);
         return token;
+      },
+      async registerConsole(consoleUrl) {
+        const callback = `${consoleUrl}/`;
+        await client.send(
+          new UpdateUserPoolClientCommand({
+            ...consoleClientSettings,
+            UserPoolId: operators.userPoolId,
+            ClientId: operators.consoleClientId,
+            CallbackURLs: [callback],
+            LogoutURLs: [callback],
+            AllowedOAuthFlows: ['code'],
+            AllowedOAuthScopes: ['openid', 'email', 'profile'],
+            AllowedOAuthFlowsUserPoolClient: true,
+            SupportedIdentityProviders: ['COGNITO'],
+          }),
+        );
+        consoleOrigins.add(new URL(consoleUrl).origin);
       },
       async stop() {
         client.destroy();
@@ -172,6 +209,18 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/** The console client's settings besides its sign-in URLs (an update of the client states them all again). */
+const consoleClientSettings: Pick<
+  CreateUserPoolClientCommandInput,
+  'ClientName' | 'ExplicitAuthFlows' | 'AccessTokenValidity' | 'IdTokenValidity' | 'TokenValidityUnits'
+> = {
+  ClientName: 'console',
+  ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+  AccessTokenValidity: ACCESS_TOKEN_MINUTES,
+  IdTokenValidity: ACCESS_TOKEN_MINUTES,
+  TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'days' },
+};
+
 const password = () => `Hv-${randomBytes(12).toString('base64url')}9a!`;
 
 /** The pool as the stack defines it (email usernames, the two groups, the two app clients) and one operator per group. */
@@ -190,16 +239,7 @@ async function provision(client: CognitoIdentityProviderClient, file: string): P
   const userPoolId = pool.UserPool?.Id;
   if (!userPoolId) throw new LocalStackError('the local Cognito created no user pool');
   for (const group of OPERATOR_GROUPS) await client.send(new CreateGroupCommand({ UserPoolId: userPoolId, GroupName: group }));
-  const consoleClient = await client.send(
-    new CreateUserPoolClientCommand({
-      UserPoolId: userPoolId,
-      ClientName: 'console',
-      ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
-      AccessTokenValidity: ACCESS_TOKEN_MINUTES,
-      IdTokenValidity: ACCESS_TOKEN_MINUTES,
-      TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'days' },
-    }),
-  );
+  const consoleClient = await client.send(new CreateUserPoolClientCommand({ UserPoolId: userPoolId, ...consoleClientSettings }));
   const opsClient = await client.send(
     new CreateUserPoolClientCommand({
       UserPoolId: userPoolId,
@@ -265,14 +305,55 @@ interface TokenAnswer {
   body: Record<string, unknown>;
 }
 
+/** CORS for a registered console origin (the browser exchanges its code and refreshes at the token endpoint); none for any other. */
+function corsHeaders(origin: string | undefined, allowed: ReadonlySet<string>): Record<string, string> | undefined {
+  if (!origin || !allowed.has(origin)) return undefined;
+  return {
+    'access-control-allow-origin': origin,
+    'access-control-allow-methods': 'POST, OPTIONS',
+    'access-control-allow-headers': 'content-type, authorization',
+    'access-control-max-age': '600',
+    vary: 'Origin',
+  };
+}
+
+/** Cognito's sign-out endpoint: back to `logout_uri` only when it is one of the client's sign-out URLs. */
+async function handleLogout(
+  req: IncomingMessage,
+  res: ServerResponse,
+  client: CognitoIdentityProviderClient,
+  userPoolId: string,
+): Promise<void> {
+  const query = new URL(req.url ?? '/', 'http://local').searchParams;
+  const clientId = query.get('client_id') ?? '';
+  const logoutUri = query.get('logout_uri') ?? '';
+  const refuse = (description: string) =>
+    void res
+      .writeHead(400, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+      .end(JSON.stringify({ error: 'invalid_request', error_description: description }));
+  if (!clientId || !logoutUri) return refuse('client_id and logout_uri are required');
+  const described = await client
+    .send(new DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId }))
+    .catch(() => undefined);
+  if (!described?.UserPoolClient) return refuse('Invalid client_id');
+  if (!(described.UserPoolClient.LogoutURLs ?? []).includes(logoutUri)) return refuse('logout_uri not registered for this client');
+  res.writeHead(302, { location: logoutUri, 'cache-control': 'no-store' }).end();
+}
+
 /** The token endpoint: the client-credentials grant answered here, every other grant by cognito-local. */
-async function handleToken(req: IncomingMessage, res: ServerResponse, inner: string, grant: (body: URLSearchParams) => TokenAnswer) {
+async function handleToken(
+  req: IncomingMessage,
+  res: ServerResponse,
+  inner: string,
+  grant: (body: URLSearchParams) => TokenAnswer,
+  cors: Record<string, string>,
+) {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > MAX_TOKEN_REQUEST_BYTES) {
-      res.writeHead(413, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_request' }));
+      res.writeHead(413, { 'content-type': 'application/json', ...cors }).end(JSON.stringify({ error: 'invalid_request' }));
       return;
     }
     chunks.push(chunk);
@@ -284,16 +365,23 @@ async function handleToken(req: IncomingMessage, res: ServerResponse, inner: str
       `${inner}/oauth2/token`,
       { method: 'POST', headers: { ...req.headers, 'content-length': raw.length } },
       (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        res.writeHead(answer.statusCode ?? 502, { ...withoutCors(answer.headers), ...cors });
         answer.pipe(res);
       },
     );
-    upstream.on('error', () => res.writeHead(502).end());
+    upstream.on('error', () => res.writeHead(502, cors).end());
     upstream.end(raw);
     return;
   }
   const answer = grant(body);
-  res.writeHead(answer.status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(answer.body));
+  res
+    .writeHead(answer.status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...cors })
+    .end(JSON.stringify(answer.body));
+}
+
+/** cognito-local answers CORS for any origin; the proxy states its own. */
+function withoutCors(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !name.startsWith('access-control-')));
 }
 
 const sameSecret = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));

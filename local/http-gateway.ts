@@ -23,6 +23,8 @@ export interface HttpGatewayOptions {
   /** A body not received whole within this time is answered 408 (10 s by default). */
   bodyTimeoutMs?: number;
   log?(line: string): void;
+  /** Serves every path outside `/admin` (the operator console), without a token; without it those paths need one too. */
+  site?(req: IncomingMessage, res: ServerResponse, rawPath: string): Promise<void>;
 }
 
 /** Longer request targets are refused before any routing. */
@@ -46,6 +48,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<{ u
   async function serve(req: IncomingMessage, res: ServerResponse) {
     const target = parseTarget(req.url ?? '');
     if ('error' in target) return answerAndClose(res, 400, target.error);
+    if (options.site && !isAdminPath(target.path)) return options.site(req, res, target.path);
     const claims = await verifiedClaims(req.headers.authorization, options.verifyToken);
     if (!claims)
       return send(res, {
@@ -121,6 +124,8 @@ function parseTarget(raw: string): ParsedTarget {
     return { error: 'invalid request target: dot segments are not allowed' };
   return { path, query };
 }
+
+const isAdminPath = (path: string) => path === '/admin' || path.startsWith('/admin/');
 
 function decodeParameters(names: string[], encoded: string[]): { values: Record<string, string> } | { error: string } {
   const values: Record<string, string> = {};

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { FunctionName } from '../shared/topology';
 import { createAccessTokenVerifier } from './access-tokens';
 import { type LocalOperators, startCognito } from './cognito-emulator';
+import { consoleConfigFor, createConsoleSite, ensureConsoleBuilt } from './console-assets';
 import { LOCAL_CREDENTIALS, type LocalPorts, REGION, startEmulators, startObjectStore } from './emulators';
 import type { Mapping } from './event-source-mappings';
 import type { FaultOptions } from './fault-proxy';
@@ -28,10 +29,14 @@ export interface LocalStackOptions {
   faults?: FaultOptions;
   /** The admin API answers 408 to a body not received within this time (10 s by default). */
   bodyTimeoutMs?: number;
+  /** Where the console's sources and build are; the project's `console/` by default. */
+  consoleDir?: string;
 }
 
 /** What a client needs to talk to the local stack; written to `<stateDir>/local.json`. */
 export interface LocalEndpoints {
+  /** The operator console, on the same origin as the admin API (sign in as one of `operators`). */
+  consoleUrl: string;
   adminApiUrl: string;
   /** A current access token of the local admin (renewed while the stack runs); `npm run token` prints a fresh one. */
   adminToken: string;
@@ -133,6 +138,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         userPoolId: cognito.operators.userPoolId,
       }),
     );
+    const consoleDir = options.consoleDir ?? path.resolve(__dirname, '..', 'console');
+    // A missing or failed build never stops the start: the console then answers with a page saying it is not built.
+    await ensureConsoleBuilt({ consoleDir, log });
     const triggers = wireFunctions({ queues, sqs: clients.sqs, streamArn, streams: clients.streams, dataDir, log });
     const gateway = await startHttpGateway({
       port: ports.api,
@@ -145,8 +153,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       maxBodyBytes: (type) => (type?.startsWith('text/csv') ? 10 * 2 ** 20 : 2 ** 20),
       bodyTimeoutMs: options.bodyTimeoutMs,
       log,
+      site: createConsoleSite({
+        distDir: path.join(consoleDir, 'dist'),
+        config: consoleConfigFor(cognito.endpoint, cognito.operators.consoleClientId, 'local'),
+        cognitoOrigin: new URL(cognito.endpoint).origin,
+      }),
     });
     teardown.add(() => gateway.close());
+    await cognito.registerConsole(gateway.url);
 
     await recoverUnfinishedFiles({
       dynamodb: clients.dynamodb,
@@ -161,6 +175,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const { operators } = cognito;
     const endpoints: LocalEndpoints = {
+      consoleUrl: gateway.url,
       adminApiUrl: gateway.url,
       adminToken: await cognito.accessTokenOf('admins'),
       viewerToken: await cognito.accessTokenOf('viewers'),

@@ -62,6 +62,7 @@ async function main() {
   console.log(`
 Hi-Vis Loyalty is running locally (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
 
+  console          ${e.consoleUrl}   sign in as ${e.operators.map((o) => `${o.email} (${o.group})`).join(' or ')}
   admin API        ${e.adminApiUrl}   (Authorization: Bearer <access token>: \`npm run -s token\`)
   Cognito (local)  ${e.cognito.endpoint}   user pool ${e.cognito.userPoolId}
 ${e.operators.map((o) => `  sign in as       ${o.email.padEnd(20)} password ${o.password}   (${o.group})`).join('\n')}
