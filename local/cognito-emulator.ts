@@ -3,7 +3,6 @@ import { createPrivateKey, randomBytes, randomUUID, sign, timingSafeEqual } from
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, request, type ServerResponse } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import path from 'node:path';
 import {
   AdminAddUserToGroupCommand,
@@ -21,7 +20,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { OPERATOR_GROUPS, OPERATOR_SCOPES, type OperatorGroup } from '../shared/auth/roles';
 import { LocalStackError } from './dynamodb-local';
-import { listenOnLoopback } from './servers';
+import { freePort, listenOnLoopback } from './servers';
 
 /** What the local pool holds, created on first start and kept in the state folder. */
 export interface LocalOperators {
@@ -157,16 +156,6 @@ export async function startCognito(options: { stateDir: string; port?: number; l
     throw err;
   }
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 
 async function spawnCognitoLocal(cwd: string, port: number): Promise<ChildProcess> {
   const entry = require.resolve('cognito-local/lib/bin/start.js');

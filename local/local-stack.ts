@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import path from 'node:path';
 import type { FunctionName } from '../shared/topology';
 import { createAccessTokenVerifier } from './access-tokens';
@@ -12,10 +11,12 @@ import { localSyncTargets, startTriggers, wireFunctions } from './function-trigg
 import { startHttpGateway } from './http-gateway';
 import { prepareState, publishEndpoints } from './local-state';
 import { provision, recoverUnfinishedFiles } from './provisioning';
+import { freePort } from './servers';
 import { Teardown } from './teardown';
 
 export { LOCAL_CREDENTIALS, REGION } from './emulators';
 export { localMappingId } from './function-triggers';
+export { freePort } from './servers';
 
 export interface LocalStackOptions {
   /** Where data, the pepper and the admin token live; `.hivis` in the working directory by default. */
@@ -77,17 +78,6 @@ export interface LocalStack {
   mappings: Mapping[];
   runSchedule(name: FunctionName): Promise<unknown>;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function choosePorts(asked: Partial<LocalPorts> = {}): Promise<LocalPorts> {
