@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createPrivateKey, randomBytes, randomUUID, sign, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import {
@@ -21,6 +21,7 @@ import {
 import { OPERATOR_GROUPS, OPERATOR_SCOPES, type OperatorGroup } from '../shared/auth/roles';
 import { LocalStackError } from './dynamodb-local';
 import { freePort, listenOnLoopback } from './servers';
+import { writeWholeFile } from './whole-file';
 
 /** What the local pool holds, created on first start and kept in the state folder. */
 export interface LocalOperators {
@@ -72,7 +73,7 @@ export async function startCognito(options: { stateDir: string; port?: number; l
   const listening = await listenOnLoopback(proxy, options.port ?? 0, 'Cognito');
   const endpoint = listening.url;
   // The issuer is the proxy's address: tokens, the JWKS and the discovery document all name one origin.
-  await writeFile(
+  await writeWholeFile(
     path.join(dir, '.cognito', 'config.json'),
     JSON.stringify({ TokenConfig: { IssuerDomain: endpoint }, UserPoolDefaults: { UsernameAttributes: ['email'] } }, null, 2),
   );
@@ -266,7 +267,7 @@ async function provision(client: CognitoIdentityProviderClient, file: string): P
     opsClientSecret: required(opsClient.UserPoolClient?.ClientSecret, 'operations client secret'),
     users,
   };
-  await writeFile(file, `${JSON.stringify(operators, null, 2)}\n`, { mode: 0o600 });
+  await writeWholeFile(file, `${JSON.stringify(operators, null, 2)}\n`);
   return operators;
 }
 

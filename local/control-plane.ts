@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Mapping } from './event-source-mappings';
 import { answerAndClose, answerClientError, readBody } from './http-input';
 import { listenOnLoopback } from './servers';
+import { writeWholeFile } from './whole-file';
 
 export interface ControlledMapping {
   /** The mapping's UUID (Lambda) or the rule's name (EventBridge). */
@@ -171,9 +171,7 @@ function readSyncState(stateFile: string, controlled: ControlledMapping[]): { di
 
 /** Written whole to a temporary file, then renamed over the old one: a reader sees the old state or the new, never half. */
 async function writeSyncState(stateFile: string, disabled: Set<string>) {
-  const temporary = `${stateFile}.${process.pid}.tmp`;
-  await writeFile(temporary, JSON.stringify([...disabled].sort()));
-  await rename(temporary, stateFile);
+  await writeWholeFile(stateFile, JSON.stringify([...disabled].sort()));
 }
 
 /** Runs the operations it is given one after another, in order; a failed one does not stop the next. */

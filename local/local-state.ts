@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Teardown } from './teardown';
+import { writeWholeFile } from './whole-file';
 
 /** The state directory: the emulators' data (the operators' user pool included) and the card pepper, kept across restarts. */
 export interface LocalState {
@@ -26,7 +27,7 @@ export async function prepareState(stateDirOption: string, fresh = false): Promi
 async function ensureSecretFile(file: string, bytes: number): Promise<string> {
   if (!existsSync(file)) {
     await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, randomBytes(bytes).toString('base64url'), { mode: 0o600 });
+    await writeWholeFile(file, randomBytes(bytes).toString('base64url'));
   }
   await chmod(file, 0o600);
   return file;
@@ -35,8 +36,6 @@ async function ensureSecretFile(file: string, bytes: number): Promise<string> {
 /** Writes `<stateDir>/local.json` for clients (again whenever it changes), and removes it when the stack stops. */
 export async function publishEndpoints(stateDir: string, endpoints: object, teardown?: Teardown) {
   const endpointsFile = path.join(stateDir, 'local.json');
-  // Written whole, then renamed into place: whoever waits for this file never reads half of it.
-  await writeFile(`${endpointsFile}.tmp`, JSON.stringify(endpoints, null, 2), { mode: 0o600 });
-  await rename(`${endpointsFile}.tmp`, endpointsFile);
+  await writeWholeFile(endpointsFile, JSON.stringify(endpoints, null, 2));
   teardown?.add(() => rm(endpointsFile, { force: true }));
 }

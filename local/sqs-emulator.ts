@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import { createServer, type ServerResponse } from 'node:http';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createRequestHandler } from 'local-aws-sqs';
 import { QUEUES, type QueueName } from '../shared/topology';
 import { listenOnLoopback } from './servers';
+import { writeWholeFile } from './whole-file';
 
 export interface LocalQueue {
   url: string;
@@ -144,8 +145,7 @@ export async function startSqsEmulator(options: SqsEmulatorOptions): Promise<Sqs
       if (!options.messagesFile) return;
       const messages = snapshot();
       const total = Object.values(messages).reduce((n, list) => n + list.length, 0);
-      await writeFile(`${options.messagesFile}.tmp`, JSON.stringify({ version: 1, savedAt: new Date().toISOString(), queues: messages }));
-      await rename(`${options.messagesFile}.tmp`, options.messagesFile);
+      await writeWholeFile(options.messagesFile, JSON.stringify({ version: 1, savedAt: new Date().toISOString(), queues: messages }));
       if (total > 0) log(`saved ${total} queued message(s) for the next start`);
     },
   };

@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import {
   type _Record,
   DescribeStreamCommand,
@@ -12,6 +11,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import type { FunctionSpec } from '../shared/topology';
 import type { Mapping } from './event-source-mappings';
 import type { LocalFunction } from './lambda-runtime';
+import { writeWholeFile } from './whole-file';
 
 export interface StreamMappingOptions {
   name: string;
@@ -33,15 +33,13 @@ export interface StreamMappingOptions {
  */
 export function streamMapping(options: StreamMappingOptions): Mapping {
   const { spec, streams } = options;
-  const checkpoints: Record<string, string> = existsSync(options.checkpointFile)
-    ? JSON.parse(readFileSync(options.checkpointFile, 'utf8'))
-    : {};
+  const checkpoints = readCheckpoints(options);
   const iterators = new Map<string, string | undefined>();
   const closed = new Set<string>();
   let running = false;
   let loop: Promise<void> | undefined;
 
-  const saveCheckpoints = () => writeFile(options.checkpointFile, JSON.stringify(checkpoints));
+  const saveCheckpoints = () => writeWholeFile(options.checkpointFile, JSON.stringify(checkpoints));
 
   async function iteratorFor(
     shardId: string,
@@ -209,4 +207,24 @@ function toLambdaRecord(record: _Record, streamArn: string, region: string): Dyn
       StreamViewType: d.StreamViewType,
     },
   };
+}
+
+/**
+ * The saved position of each shard. Checkpoints are written whole, so damage means someone edited the file:
+ * it is reported and the shards are read from their oldest record, which the idempotent consumers absorb.
+ */
+function readCheckpoints(options: StreamMappingOptions): Record<string, string> {
+  if (!existsSync(options.checkpointFile)) return {};
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(options.checkpointFile, 'utf8'));
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && Object.values(parsed).every((v) => typeof v === 'string')) {
+      return Object.assign(Object.create(null), parsed) as Record<string, string>;
+    }
+  } catch {
+    // Reported below, as any other unusable content.
+  }
+  options.onError(
+    new Error(`${options.checkpointFile} is not a map of shard checkpoints (damaged?); reading every shard from its oldest record`),
+  );
+  return {};
 }
