@@ -21,6 +21,21 @@ describe('POST /admin/import (the CSV use case), against in-memory ports', () =>
     ]);
   });
 
+  test("each row's outcome is listed by line, with the reason of a failed one", async () => {
+    const { deps } = memoryIngest();
+    const csv = [HEADER, row('C-1'), row('C-1'), row('C-2', 'abc'), 'C-3,"unclosed'].join('\n');
+
+    const result = await importCsv(csv, deps);
+
+    expect(result.outcomes).toEqual([
+      { line: 2, outcome: 'awarded', transactionId: 'C-1' },
+      { line: 3, outcome: 'duplicate', transactionId: 'C-1' },
+      { line: 4, outcome: 'failed', transactionId: 'C-2', reason: 'invalid record: amount is required and must be a number of cents' },
+      { line: 5, outcome: 'failed', transactionId: undefined, reason: expect.stringMatching(/quote|column|field/i) },
+    ]);
+    expect(result.outcomesTruncated).toBe(false);
+  });
+
   test('a wrong header is a 400 naming the expected and the found columns', async () => {
     const { deps, failures } = memoryIngest();
     const refusal = await importCsv('a,b\n1,2', deps).catch((err: unknown) => err);
