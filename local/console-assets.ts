@@ -122,7 +122,7 @@ async function newestMtime(entry: string): Promise<number> {
 export const consoleSources = (consoleDir: string) => [
   path.join(consoleDir, 'src'),
   path.join(consoleDir, 'index.html'),
-  path.join(consoleDir, 'vite.config.ts'),
+  path.join(consoleDir, 'vite.config.mts'),
 ];
 
 /** The build is missing (no dist/index.html) or older than one of the console's sources. */
@@ -143,8 +143,8 @@ const BUILD_TIMEOUT_MS = 180_000;
 export async function ensureConsoleBuilt(options: { consoleDir: string; log: (line: string) => void }): Promise<boolean> {
   const { consoleDir } = options;
   const distIndex = path.join(consoleDir, 'dist', 'index.html');
-  if (!existsSync(path.join(consoleDir, 'vite.config.ts'))) {
-    options.log('the console has no sources here (console/vite.config.ts): serving a page saying it is not built');
+  if (!existsSync(path.join(consoleDir, 'vite.config.mts'))) {
+    options.log('the console has no sources here (console/vite.config.mts): serving a page saying it is not built');
     return existsSync(distIndex);
   }
   if (!(await isConsoleBuildStale(consoleDir))) return true;

@@ -96,7 +96,7 @@ describe('isConsoleBuildStale', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'console-'));
     await mkdir(path.join(dir, 'src', 'pages'), { recursive: true });
     await writeFile(path.join(dir, 'index.html'), '<!doctype html>');
-    await writeFile(path.join(dir, 'vite.config.ts'), 'export default {}');
+    await writeFile(path.join(dir, 'vite.config.mts'), 'export default {}');
     await writeFile(path.join(dir, 'src', 'pages', 'a.ts'), 'export {}');
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
@@ -111,7 +111,7 @@ describe('isConsoleBuildStale', () => {
     await touch(path.join('dist', 'index.html'), secondsAgo);
   };
   const ageSources = async (secondsAgo: number) => {
-    for (const f of ['index.html', 'vite.config.ts', path.join('src', 'pages', 'a.ts'), path.join('src', 'pages'), 'src'])
+    for (const f of ['index.html', 'vite.config.mts', path.join('src', 'pages', 'a.ts'), path.join('src', 'pages'), 'src'])
       await touch(f, secondsAgo);
   };
 
@@ -125,7 +125,7 @@ describe('isConsoleBuildStale', () => {
     expect(await isConsoleBuildStale(dir)).toBe(false);
   });
 
-  test.each([path.join('src', 'pages', 'a.ts'), 'index.html', 'vite.config.ts'])('a change to %s makes it stale', async (file) => {
+  test.each([path.join('src', 'pages', 'a.ts'), 'index.html', 'vite.config.mts'])('a change to %s makes it stale', async (file) => {
     await ageSources(100);
     await build(10);
     await touch(file, 1);

@@ -1,0 +1,294 @@
+import { useState } from 'preact/hooks';
+import { ApiError, type Page, segment } from '../api';
+import { useConsole } from '../context';
+import { count, moment } from '../format';
+import { href, navigate, type Route } from '../router';
+import type { Customer, Sale } from '../types';
+import { Confirm, ErrorNote, formValues, Loading, MoreButton, Notice, PageHeader, useCursorList, useLoad } from '../ui';
+import { CustomerPicker } from './customer-picker';
+import { Fact, SaleTable } from './transactions';
+
+export function CustomersPage({ route }: { route: Route }) {
+  return route.id ? <CustomerDetail userId={route.id} /> : <FindCustomer />;
+}
+
+function FindCustomer() {
+  const { canChange } = useConsole();
+  return (
+    <section>
+      <PageHeader title="Customers" />
+      <section class="card" aria-labelledby="find-title">
+        <h2 id="find-title">Find a customer</h2>
+        <CustomerPicker onPick={(userId) => navigate(href('customers', userId))} />
+      </section>
+      {canChange ? <CreateCustomer /> : null}
+    </section>
+  );
+}
+
+function CreateCustomer() {
+  const { api } = useConsole();
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const create = async (event: Event) => {
+    event.preventDefault();
+    const { userId = '', name, email } = formValues(event.currentTarget as HTMLFormElement);
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.put(`/admin/users/${segment(userId)}`, { ...(name ? { name } : {}), ...(email ? { email } : {}) });
+      navigate(href('customers', userId));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section class="card" aria-labelledby="create-title">
+      <h2 id="create-title">Add a customer</h2>
+      <form onSubmit={create} class="stack" data-testid="create-customer">
+        <label>
+          Customer id
+          <input name="userId" required maxLength={128} pattern="[A-Za-z0-9._:@\-]+" autoComplete="off" />
+        </label>
+        <label>
+          Name
+          <input name="name" maxLength={200} autoComplete="off" />
+        </label>
+        <label>
+          Email
+          <input name="email" type="email" maxLength={254} autoComplete="off" />
+        </label>
+        <ErrorNote error={error} />
+        <button type="submit" disabled={busy}>
+          {busy ? 'Saving…' : 'Add customer'}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+function CustomerDetail({ userId }: { userId: string }) {
+  const { api, canChange } = useConsole();
+  const customer = useLoad(() => api.get<Customer>(`/admin/users/${segment(userId)}`), [userId]);
+  const history = useCursorList(
+    (cursor) => api.get<Page<Sale>>(`/admin/users/${segment(userId)}/transactions`, { limit: 25, cursor }),
+    [userId],
+  );
+  const [notice, setNotice] = useState<string>();
+  const [unlinking, setUnlinking] = useState<{ cardId: string; last4: string }>();
+  const c = customer.data;
+  const changed = async (message: string) => {
+    setNotice(message);
+    await customer.reload();
+    await history.reload();
+  };
+  const missing = customer.error instanceof ApiError && customer.error.status === 404;
+
+  return (
+    <section>
+      <PageHeader title={c?.name && c.name !== userId ? `${c.name} (${userId})` : `Customer ${userId}`}>
+        <a href={href('customers')}>Find another customer</a>
+      </PageHeader>
+      {notice ? <Notice testId="notice">{notice}</Notice> : null}
+      {missing ? <p role="alert">No customer has the id {userId}.</p> : <ErrorNote error={customer.error} />}
+      <Loading when={!c && customer.loading} />
+      {c ? (
+        <>
+          <dl class="facts" data-testid="customer-detail">
+            <Fact label="Points">
+              <span data-testid="customer-points">{count(c.points)}</span>
+            </Fact>
+            <Fact label="Lifetime points">{count(c.lifetimePoints)}</Fact>
+            <Fact label="Tier">
+              <span data-testid="customer-tier">{c.tier}</span>
+            </Fact>
+            <Fact label="Punch card">
+              <meter min={0} max={c.punchCard.of} value={c.punchCard.punches} aria-label="Punch card progress" /> {c.punchCard.punches} of{' '}
+              {c.punchCard.of} ({c.punchCard.completed} completed, {count(c.punchCard.bonusPoints)} bonus points each)
+            </Fact>
+            <Fact label="Purchases">{count(c.purchaseCount)}</Fact>
+            <Fact label="Email">{c.email ?? '—'}</Fact>
+            <Fact label="Customer since">{moment(c.createdAt)}</Fact>
+          </dl>
+          <section aria-labelledby="cards-title">
+            <h2 id="cards-title">Cards</h2>
+            {c.cards.length ? (
+              <ul class="card-list" data-testid="customer-cards">
+                {c.cards.map((card) => (
+                  <li key={card.cardId}>
+                    •••• {card.last4} <span class="muted">linked {moment(card.linkedAt)}</span>
+                    {canChange ? (
+                      <button
+                        type="button"
+                        class="link"
+                        onClick={() => setUnlinking(card)}
+                        aria-label={`Unlink the card ending ${card.last4}`}
+                        data-testid="unlink-card"
+                      >
+                        Unlink
+                      </button>
+                    ) : null}
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              <p class="muted">No card linked.</p>
+            )}
+            {canChange ? <LinkCard userId={userId} onLinked={changed} /> : null}
+          </section>
+          {canChange ? <Adjust userId={userId} onAdjusted={changed} /> : null}
+          {canChange ? <EditProfile customer={c} onSaved={changed} /> : null}
+        </>
+      ) : null}
+      {!missing ? (
+        <section aria-labelledby="history-title">
+          <h2 id="history-title">History</h2>
+          <ErrorNote error={history.error} />
+          <SaleTable sales={history.items} testId="customer-history" />
+          <MoreButton list={history} />
+        </section>
+      ) : null}
+      <Confirm
+        open={unlinking !== undefined}
+        title={`Unlink the card ending ${unlinking?.last4 ?? ''}?`}
+        confirmLabel="Unlink card"
+        danger
+        onConfirm={async () => {
+          if (!unlinking) return;
+          await api.delete(`/admin/users/${segment(userId)}/cards/${segment(unlinking.cardId)}`);
+          await changed(`Card ending ${unlinking.last4} unlinked: its future sales are held as unmatched.`);
+        }}
+        onClose={() => setUnlinking(undefined)}
+      >
+        <p>Points already earned stay; sales with this card are no longer credited to this customer.</p>
+      </Confirm>
+    </section>
+  );
+}
+
+function LinkCard({ userId, onLinked }: { userId: string; onLinked: (message: string) => Promise<void> }) {
+  const { api } = useConsole();
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const link = async (event: Event) => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const { cardNumber = '' } = formValues(form);
+    setBusy(true);
+    setError(undefined);
+    try {
+      const result = await api.post<{ card?: { last4: string }; last4?: string; creditedUnmatchedSales?: unknown[] }>(
+        `/admin/users/${segment(userId)}/cards`,
+        {
+          cardNumber,
+        },
+      );
+      // The number leaves the page as soon as the API has it: only its last four are ever shown again.
+      form.reset();
+      const last4 = result.card?.last4 ?? result.last4 ?? cardNumber.replace(/\D/g, '').slice(-4);
+      const credited = result.creditedUnmatchedSales?.length ?? 0;
+      await onLinked(`Card ending ${last4} linked${credited ? `; ${credited} earlier unmatched sale(s) credited` : ''}.`);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form onSubmit={link} class="inline" data-testid="link-card">
+      <label>
+        Card number
+        <input name="cardNumber" required maxLength={64} inputMode="numeric" autoComplete="off" spellcheck={false} />
+      </label>
+      <button type="submit" class="secondary" disabled={busy}>
+        {busy ? 'Linking…' : 'Link card'}
+      </button>
+      <ErrorNote error={error} />
+    </form>
+  );
+}
+
+function Adjust({ userId, onAdjusted }: { userId: string; onAdjusted: (message: string) => Promise<void> }) {
+  const { api } = useConsole();
+  // One key per adjustment being written: sending the same form twice (a double click, a retry) applies it once.
+  const [key, setKey] = useState(() => crypto.randomUUID());
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const adjust = async (event: Event) => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const { points = '', reason = '' } = formValues(form);
+    setBusy(true);
+    setError(undefined);
+    try {
+      const result = await api.post<{ applied: boolean; balance?: number }>(`/admin/users/${segment(userId)}/adjustments`, {
+        points: Number(points),
+        reason,
+        idempotencyKey: key,
+      });
+      form.reset();
+      setKey(crypto.randomUUID());
+      await onAdjusted(
+        result.applied ? `Adjusted by ${points} point(s); balance ${count(result.balance)}.` : 'This adjustment was already applied.',
+      );
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section class="card" aria-labelledby="adjust-title">
+      <h2 id="adjust-title">Adjust points</h2>
+      <form onSubmit={adjust} class="stack" data-testid="adjust">
+        <label>
+          Points (negative to take away)
+          <input name="points" type="number" step={1} min={-1_000_000} max={1_000_000} required />
+        </label>
+        <label>
+          Reason
+          <input name="reason" required maxLength={500} />
+        </label>
+        <ErrorNote error={error} />
+        <button type="submit" disabled={busy}>
+          {busy ? 'Saving…' : 'Apply adjustment'}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+function EditProfile({ customer, onSaved }: { customer: Customer; onSaved: (message: string) => Promise<void> }) {
+  const { api } = useConsole();
+  const [error, setError] = useState<unknown>();
+  const save = async (event: Event) => {
+    event.preventDefault();
+    const { name, email } = formValues(event.currentTarget as HTMLFormElement);
+    setError(undefined);
+    try {
+      await api.put(`/admin/users/${segment(customer.userId)}`, { ...(name ? { name } : {}), ...(email ? { email } : {}) });
+      await onSaved('Profile saved.');
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <details class="card">
+      <summary>Edit profile</summary>
+      <form onSubmit={save} class="stack">
+        <label>
+          Name
+          <input name="name" defaultValue={customer.name ?? ''} maxLength={200} />
+        </label>
+        <label>
+          Email
+          <input name="email" type="email" defaultValue={customer.email ?? ''} maxLength={254} />
+        </label>
+        <ErrorNote error={error} />
+        <button type="submit">Save profile</button>
+      </form>
+    </details>
+  );
+}
