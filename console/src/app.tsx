@@ -86,7 +86,7 @@ export function App({ session }: { session: Session }) {
         </button>
       </header>
       <div class="layout">
-        <nav aria-label="Console">
+        <nav class="side-nav" aria-label="Console">
           <ul>
             {visible.map((p) => (
               <li key={p.id}>

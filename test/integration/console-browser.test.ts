@@ -1,0 +1,243 @@
+import { CreateQueueCommand, DeleteQueueCommand } from '@aws-sdk/client-sqs';
+import type { Browser, Page } from 'playwright-core';
+import { LocalStackClient, waitFor } from '../../local/local-client';
+import { type ConsoleSession, launchBrowser, openPage, screenshot, seriousAccessibilityViolations, signIn } from '../support/browser';
+import { luhnCard } from '../support/cards';
+
+/**
+ * The operator console in a real browser (the system's Chromium) against the local stack, as an operator uses
+ * it: signed in through the user pool's form, every page checked by axe-core and photographed.
+ */
+jest.setTimeout(90_000);
+
+let local: LocalStackClient;
+let browser: Browser;
+let admin: ConsoleSession;
+const run = Date.now().toString(36).toUpperCase();
+const anaCard = luhnCard('4000', Date.now() % 1e9);
+const strangerCard = luhnCard('5100', (Date.now() + 7) % 1e9);
+const sale = (n: number, amount: number, cardNumber = anaCard) => ({
+  transactionId: `WEB-${run}-${n}`,
+  date: new Date().toISOString(),
+  amount,
+  cardNumber,
+  product: 'Large Coffee',
+  machineId: 'VEND-WEB',
+});
+
+const numberIn = async (page: Page, testId: string) =>
+  Number(((await page.getByTestId(testId).textContent()) ?? '').replace(/[^\d-]/g, ''));
+
+async function expectAccessible(page: Page, name: string) {
+  await screenshot(page, name);
+  expect(await seriousAccessibilityViolations(page)).toEqual([]);
+}
+
+async function confirm(page: Page) {
+  await page.getByTestId('confirm-dialog').and(page.locator('[open]')).getByTestId('confirm').click();
+}
+
+beforeAll(async () => {
+  local = LocalStackClient.fromEnv();
+  await local.admin('POST', '/admin/sync/start');
+  await local.addCustomer(`web-ana-${run}`, anaCard);
+  browser = await launchBrowser();
+  admin = await signIn(browser, local.endpoints, 'admins');
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await local.admin('POST', '/admin/sync/start');
+  local.destroy();
+});
+
+beforeEach(async () => {
+  // Each test starts from a fresh load (the session survives it), whatever the one before left open.
+  await admin.page.goto(`${local.endpoints.consoleUrl}/#/integration`);
+  await admin.page.getByTestId('operator').waitFor();
+});
+
+afterEach(() => {
+  expect(admin.problems).toEqual([]);
+});
+
+test('Integration shows the sync running; Stop holds a sale in its queue, Start awards it and the count grows', async () => {
+  const { page } = admin;
+  await openPage(page, 'integration');
+  await expect(page.getByTestId('sync-state').textContent()).resolves.toBe('Running');
+  await expectAccessible(page, 'integration');
+  const before = await numberIn(page, 'count-awarded');
+
+  await page.getByTestId('sync-stop').click();
+  await confirm(page);
+  await page.getByTestId('sync-state').getByText('Stopped').waitFor();
+  await local.sendMomaMessage(sale(1, 350));
+  await page
+    .getByTestId('queue-moma-waiting')
+    .getByText(/^[1-9]/)
+    .waitFor({ timeout: 20_000 });
+  expect((await local.sale(`WEB-${run}-1`))?.status).toBeUndefined();
+
+  await page.getByTestId('sync-start').click();
+  await confirm(page);
+  await page.getByTestId('sync-state').getByText('Running').waitFor();
+  await waitFor(async () => (await local.customer(`web-ana-${run}`))?.points === 35, 'the sale held while stopped');
+  await waitFor(async () => (await numberIn(page, 'count-awarded')) > before || undefined, 'the awarded count to grow', 30_000);
+});
+
+test('Test connection is green, then red with the fix when a queue is gone', async () => {
+  const { page } = admin;
+  await openPage(page, 'integration');
+  await page.getByTestId('test-connection').click();
+  await page.getByTestId('checks-result').getByText('All connected').waitFor();
+  expect(await page.locator('[data-testid^="check-"][data-ok="false"]').count()).toBe(0);
+
+  await local.sqs.send(new DeleteQueueCommand({ QueueUrl: local.endpoints.fileEventsDlqUrl }));
+  try {
+    await page.getByTestId('test-connection').click();
+    await page.getByTestId('checks-result').getByText('Something is wrong').waitFor();
+    const failed = page.getByTestId('check-queue:fileEventsDlq');
+    await expect(failed.getAttribute('data-ok')).resolves.toBe('false');
+    expect(await failed.textContent()).toMatch(/does not exist/);
+    await expectAccessible(page, 'integration-connection-failed');
+  } finally {
+    await local.sqs.send(new CreateQueueCommand({ QueueName: 'hi-vis-file-events-dlq' }));
+  }
+});
+
+test("a dropped CSV shows each row's outcome; a failed row is in Review, and its retry says why it still fails", async () => {
+  const { page } = admin;
+  await openPage(page, 'import');
+  await expectAccessible(page, 'import');
+  const csv = [
+    'transactionId,date,amount,cardNumber,product,machineId',
+    `WEB-${run}-CSV1,${new Date().toISOString()},250,${anaCard},Tea,VEND-WEB`,
+    `WEB-${run}-CSV2,${new Date().toISOString()},abc,${anaCard},Tea,VEND-WEB`,
+  ].join('\n');
+  await page.getByTestId('csv-file').setInputFiles({ name: 'moma-export.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByTestId('import-result').waitFor();
+  const rows = page.getByTestId('import-rows').locator('tbody tr');
+  await expect(rows.count()).resolves.toBe(2);
+  expect(await rows.nth(0).textContent()).toMatch(/awarded/i);
+  expect(await rows.nth(1).textContent()).toMatch(/failed[\s\S]*amount/i);
+  expect(await page.getByTestId('import-result').textContent()).not.toContain(anaCard);
+  await screenshot(page, 'import-result');
+
+  await openPage(page, 'review');
+  const failure = page.getByTestId('failure').filter({ hasText: `WEB-${run}-CSV2` });
+  await failure.waitFor();
+  await expectAccessible(page, 'review');
+  await failure.getByTestId('retry').click();
+  await confirm(page);
+  await page
+    .getByTestId('confirm-error')
+    .getByText(/still fails: invalid record: amount/)
+    .waitFor();
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('confirm-dialog').and(page.locator('[open]')).count()).resolves.toBe(0);
+});
+
+test('an unmatched sale is credited to the customer found by id', async () => {
+  const { page } = admin;
+  await local.sendMomaMessage(sale(2, 500, strangerCard));
+  await waitFor(async () => (await local.sale(`WEB-${run}-2`))?.status === 'unmatched', 'the unmatched sale');
+  await openPage(page, 'review');
+  await page.getByTestId('tab-unmatched').click();
+  const row = page.getByTestId('unmatched').locator('tr', { hasText: `WEB-${run}-2` });
+  await row.waitFor();
+  await expectAccessible(page, 'review-unmatched');
+  await row.getByTestId('assign').click();
+  await page.getByTestId('customer-search').fill(`web-ana-${run}`);
+  await page.getByTestId('customer-search-go').click();
+  await page.getByRole('radio', { name: new RegExp(`web-ana-${run}`) }).check();
+  await confirm(page);
+  await page.getByTestId('notice').getByText(`WEB-${run}-2 credited to web-ana-${run}`).waitFor();
+  await waitFor(async () => (await local.customer(`web-ana-${run}`))?.points === 35 + 25 + 50, 'the assigned sale');
+});
+
+test('a reversed sale takes its points back from the balance', async () => {
+  const { page } = admin;
+  await openPage(page, 'transactions');
+  await page
+    .getByTestId('transactions')
+    .getByRole('link', { name: `WEB-${run}-1` })
+    .click();
+  await page.getByTestId('sale-detail').waitFor();
+  await expectAccessible(page, 'transaction');
+  await page.getByTestId('reverse').click();
+  await page.getByTestId('reverse-reason').fill('customer refunded at the machine');
+  await confirm(page);
+  await page
+    .getByTestId('sale-status')
+    .getByText(/reversed/i)
+    .waitFor();
+
+  await page
+    .getByRole('link', { name: `web-ana-${run}` })
+    .first()
+    .click();
+  await page.getByTestId('customer-detail').waitFor();
+  await expect(numberIn(page, 'customer-points')).resolves.toBe(25 + 50);
+  await expectAccessible(page, 'customer');
+});
+
+test('charts and tables render with data; notifications and audit list what happened', async () => {
+  const { page } = admin;
+  await openPage(page, 'analytics');
+  await page.getByTestId('daily-chart').locator('canvas').waitFor();
+  expect(await numberIn(page, 'total-sales')).toBeGreaterThan(0);
+  expect(await page.getByTestId('top-machines').textContent()).toContain('VEND-WEB');
+  await expectAccessible(page, 'analytics');
+
+  await openPage(page, 'notifications');
+  await page.getByTestId('notifications').locator('tbody tr').first().waitFor();
+  await expectAccessible(page, 'notifications');
+
+  await openPage(page, 'audit');
+  await page.getByTestId('audit').getByText('POST /admin/transactions/{transactionId}/reverse').first().waitFor();
+  await expectAccessible(page, 'audit');
+
+  await openPage(page, 'customers');
+  await expectAccessible(page, 'customers');
+});
+
+test('a viewer reads every page and finds no control that changes anything', async () => {
+  const viewer = await signIn(browser, local.endpoints, 'viewers');
+  try {
+    const { page } = viewer;
+    await expect(page.getByTestId('role').textContent()).resolves.toBe('Viewer');
+    expect(await page.getByTestId('nav-import').count()).toBe(0);
+    expect(await page.getByTestId('nav-audit').count()).toBe(0);
+    const mutating =
+      '[data-testid="sync-start"], [data-testid="sync-stop"], [data-testid="test-connection"], [data-testid="dlq-redrive"], [data-testid="reverse"], [data-testid="retry"], [data-testid="assign"], [data-testid="create-customer"], [data-testid="link-card"], [data-testid="adjust"], [data-testid="unlink-card"]';
+    for (const id of ['integration', 'transactions', 'review', 'customers', 'analytics', 'notifications']) {
+      await openPage(page, id);
+      await page.waitForLoadState('networkidle');
+      expect({ page: id, controls: await page.locator(mutating).count() }).toEqual({ page: id, controls: 0 });
+    }
+    await page.goto(`${local.endpoints.consoleUrl}/#/transactions/WEB-${run}-2`);
+    await page.getByTestId('sale-detail').waitFor();
+    expect(await page.locator(mutating).count()).toBe(0);
+    await page.goto(`${local.endpoints.consoleUrl}/#/customers/web-ana-${run}`);
+    await page.getByTestId('customer-detail').waitFor();
+    expect(await page.locator(mutating).count()).toBe(0);
+    await screenshot(page, 'viewer-customer');
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await page.goto(`${local.endpoints.consoleUrl}/#/import`);
+    await page.getByText('Page not found').waitFor();
+    expect(viewer.problems).toEqual([]);
+  } finally {
+    await viewer.context.close();
+  }
+});
+
+test('signing out ends the session; the console asks to sign in again', async () => {
+  const session = await signIn(browser, local.endpoints, 'admins');
+  try {
+    await session.page.getByTestId('sign-out').click();
+    await session.page.getByTestId('sign-in').waitFor();
+    expect(await session.page.evaluate('sessionStorage.length')).toBe(0);
+  } finally {
+    await session.context.close();
+  }
+});
