@@ -5,6 +5,7 @@ import { AdminHttpApi } from './constructs/admin-api';
 import { Alarms } from './constructs/alarms';
 import { logicalIdWithoutParts } from './constructs/architecture-part';
 import { bindUses } from './constructs/bindings';
+import { ConsoleHosting } from './constructs/console-hosting';
 import { LoyaltyFunction } from './constructs/loyalty-function';
 import { Messaging } from './constructs/messaging';
 import { OperatorIdentity } from './constructs/operator-identity';
@@ -18,8 +19,10 @@ export interface HiVisStackProps extends StackProps {
   momaQueueName?: string;
   /** The program rules' JSON override (PROGRAM_CONFIG) for this deployment; the defaults when empty. */
   programConfig?: string;
-  /** Where the operator console is served (its sign-in callback); the local console's address when empty. */
+  /** Other addresses the operator console is served from (sign-in callbacks), besides its own distribution. */
   consoleUrls?: string[];
+  /** The built console to deploy; `console/dist` when empty. */
+  consoleAssetsDirectory?: string;
   /** The Cognito domain prefix for sign-in and the token endpoint (globally unique); derived from the account when empty. */
   authDomainPrefix?: string;
 }
@@ -37,10 +40,17 @@ export class HiVisLoyaltyStack extends Stack {
       (Object.keys(FUNCTIONS) as FunctionName[]).map((name) => [name, new LoyaltyFunction(this, name, { spec: FUNCTIONS[name] })]),
     ) as Record<FunctionName, LoyaltyFunction>;
     const identity = new OperatorIdentity(this, 'Operators', {
-      consoleUrls: props.consoleUrls?.length ? props.consoleUrls : ['http://localhost:5173/'],
+      consoleUrls: props.consoleUrls ?? [],
       domainPrefix: props.authDomainPrefix || `hi-vis-loyalty-${this.account}`,
     });
     const adminApi = new AdminHttpApi(this, 'Admin', { authorizer: identity.authorizer() });
+    const operatorConsole = new ConsoleHosting(this, 'Console', {
+      api: adminApi.httpApi,
+      authDomain: identity.domain,
+      client: identity.consoleClient,
+      assetsDirectory: props.consoleAssetsDirectory,
+    });
+    identity.addConsoleUrl(`${operatorConsole.url}/`);
     const triggers = new Triggers(this, 'Triggers', {
       functions: this.functions,
       table: storage.table,
@@ -85,6 +95,7 @@ export class HiVisLoyaltyStack extends Stack {
       value: identity.opsClient.userPoolClientId,
       description: 'Client-credentials app client for operations scripts (its secret: aws cognito-idp describe-user-pool-client)',
     });
+    new CfnOutput(this, 'ConsoleUrl', { value: operatorConsole.url, description: 'The operator console' });
     new CfnOutput(this, 'TokenUrl', { value: identity.tokenUrl, description: 'OAuth token endpoint (client credentials)' });
   }
 

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
@@ -22,9 +22,11 @@ export class OperatorIdentity extends Construct {
   readonly consoleClient: cognito.UserPoolClient;
   readonly opsClient: cognito.UserPoolClient;
   readonly domain: cognito.UserPoolDomain;
+  private readonly consoleUrls: string[];
 
   constructor(scope: Construct, id: string, props: OperatorIdentityProps) {
     super(scope, id);
+    this.consoleUrls = [...props.consoleUrls];
     this.userPool = new cognito.UserPool(this, 'UserPool', {
       userPoolName: 'hi-vis-operators',
       selfSignUpEnabled: false,
@@ -71,8 +73,9 @@ export class OperatorIdentity extends Construct {
       oAuth: {
         flows: { authorizationCodeGrant: true },
         scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
-        callbackUrls: props.consoleUrls,
-        logoutUrls: props.consoleUrls,
+        // Read at synthesis: the hosted console's address is known only once its distribution exists.
+        callbackUrls: Lazy.list({ produce: () => this.consoleUrls }),
+        logoutUrls: Lazy.list({ produce: () => this.consoleUrls }),
       },
       accessTokenValidity: Duration.minutes(15),
       idTokenValidity: Duration.minutes(15),
@@ -93,6 +96,11 @@ export class OperatorIdentity extends Construct {
     });
     this.opsClient.node.addDependency(resourceServer);
     this.domain = this.userPool.addDomain('Domain', { cognitoDomain: { domainPrefix: props.domainPrefix } });
+  }
+
+  /** Registers another address the console is served from, as its sign-in callback and sign-out URL. */
+  addConsoleUrl(url: string) {
+    this.consoleUrls.push(url);
   }
 
   /** API Gateway's JWT authorizer on this pool: it accepts access tokens of the two app clients. */
