@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -217,7 +220,7 @@ describe('HiVisLoyalty stack', () => {
   test('stateful resources keep the logical ids they were deployed with, so the split into parts replaces none of them', () => {
     const ids = (type: string) => Object.keys(template.findResources(type)).sort();
     expect(ids('AWS::DynamoDB::Table')).toEqual(['Audit3D8ADE0A', 'Loyalty5E0BF725']);
-    expect(ids('AWS::S3::Bucket')).toEqual(['AccessLogs8B620ECA', 'MomaData7037E24E']);
+    expect(ids('AWS::S3::Bucket')).toEqual(['AccessLogs8B620ECA', 'ConsoleAssetsDE45C380', 'MomaData7037E24E']);
     expect(ids('AWS::SecretsManager::Secret')).toEqual(['CardPepperA70DA52E']);
     expect(ids('AWS::SQS::Queue')).toEqual([
       'FileEventsDeadLetters8BC6B3A5',
@@ -288,4 +291,140 @@ describe('HiVisLoyalty stack', () => {
       expect(localVariables.sort()).toEqual(variablesOf(name));
     }
   });
+
+  describe('the operator console', () => {
+    const distribution = () => {
+      const distributions = Object.entries(template.findResources('AWS::CloudFront::Distribution'));
+      expect(distributions).toHaveLength(1);
+      const [id, resource] = distributions[0]!;
+      return { id, config: resource.Properties.DistributionConfig };
+    };
+    const apiId = () => Object.keys(template.findResources('AWS::ApiGatewayV2::Api'))[0]!;
+    const consoleUrl = () => ({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distribution().id, 'DomainName'] }]] });
+
+    test('is served from a private, TLS-only, encrypted bucket that only the distribution reads (origin access control)', () => {
+      const [bucketId, bucket] = Object.entries(template.findResources('AWS::S3::Bucket')).find(([id]) => id.startsWith('ConsoleAssets'))!;
+      expect(bucket.Properties).toMatchObject({
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+      });
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: bucketId },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            Match.objectLike({ Effect: 'Allow', Action: 's3:GetObject', Principal: { Service: 'cloudfront.amazonaws.com' } }),
+          ]),
+        },
+      });
+      template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
+        OriginAccessControlConfig: Match.objectLike({ OriginAccessControlOriginType: 's3', SigningBehavior: 'always' }),
+      });
+      const { config } = distribution();
+      expect(config.DefaultRootObject).toBe('index.html');
+      const s3Origin = config.Origins.find((o: { Id: string }) => o.Id === config.DefaultCacheBehavior.TargetOriginId);
+      expect(s3Origin.DomainName).toEqual({ 'Fn::GetAtt': [bucketId, 'RegionalDomainName'] });
+      expect(s3Origin.OriginAccessControlId).toBeDefined();
+      expect(config.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('redirect-to-https');
+    });
+
+    test('sends /admin/* to the HTTP API over HTTPS, every method, uncached, with the viewer headers (Authorization) but not Host', () => {
+      const { config } = distribution();
+      const admin = config.CacheBehaviors.find((b: { PathPattern: string }) => b.PathPattern === '/admin/*');
+      expect(admin).toMatchObject({
+        CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad', // Managed-CachingDisabled
+        OriginRequestPolicyId: 'b689b0a8-53d0-40ab-baf2-68738e2966ac', // Managed-AllViewerExceptHostHeader
+        ViewerProtocolPolicy: 'redirect-to-https',
+      });
+      expect([...admin.AllowedMethods].sort()).toEqual(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT']);
+      const apiOrigin = config.Origins.find((o: { Id: string }) => o.Id === admin.TargetOriginId);
+      expect(apiOrigin.CustomOriginConfig.OriginProtocolPolicy).toBe('https-only');
+      expect(JSON.stringify(apiOrigin.DomainName)).toContain(JSON.stringify({ Ref: apiId() }));
+      expect(JSON.stringify(apiOrigin.DomainName)).toContain('.execute-api.');
+    });
+
+    test("answers with the console's security headers: its CSP naming the sign-in origin, frame-ancestors 'none', HSTS, DENY, nosniff", () => {
+      const policies = Object.entries(template.findResources('AWS::CloudFront::ResponseHeadersPolicy'));
+      expect(policies).toHaveLength(1);
+      const [policyId, policy] = policies[0]!;
+      const headers = policy.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+      const domainId = Object.keys(template.findResources('AWS::Cognito::UserPoolDomain'))[0]!;
+      const [, parts] = headers.ContentSecurityPolicy.ContentSecurityPolicy['Fn::Join'] as [string, unknown[]];
+      const names: Record<string, string> = { [domainId]: 'PREFIX', 'AWS::Region': 'REGION' };
+      const csp = parts.map((p) => (typeof p === 'string' ? p : (names[(p as { Ref: string }).Ref] ?? JSON.stringify(p)))).join('');
+      const signIn = 'https://PREFIX.auth.REGION.amazoncognito.com';
+      expect(csp).toBe(
+        `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self' ${signIn}; form-action 'self' ${signIn}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'`,
+      );
+      expect(headers.ContentSecurityPolicy.Override).toBe(true);
+      expect(headers.StrictTransportSecurity).toEqual({
+        AccessControlMaxAgeSec: 63_072_000,
+        IncludeSubdomains: true,
+        Preload: true,
+        Override: true,
+      });
+      expect(headers.FrameOptions).toEqual({ FrameOption: 'DENY', Override: true });
+      expect(headers.ContentTypeOptions).toEqual({ Override: true });
+      expect(headers.ReferrerPolicy).toEqual({ ReferrerPolicy: 'strict-origin-when-cross-origin', Override: true });
+      const { config } = distribution();
+      for (const behavior of [config.DefaultCacheBehavior, ...config.CacheBehaviors])
+        expect(behavior.ResponseHeadersPolicyId).toEqual({ Ref: policyId });
+    });
+
+    test("its URL is an output and the console client's sign-in callback and sign-out URL", () => {
+      template.hasOutput('ConsoleUrl', { Value: consoleUrl() });
+      const callback = { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distribution().id, 'DomainName'] }, '/']] };
+      template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+        ClientName: 'console',
+        CallbackURLs: Match.arrayWith([callback]),
+        LogoutURLs: Match.arrayWith([callback]),
+      });
+    });
+
+    test("the stack deploys the files and the console's sign-in configuration, then invalidates the distribution", () => {
+      const deployments = Object.values(template.findResources('Custom::CDKBucketDeployment'));
+      expect(deployments).toHaveLength(1);
+      const deployment = deployments[0]!.Properties;
+      expect(deployment).toMatchObject({ DistributionId: { Ref: distribution().id }, DistributionPaths: ['/*'], Prune: true });
+      expect(deployment.SourceObjectKeys).toHaveLength(2);
+      const markers = JSON.stringify(deployment.SourceMarkers);
+      const clientId = Object.entries(template.findResources('AWS::Cognito::UserPoolClient')).find(
+        ([, c]) => c.Properties.ClientName === 'console',
+      )![0];
+      expect(markers).toContain(JSON.stringify({ Ref: clientId }));
+    });
+  });
+});
+
+describe('HiVisLoyalty stack without a built console', () => {
+  let outdir: string;
+  let emptyDist: string;
+  afterAll(() => {
+    rmSync(emptyDist, { recursive: true, force: true });
+    rmSync(outdir, { recursive: true, force: true });
+  });
+
+  test('synthesises (cdk-nag included) and deploys a page saying the console was not built, with the configuration', () => {
+    emptyDist = mkdtempSync(join(tmpdir(), 'console-dist-'));
+    outdir = mkdtempSync(join(tmpdir(), 'cdk-out-'));
+    const app = new App({ outdir });
+    const stack = new HiVisLoyaltyStack(app, 'HiVisLoyalty', { consoleAssetsDirectory: emptyDist });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    const assembly = app.synth();
+    const deployment = Object.values(Template.fromStack(stack).findResources('Custom::CDKBucketDeployment'))[0]!.Properties;
+    const staged = (deployment.SourceObjectKeys as string[]).map((key) => join(assembly.directory, `asset.${key.replace(/\.zip$/, '')}`));
+    const files = staged.flatMap((dir) => readdirSync(dir).map((name) => ({ name, text: readFileSync(join(dir, name), 'utf8') })));
+    expect(files.map((f) => f.name).sort()).toEqual(['console-config.json', 'index.html']);
+    const page = files.find((f) => f.name === 'index.html')!.text;
+    expect(page).toContain('The console was not built');
+    expect(page).not.toMatch(/<script|<style|style=/i);
+    const config = JSON.parse(files.find((f) => f.name === 'console-config.json')!.text);
+    expect(config).toMatchObject({ environment: 'cloud', auth: { scopes: 'openid email profile' } });
+    expect(Object.keys(config.auth).sort()).toEqual(['authorizeUrl', 'clientId', 'logoutUrl', 'scopes', 'tokenUrl']);
+  }, 120_000);
 });
