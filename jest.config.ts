@@ -18,7 +18,12 @@ const config: Config = {
   projects: [
     {
       displayName: 'unit',
-      testMatch: ['<rootDir>/test/unit/**/*.test.ts', '<rootDir>/test/handlers/**/*.test.ts', '<rootDir>/test/infra/**/*.test.ts'],
+      testMatch: [
+        '<rootDir>/test/unit/**/*.test.ts',
+        '<rootDir>/test/handlers/**/*.test.ts',
+        '<rootDir>/test/infra/**/*.test.ts',
+        '<rootDir>/console/test/**/*.test.ts',
+      ],
       testEnvironment: 'node',
       // The functions' environment, set before a test file imports a handler (which reads it at module scope).
       setupFiles: ['<rootDir>/test/handlers/handler-env.ts'],

@@ -10,9 +10,10 @@ import { IntegrationPage } from './pages/integration';
 import { NotificationsPage } from './pages/notifications';
 import { ReviewPage } from './pages/review';
 import { TransactionsPage } from './pages/transactions';
-import { href, type Route, useRoute } from './router';
+import { href, type Route } from './router';
 import type { SyncStatus } from './types';
 import { useInterval } from './ui';
+import { useRoute } from './use-route';
 
 interface PageEntry {
   id: string;

@@ -1,5 +1,3 @@
-import { useEffect, useState } from 'preact/hooks';
-
 /** Hash routes (`#/transactions/TXN-1?machine=VEND-001`): any host can serve the one index.html. */
 export interface Route {
   page: string;
@@ -21,16 +19,6 @@ export function href(page: string, id?: string, params: Record<string, string | 
 
 export function navigate(to: string): void {
   if (location.hash !== to) location.hash = to;
-}
-
-export function useRoute(): Route {
-  const [route, setRoute] = useState(() => parseHash(location.hash));
-  useEffect(() => {
-    const onChange = () => setRoute(parseHash(location.hash));
-    window.addEventListener('hashchange', onChange);
-    return () => window.removeEventListener('hashchange', onChange);
-  }, []);
-  return route;
 }
 
 function safeDecode(text: string): string {
