@@ -195,7 +195,8 @@ export class ConsoleHosting extends ArchitecturePart {
     role.addToPolicy(
       new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: assets.map((a) => a.bucket.arnForObjects(a.s3ObjectKey)) }),
     );
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }));
+    // Tags tell the function whether another deployment owns the bucket before it empties it on deletion.
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:GetBucketTagging'], resources: [this.bucket.bucketArn] }));
     const objects = this.bucket.arnForObjects('*');
     role.addToPolicy(
       new iam.PolicyStatement({
