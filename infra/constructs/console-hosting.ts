@@ -145,10 +145,9 @@ export class ConsoleHosting extends ArchitecturePart {
     );
     this.url = `https://${this.distribution.distributionDomainName}`;
 
+    const built = props.assetsDirectory ?? CONSOLE_DIST;
     const sources = [
-      existsSync(join(props.assetsDirectory ?? CONSOLE_DIST, 'index.html'))
-        ? s3deploy.Source.asset(props.assetsDirectory ?? CONSOLE_DIST)
-        : s3deploy.Source.data('index.html', NOT_BUILT_PAGE),
+      existsSync(join(built, 'index.html')) ? s3deploy.Source.asset(built) : s3deploy.Source.data('index.html', NOT_BUILT_PAGE),
       s3deploy.Source.jsonData('console-config.json', {
         environment: 'cloud',
         auth: {
