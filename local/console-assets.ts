@@ -3,44 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-
-/** What the console reads from `/console-config.json` at start. */
-export interface ConsoleConfig {
-  environment: 'local' | 'cloud';
-  auth: { authorizeUrl: string; tokenUrl: string; logoutUrl: string; clientId: string; scopes: string };
-}
-
-export const CONSOLE_SCOPES = 'openid email profile';
-
-/** The console's sign-in configuration for a Cognito endpoint (the local emulator's or a user pool domain). */
-export function consoleConfigFor(cognitoEndpoint: string, clientId: string, environment: ConsoleConfig['environment']): ConsoleConfig {
-  return {
-    environment,
-    auth: {
-      authorizeUrl: `${cognitoEndpoint}/oauth2/authorize`,
-      tokenUrl: `${cognitoEndpoint}/oauth2/token`,
-      logoutUrl: `${cognitoEndpoint}/logout`,
-      clientId,
-      scopes: CONSOLE_SCOPES,
-    },
-  };
-}
-
-/** The console's Content-Security-Policy: only its own origin, plus Cognito for the token exchange and sign-in form posts. */
-export function consoleContentSecurityPolicy(cognitoOrigin: string): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    `connect-src 'self' ${cognitoOrigin}`,
-    `form-action 'self' ${cognitoOrigin}`,
-    "frame-ancestors 'none'",
-    "base-uri 'none'",
-    "object-src 'none'",
-  ].join('; ');
-}
+import { type ConsoleConfig, consoleContentSecurityPolicy } from '../shared/console-site';
 
 /** The headers every console response carries. */
 export function consoleSecurityHeaders(cognitoOrigin: string): Record<string, string> {

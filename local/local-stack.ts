@@ -1,8 +1,9 @@
 import path from 'node:path';
+import { consoleConfigFor } from '../shared/console-site';
 import type { FunctionName } from '../shared/topology';
 import { createAccessTokenVerifier } from './access-tokens';
 import { type LocalOperators, startCognito } from './cognito-emulator';
-import { consoleConfigFor, createConsoleSite, ensureConsoleBuilt } from './console-assets';
+import { createConsoleSite, ensureConsoleBuilt } from './console-assets';
 import { LOCAL_CREDENTIALS, type LocalPorts, REGION, startEmulators, startObjectStore } from './emulators';
 import type { Mapping } from './event-source-mappings';
 import type { FaultOptions } from './fault-proxy';

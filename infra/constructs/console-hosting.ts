@@ -12,6 +12,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import type { Construct } from 'constructs';
+import { consoleConfigFor, consoleContentSecurityPolicy } from '../../shared/console-site';
 import { ArchitecturePart } from './architecture-part';
 import { nagResource } from './nag';
 
@@ -27,22 +28,6 @@ export interface ConsoleHostingProps {
   client: cognito.IUserPoolClient;
   /** The built console; when it has no index.html, a page saying the console was not built is deployed instead. */
   assetsDirectory?: string;
-}
-
-/** The Content-Security-Policy the console is built to run under (no inline script or style, no other origin but sign-in). */
-export function consoleContentSecurityPolicy(signInOrigin: string): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    `connect-src 'self' ${signInOrigin}`,
-    `form-action 'self' ${signInOrigin}`,
-    "frame-ancestors 'none'",
-    "base-uri 'none'",
-    "object-src 'none'",
-  ].join('; ');
 }
 
 const NOT_BUILT_PAGE = `<!doctype html>
@@ -148,16 +133,7 @@ export class ConsoleHosting extends ArchitecturePart {
     const built = props.assetsDirectory ?? CONSOLE_DIST;
     const sources = [
       existsSync(join(built, 'index.html')) ? s3deploy.Source.asset(built) : s3deploy.Source.data('index.html', NOT_BUILT_PAGE),
-      s3deploy.Source.jsonData('console-config.json', {
-        environment: 'cloud',
-        auth: {
-          authorizeUrl: `${signInOrigin}/oauth2/authorize`,
-          tokenUrl: `${signInOrigin}/oauth2/token`,
-          logoutUrl: `${signInOrigin}/logout`,
-          clientId: props.client.userPoolClientId,
-          scopes: 'openid email profile',
-        },
-      }),
+      s3deploy.Source.jsonData('console-config.json', consoleConfigFor(signInOrigin, props.client.userPoolClientId, 'cloud')),
     ];
     this.deploy(sources);
   }

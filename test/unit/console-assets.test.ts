@@ -1,14 +1,8 @@
 import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  cacheControlOf,
-  consoleConfigFor,
-  consoleSecurityHeaders,
-  contentTypeOf,
-  isConsoleBuildStale,
-  resolveAssetPath,
-} from '../../local/console-assets';
+import { cacheControlOf, consoleSecurityHeaders, contentTypeOf, isConsoleBuildStale, resolveAssetPath } from '../../local/console-assets';
+import { consoleConfigFor } from '../../shared/console-site';
 
 const dist = path.resolve('/srv/console/dist');
 
