@@ -1,6 +1,7 @@
 import type { ComponentChildren, TargetedEvent } from 'preact';
 import { useCallback, useEffect, useId, useRef, useState } from 'preact/hooks';
 import { ApiError, type Page } from './api';
+import { href, navigate } from './router';
 
 export const messageOf = (error: unknown) =>
   error instanceof ApiError ? error.explanation : error instanceof Error ? error.message : String(error);
@@ -266,4 +267,28 @@ export function formValues(form: HTMLFormElement): Record<string, string> {
     if (typeof value === 'string') values[name] = value.trim();
   });
   return values;
+}
+
+/** A form's submit handler that shows `page` with the form's fields as its filters (bookmarkable, back-button friendly). */
+export const showFiltered = (page: string) => (event: Event) => {
+  event.preventDefault();
+  navigate(href(page, undefined, formValues(event.currentTarget as HTMLFormElement)));
+};
+
+/** An operator's action in progress: whether it runs, and the error it ended with. */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const run = async (work: () => Promise<unknown>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await work();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, run };
 }

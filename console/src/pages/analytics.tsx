@@ -3,9 +3,9 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useConsole } from '../context';
 import { count, daysAgo, dollars } from '../format';
-import { href, navigate, type Route } from '../router';
+import { href, type Route } from '../router';
 import type { StatsReport } from '../types';
-import { ErrorNote, formValues, Loading, PageHeader, Table, useLoad } from '../ui';
+import { ErrorNote, Loading, PageHeader, showFiltered, Table, useLoad } from '../ui';
 
 const RANGES = [7, 30, 90] as const;
 
@@ -24,10 +24,6 @@ export function AnalyticsPage({ route }: { route: Route }) {
       points: 0,
     },
   );
-  const choose = (event: Event) => {
-    event.preventDefault();
-    navigate(href('analytics', undefined, formValues(event.currentTarget as HTMLFormElement)));
-  };
   return (
     <section>
       <PageHeader title="Analytics">
@@ -37,7 +33,7 @@ export function AnalyticsPage({ route }: { route: Route }) {
           </a>
         ))}
       </PageHeader>
-      <form class="filters" onSubmit={choose} aria-label="Date range">
+      <form class="filters" onSubmit={showFiltered('analytics')} aria-label="Date range">
         <label>
           From
           <input type="date" name="from" defaultValue={from} required />

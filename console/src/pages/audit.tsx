@@ -1,9 +1,9 @@
 import type { Page } from '../api';
 import { useConsole } from '../context';
 import { moment } from '../format';
-import { href, navigate, type Route } from '../router';
+import { href, type Route } from '../router';
 import type { AuditEntry } from '../types';
-import { Badge, ErrorNote, formValues, Loading, MoreButton, PageHeader, Table, useCursorList } from '../ui';
+import { Badge, ErrorNote, Loading, MoreButton, PageHeader, showFiltered, Table, useCursorList } from '../ui';
 
 /** Who did what to which record, and how it ended: every change and every read of one customer's data. */
 export function AuditPage({ route }: { route: Route }) {
@@ -17,14 +17,10 @@ export function AuditPage({ route }: { route: Route }) {
     (cursor) => api.get<Page<AuditEntry>>('/admin/audit', { ...filter, limit: 25, cursor }),
     [filter.actor, filter.target, filter.action],
   );
-  const apply = (event: Event) => {
-    event.preventDefault();
-    navigate(href('audit', undefined, formValues(event.currentTarget as HTMLFormElement)));
-  };
   return (
     <section>
       <PageHeader title="Audit trail" />
-      <form class="filters" onSubmit={apply} aria-label="Filter the audit trail">
+      <form class="filters" onSubmit={showFiltered('audit')} aria-label="Filter the audit trail">
         <label>
           Actor id
           <input name="actor" defaultValue={filter.actor} maxLength={128} />

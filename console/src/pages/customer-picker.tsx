@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { useConsole } from '../context';
 import { count } from '../format';
-import { ErrorNote } from '../ui';
+import { ErrorNote, useAction } from '../ui';
 
 export interface CustomerSummary {
   userId: string;
@@ -24,22 +24,14 @@ export function CustomerPicker({
   const { api } = useConsole();
   const [query, setQuery] = useState(initialCardLast4 ?? '');
   const [found, setFound] = useState<CustomerSummary[]>();
-  const [error, setError] = useState<unknown>();
-  const [searching, setSearching] = useState(false);
-  const search = async () => {
-    setSearching(true);
-    setError(undefined);
-    try {
+  const { busy: searching, error, run } = useAction();
+  const search = () =>
+    run(async () => {
       const text = query.trim();
       const byCard = /^\d{4}$/.test(text);
       const page = await api.get<{ items: CustomerSummary[] }>('/admin/users', byCard ? { cardLast4: text } : { userId: text });
       setFound(page.items);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setSearching(false);
-    }
-  };
+    });
   return (
     <div class="picker">
       <div class="inline">

@@ -4,9 +4,12 @@ import { useConsole } from '../context';
 import { count, moment } from '../format';
 import { href, navigate, type Route } from '../router';
 import type { Customer, Sale } from '../types';
-import { Confirm, ErrorNote, formValues, Loading, MoreButton, Notice, PageHeader, useCursorList, useLoad } from '../ui';
+import { Confirm, ErrorNote, formValues, Loading, MoreButton, Notice, PageHeader, useAction, useCursorList, useLoad } from '../ui';
 import { CustomerPicker } from './customer-picker';
 import { Fact, SaleTable } from './transactions';
+
+/** The profile fields an operator filled in; an empty one is left as it was. */
+const profileOf = (name?: string, email?: string) => ({ ...(name ? { name } : {}), ...(email ? { email } : {}) });
 
 export function CustomersPage({ route }: { route: Route }) {
   return route.id ? <CustomerDetail userId={route.id} /> : <FindCustomer />;
@@ -28,21 +31,14 @@ function FindCustomer() {
 
 function CreateCustomer() {
   const { api } = useConsole();
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const create = async (event: Event) => {
+  const { busy, error, run } = useAction();
+  const create = (event: Event) => {
     event.preventDefault();
     const { userId = '', name, email } = formValues(event.currentTarget as HTMLFormElement);
-    setBusy(true);
-    setError(undefined);
-    try {
-      await api.put(`/admin/users/${segment(userId)}`, { ...(name ? { name } : {}), ...(email ? { email } : {}) });
+    void run(async () => {
+      await api.put(`/admin/users/${segment(userId)}`, profileOf(name, email));
       navigate(href('customers', userId));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <section class="card" aria-labelledby="create-title">
@@ -170,15 +166,12 @@ function CustomerDetail({ userId }: { userId: string }) {
 
 function LinkCard({ userId, onLinked }: { userId: string; onLinked: (message: string) => Promise<void> }) {
   const { api } = useConsole();
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const link = async (event: Event) => {
+  const { busy, error, run } = useAction();
+  const link = (event: Event) => {
     event.preventDefault();
     const form = event.currentTarget as HTMLFormElement;
     const { cardNumber = '' } = formValues(form);
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run(async () => {
       const result = await api.post<{ card?: { last4: string }; last4?: string; creditedUnmatchedSales?: unknown[] }>(
         `/admin/users/${segment(userId)}/cards`,
         {
@@ -190,11 +183,7 @@ function LinkCard({ userId, onLinked }: { userId: string; onLinked: (message: st
       const last4 = result.card?.last4 ?? result.last4 ?? cardNumber.replace(/\D/g, '').slice(-4);
       const credited = result.creditedUnmatchedSales?.length ?? 0;
       await onLinked(`Card ending ${last4} linked${credited ? `; ${credited} earlier unmatched sale(s) credited` : ''}.`);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form onSubmit={link} class="inline" data-testid="link-card">
@@ -214,15 +203,12 @@ function Adjust({ userId, onAdjusted }: { userId: string; onAdjusted: (message: 
   const { api } = useConsole();
   // One key per adjustment being written: sending the same form twice (a double click, a retry) applies it once.
   const [key, setKey] = useState(() => crypto.randomUUID());
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const adjust = async (event: Event) => {
+  const { busy, error, run } = useAction();
+  const adjust = (event: Event) => {
     event.preventDefault();
     const form = event.currentTarget as HTMLFormElement;
     const { points = '', reason = '' } = formValues(form);
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run(async () => {
       const result = await api.post<{ applied: boolean; balance?: number }>(`/admin/users/${segment(userId)}/adjustments`, {
         points: Number(points),
         reason,
@@ -233,11 +219,7 @@ function Adjust({ userId, onAdjusted }: { userId: string; onAdjusted: (message: 
       await onAdjusted(
         result.applied ? `Adjusted by ${points} point(s); balance ${count(result.balance)}.` : 'This adjustment was already applied.',
       );
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <section class="card" aria-labelledby="adjust-title">
@@ -262,17 +244,14 @@ function Adjust({ userId, onAdjusted }: { userId: string; onAdjusted: (message: 
 
 function EditProfile({ customer, onSaved }: { customer: Customer; onSaved: (message: string) => Promise<void> }) {
   const { api } = useConsole();
-  const [error, setError] = useState<unknown>();
-  const save = async (event: Event) => {
+  const { busy, error, run } = useAction();
+  const save = (event: Event) => {
     event.preventDefault();
     const { name, email } = formValues(event.currentTarget as HTMLFormElement);
-    setError(undefined);
-    try {
-      await api.put(`/admin/users/${segment(customer.userId)}`, { ...(name ? { name } : {}), ...(email ? { email } : {}) });
+    void run(async () => {
+      await api.put(`/admin/users/${segment(customer.userId)}`, profileOf(name, email));
       await onSaved('Profile saved.');
-    } catch (err) {
-      setError(err);
-    }
+    });
   };
   return (
     <details class="card">
@@ -287,7 +266,9 @@ function EditProfile({ customer, onSaved }: { customer: Customer; onSaved: (mess
           <input name="email" type="email" defaultValue={customer.email ?? ''} maxLength={254} />
         </label>
         <ErrorNote error={error} />
-        <button type="submit">Save profile</button>
+        <button type="submit" disabled={busy}>
+          Save profile
+        </button>
       </form>
     </details>
   );

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { useConsole } from '../context';
 import { age, count, moment, since, words } from '../format';
 import type { ConnectionCheck, SyncStatus } from '../types';
-import { Badge, Confirm, ErrorNote, Loading, Notice, PageHeader, Table, useInterval, useLoad } from '../ui';
+import { Badge, Confirm, ErrorNote, Loading, Notice, PageHeader, Table, useAction, useInterval, useLoad } from '../ui';
 
 const SOURCE_NAMES: Record<string, string> = {
   files: 'Files (S3 drops)',
@@ -28,8 +28,7 @@ export function IntegrationPage() {
   const [asking, setAsking] = useState<'start' | 'stop' | 'redrive' | undefined>();
   const [notice, setNotice] = useState<string>();
   const [checks, setChecks] = useState<{ ok: boolean; checks: ConnectionCheck[] }>();
-  const [testing, setTesting] = useState(false);
-  const [testError, setTestError] = useState<unknown>();
+  const { busy: testing, error: testError, run } = useAction();
 
   const s = status.data;
   const deadLetters = s?.queues.filter((q) => q.name.endsWith('Dlq')).reduce((n, q) => n + q.waiting, 0) ?? 0;
@@ -50,17 +49,10 @@ export function IntegrationPage() {
     setNotice(`${count(moved)} dead letter(s) on their way back to their queues.`);
     await status.reload();
   };
-  const test = async () => {
-    setTesting(true);
-    setTestError(undefined);
-    try {
+  const test = () =>
+    run(async () => {
       setChecks(await api.post('/admin/sync/test'));
-    } catch (error) {
-      setTestError(error);
-    } finally {
-      setTesting(false);
-    }
-  };
+    });
 
   return (
     <section>

@@ -2,9 +2,9 @@ import { useState } from 'preact/hooks';
 import { type Page, segment } from '../api';
 import { useConsole } from '../context';
 import { count, dollars, moment, words } from '../format';
-import { href, navigate, type Route } from '../router';
+import { href, type Route } from '../router';
 import type { Sale } from '../types';
-import { Badge, Confirm, ErrorNote, formValues, Loading, MoreButton, Notice, PageHeader, Table, useCursorList, useLoad } from '../ui';
+import { Badge, Confirm, ErrorNote, Loading, MoreButton, Notice, PageHeader, showFiltered, Table, useCursorList, useLoad } from '../ui';
 
 export const statusTone = (status: string) => (status === 'awarded' ? 'good' : status === 'reversed' ? 'neutral' : 'warn');
 
@@ -32,14 +32,10 @@ function SaleList({ params }: { params: URLSearchParams }) {
       }),
     [filter.customer, filter.machine, filter.from, filter.to],
   );
-  const apply = (event: Event) => {
-    event.preventDefault();
-    navigate(href('transactions', undefined, formValues(event.currentTarget as HTMLFormElement)));
-  };
   return (
     <section>
       <PageHeader title="Transactions" />
-      <form class="filters" onSubmit={apply} aria-label="Filter transactions" data-testid="transaction-filters">
+      <form class="filters" onSubmit={showFiltered('transactions')} aria-label="Filter transactions" data-testid="transaction-filters">
         <label>
           Customer id
           <input name="customer" defaultValue={filter.customer} maxLength={128} autoComplete="off" />
