@@ -34,6 +34,38 @@ export async function getCustomer(userId: string, deps: Pick<CustomerDeps, 'cust
   };
 }
 
+/** How many customers a search answers at most. */
+export const SEARCH_LIMIT = 25;
+
+/**
+ * Finds customers by their exact id, or by the last four digits of a linked card (through the keyed last-four hash,
+ * so several customers may share them). Each as a summary: profile, balance, tier and cards by last four.
+ */
+export async function findCustomers(
+  query: { userId: string } | { cardLast4: string },
+  deps: Pick<CustomerDeps, 'customers' | 'program' | 'hasher' | 'directory'>,
+) {
+  let userIds: string[];
+  if ('userId' in query) {
+    userIds = [query.userId];
+  } else {
+    const lastFour = normalizeCardNumber(query.cardLast4);
+    if (lastFour?.kind !== 'lastFour')
+      throw new AdminError(400, 'invalid request', [{ field: 'query.cardLast4', rule: 'must be 4 digits' }]);
+    userIds = await deps.directory.findCustomersByCard(deps.hasher.hash(lastFour), SEARCH_LIMIT);
+  }
+  const found = await Promise.all([...new Set(userIds)].map((userId) => getCustomer(userId, deps).catch(unlessMissing)));
+  const items = found
+    .filter((c) => c !== undefined)
+    .map(({ userId, name, tier, points, cards }) => ({ userId, name, tier, points, cards }));
+  return { items: items.sort((a, b) => a.userId.localeCompare(b.userId)) };
+}
+
+function unlessMissing(err: unknown): undefined {
+  if (err instanceof AdminError && err.status === 404) return undefined;
+  throw err;
+}
+
 /** Creates the customer or updates its profile; `created` says which. */
 export async function saveCustomer(profile: CustomerProfile, deps: Pick<CustomerDeps, 'customers' | 'program'>) {
   const existed = Boolean(await deps.customers.getCustomer(profile.userId));

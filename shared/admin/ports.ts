@@ -23,8 +23,8 @@ export interface Page<T> {
 /** A listed item as the table holds it, without its keys. */
 export type Listed = Record<string, unknown>;
 
-/** What can be listed by day: awarded sales, sales held as unmatched, failures, notifications sent. */
-export type DayListing = 'sales' | 'unmatched' | 'failures' | 'notifications';
+/** What can be listed by day: awarded sales, sales held as unmatched, conflicting deliveries, failures, notifications sent. */
+export type DayListing = 'sales' | 'unmatched' | 'conflicts' | 'failures' | 'notifications';
 
 /** Newest-first listings. A cursor this listing did not issue is refused with an InvalidCursorError. */
 export interface AdminQueries {

@@ -2,8 +2,9 @@ import * as z from 'zod';
 import { actorOf, type Principal } from '../auth/roles';
 import { testConnection } from './connection-test';
 import { importCsv } from './csv-import';
-import { adjustPoints, customerSales, getCustomer, linkCard, removeCard, saveCustomer } from './customers';
+import { adjustPoints, customerSales, findCustomers, getCustomer, linkCard, removeCard, saveCustomer } from './customers';
 import { redriveDeadLetters } from './dlq';
+import { AdminError } from './errors';
 import { retryFailure } from './failures';
 import type { ApiResult, Route } from './http';
 import type { ChangeAuthor } from './ports';
@@ -83,6 +84,16 @@ export const ROUTES: Record<string, Route> = {
     return { ...ok({ ...result, sale: result.sale && redactSale(result.sale) }), auditNote: `reason: ${reason}` };
   },
 
+  'GET /admin/conflicts': async (req, app) => {
+    const q = parse(listQuery, req.query, 'query');
+    const page = await app.queries.byDay('conflicts', dayRange(q), q.limit, q.cursor);
+    const items = page.items.map(({ existingContentHash: _hash, ...conflict }) => ({
+      ...conflict,
+      incoming: conflict.incoming && redactSale(conflict.incoming as object),
+    }));
+    return ok({ ...page, items });
+  },
+
   'GET /admin/failures': async (req, app) => {
     const q = parse(listQuery, req.query, 'query');
     const page = await app.queries.byDay('failures', dayRange(q), q.limit, q.cursor);
@@ -115,6 +126,26 @@ export const ROUTES: Record<string, Route> = {
     const profile = parse(profileBody, bodyOrEmpty(req.body), 'body');
     const { customer, created } = await saveCustomer({ userId, ...profile }, { customers: app.customers, program: app.deps.program });
     return ok(customer, created ? 201 : 200);
+  },
+
+  'GET /admin/users': async (req, app) => {
+    const q = parse(
+      z.object({
+        userId: customerId.optional(),
+        cardLast4: z
+          .string()
+          .regex(/^\d{4}$/, 'must be 4 digits')
+          .optional(),
+      }),
+      req.query,
+      'query',
+    );
+    if ((q.userId === undefined) === (q.cardLast4 === undefined))
+      throw new AdminError(400, 'invalid request', [{ field: 'query', rule: 'give exactly one of userId and cardLast4' }]);
+    const deps = { customers: app.customers, program: app.deps.program, hasher: app.deps.hasher, directory: app.deps.directory };
+    const found = await findCustomers(q.userId !== undefined ? { userId: q.userId } : { cardLast4: q.cardLast4! }, deps);
+    const searched = q.userId !== undefined ? `id ${q.userId}` : `card ending ${q.cardLast4}`;
+    return { ...ok(found), auditNote: `search by ${searched}: ${found.items.map((c) => c.userId).join(', ') || 'none found'}` };
   },
 
   'GET /admin/users/{userId}': async (req, app) => {

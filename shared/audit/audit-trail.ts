@@ -72,6 +72,7 @@ export function auditTarget(call: Pick<AuditedCall, 'routeKey' | 'path' | 'query
   if (path.transactionId !== undefined) return `transaction:${path.transactionId}`;
   if (path.failureId !== undefined) return `failure:${path.failureId}`;
   if (query.customer !== undefined) return `customer:${query.customer}`;
+  if (query.userId !== undefined) return `customer:${query.userId}`;
   const [, route = ''] = call.routeKey.split(' ');
   return route.replace(/^\/admin\//, '').split('/')[0] || 'admin';
 }

@@ -30,8 +30,11 @@ export interface CardHasher {
 }
 
 export interface CustomerDirectory {
-  /** Customers whose linked card matches: on the full-number hash when the sale has one, else on the last-four hash. */
-  findCustomersByCard(card: CardHashes): Promise<string[]>;
+  /**
+   * Customers whose linked card matches: on the full-number hash when the sale has one, else on the last-four hash.
+   * At most `limit` of them (two by default: enough to know a match is ambiguous).
+   */
+  findCustomersByCard(card: CardHashes, limit?: number): Promise<string[]>;
 }
 
 export type UnmatchedReason = 'unknown_card' | 'ambiguous';

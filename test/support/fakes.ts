@@ -145,12 +145,13 @@ export class MemoryDirectory implements CustomerDirectory {
     this.cards.push({ userId, hashes: testHasher.hash(normalizeCardNumber(cardNumber)!) });
   }
 
-  async findCustomersByCard(card: CardHashes): Promise<string[]> {
+  async findCustomersByCard(card: CardHashes, limit = 2): Promise<string[]> {
     const fault = this.lookupFault?.(card);
     if (fault) throw fault;
     return this.cards
       .filter((c) => (card.fullHash ? c.hashes.fullHash === card.fullHash : c.hashes.lastFourHash === card.lastFourHash))
-      .map((c) => c.userId);
+      .map((c) => c.userId)
+      .slice(0, limit);
   }
 }
 

@@ -95,3 +95,72 @@ describe('the route table over in-memory ports', () => {
     expect(ledger.accounts.get('sam')).toMatchObject({ points: 45, purchaseCount: 1 });
   });
 });
+
+describe('finding customers and listing conflicts', () => {
+  async function withCustomers() {
+    const admin = memoryAdmin();
+    for (const [userId, card] of [
+      ['ana', '4111 1111 1111 1111'],
+      ['bo', '5500 0000 0000 1111'],
+      ['cy', '3530 1113 3330 0000'],
+    ] as const) {
+      await admin.customers.upsertCustomer({ userId, name: userId.toUpperCase() });
+      await admin.customers.linkCard(userId, testHasher.hash(normalizeCardNumber(card)!));
+      admin.directory.link(userId, card);
+    }
+    return admin;
+  }
+
+  test('by the last four of a card: every customer holding one, by id, with cards by last four only', async () => {
+    const { app } = await withCustomers();
+    const result = await call(app, 'GET /admin/users', { query: 'cardLast4=1111' });
+    // pat, the fakes' own customer, holds a card ending 1111 too.
+    expect(result).toMatchObject({ status: 200, body: { items: [{ userId: 'ana', name: 'ANA' }, { userId: 'bo' }, { userId: 'pat' }] } });
+    const found = (result as { body: { items: { cards: unknown[] }[] } }).body.items;
+    expect(found).toHaveLength(3);
+    expect(found[0]!.cards).toEqual([{ cardId: expect.any(String), last4: '1111', linkedAt: expect.any(String) }]);
+    expect(JSON.stringify(result)).not.toMatch(/hash/i);
+  });
+
+  test('by exact id: the customer, or nobody; every search is audited with what it found', async () => {
+    const { app, audit } = await withCustomers();
+    expect(await call(app, 'GET /admin/users', { query: 'userId=cy' })).toMatchObject({ status: 200, body: { items: [{ userId: 'cy' }] } });
+    expect(await call(app, 'GET /admin/users', { query: 'userId=c' })).toMatchObject({ status: 200, body: { items: [] } });
+    expect(audit.entries.map((e) => [e.target, e.detail])).toEqual([
+      ['customer:cy', 'search by id cy: cy'],
+      ['customer:c', 'search by id c: none found'],
+    ]);
+  });
+
+  test.each([
+    ['', 'query'],
+    ['userId=ana&cardLast4=1111', 'query'],
+    ['cardLast4=111', 'query.cardLast4'],
+    ['cardLast4=11111', 'query.cardLast4'],
+    ['cardLast4=4111111111111111', 'query.cardLast4'],
+    ['userId=%07bell', 'query.userId'],
+  ])('a malformed search (%s) is a 400 naming %s', async (query, field) => {
+    const { app } = await withCustomers();
+    expect(await call(app, 'GET /admin/users', { query })).toMatchObject({ status: 400, details: [expect.objectContaining({ field })] });
+  });
+
+  test('conflicts are listed with the refused delivery, its card by last four only', async () => {
+    const { app, queries } = memoryAdmin();
+    const day = new Date().toISOString().slice(0, 10);
+    queries.byKind.set('conflicts', [
+      {
+        day,
+        transactionId: 'C-1',
+        detectedAt: `${day}T10:00:00Z`,
+        existingContentHash: 'x',
+        incoming: { transactionId: 'C-1', amountCents: 999, cardLast4: '1111', cardFullHash: 'h', cardLast4Hash: 'h4', contentHash: 'c' },
+      },
+    ]);
+    const result = await call(app, 'GET /admin/conflicts');
+    expect(result).toMatchObject({
+      status: 200,
+      body: { items: [{ transactionId: 'C-1', incoming: { amountCents: 999, cardLast4: '1111' } }] },
+    });
+    expect(JSON.stringify(result)).not.toMatch(/hash/i);
+  });
+});

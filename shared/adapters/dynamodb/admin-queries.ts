@@ -12,6 +12,7 @@ type Key = Record<string, unknown>;
 const DAY_PARTITION = {
   sales: 'SALE',
   unmatched: 'UNMATCHED',
+  conflicts: 'CONFLICT',
   failures: 'FAILURE',
   notifications: 'NOTIFICATION',
 } as const satisfies Record<DayListing, Parameters<typeof indexKeys.byDay>[0]>;

@@ -9,7 +9,7 @@ export class DynamoDbCustomerDirectory implements CustomerDirectory {
     private readonly tableName: string,
   ) {}
 
-  async findCustomersByCard(card: CardHashes): Promise<string[]> {
+  async findCustomersByCard(card: CardHashes, limit = 2): Promise<string[]> {
     const byFull = card.fullHash !== undefined;
     const out = await this.db.send(
       new QueryCommand({
@@ -21,8 +21,7 @@ export class DynamoDbCustomerDirectory implements CustomerDirectory {
           ':hash': byFull ? indexKeys.cardByFullHash(card.fullHash!) : indexKeys.cardByLastFourHash(card.lastFourHash),
         },
         ProjectionExpression: 'userId',
-        // Two are enough to know the match is ambiguous.
-        Limit: 2,
+        Limit: limit,
       }),
     );
     return (out.Items ?? []).map((item) => String(item.userId));
