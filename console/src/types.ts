@@ -58,10 +58,11 @@ export interface Sale {
 
 export interface Conflict {
   transactionId: string;
-  detectedAt?: string;
-  source?: string;
+  detectedAt: string;
+  /** The stored sale's status when the different delivery arrived. */
+  existingStatus?: string;
+  /** The delivery refused for carrying different content. */
   incoming?: Partial<Sale>;
-  [detail: string]: unknown;
 }
 
 export interface Failure {

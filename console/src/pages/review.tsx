@@ -194,13 +194,14 @@ function Conflicts() {
         caption="Conflicting deliveries"
         testId="conflicts"
         rows={list.items}
-        rowKey={(c) => `${c.transactionId}${c.detectedAt}${c.source}`}
+        rowKey={(c) => `${c.transactionId}${c.detectedAt}${c.incoming?.source}`}
         empty="No conflicting deliveries."
         columns={[
           { label: 'Transaction', cell: (c) => <a href={href('transactions', c.transactionId)}>{c.transactionId}</a> },
           { label: 'Detected', cell: (c) => moment(c.detectedAt) },
-          { label: 'Source', cell: (c) => c.source ?? '—' },
+          { label: 'Source of the different delivery', cell: (c) => c.incoming?.source ?? '—' },
           { label: 'Amount received', numeric: true, cell: (c) => dollars(c.incoming?.amountCents) },
+          { label: 'Stored sale', cell: (c) => (c.existingStatus ? words(c.existingStatus) : '—') },
           { label: 'Product received', cell: (c) => c.incoming?.product ?? '—' },
         ]}
       />

@@ -166,11 +166,11 @@ function SaleDetail({ transactionId }: { transactionId: string }) {
               caption="Deliveries of this transaction id with different content"
               testId="sale-conflicts"
               rows={s.conflicts}
-              rowKey={(c) => `${c.detectedAt}${c.source}`}
+              rowKey={(c) => `${c.detectedAt}${c.incoming?.source}`}
               empty=""
               columns={[
                 { label: 'Detected', cell: (c) => moment(c.detectedAt) },
-                { label: 'Source', cell: (c) => c.source ?? '—' },
+                { label: 'Source', cell: (c) => c.incoming?.source ?? '—' },
                 { label: 'Amount', numeric: true, cell: (c) => dollars(c.incoming?.amountCents) },
                 { label: 'Product', cell: (c) => c.incoming?.product ?? '—' },
                 { label: 'Machine', cell: (c) => c.incoming?.machineId ?? '—' },
