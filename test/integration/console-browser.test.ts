@@ -231,6 +231,25 @@ test('a viewer reads every page and finds no control that changes anything', asy
   }
 });
 
+test('an access token the API refuses is renewed with the refresh token, and the page loads', async () => {
+  const session = await signIn(browser, local.endpoints, 'admins');
+  try {
+    const { page } = session;
+    await page.evaluate(`(() => {
+      const key = 'hivis.console.tokens';
+      const tokens = JSON.parse(sessionStorage.getItem(key));
+      sessionStorage.setItem(key, JSON.stringify({ ...tokens, accessToken: tokens.accessToken.slice(0, -8) + 'tampered', expiresAt: Date.now() + 3600000 }));
+    })()`);
+    const renewed = page.waitForResponse((r) => r.url().endsWith('/oauth2/token') && r.request().method() === 'POST');
+    await page.reload();
+    expect((await renewed).status()).toBe(200);
+    await page.getByTestId('sync-state').waitFor();
+    expect(session.problems).toEqual([]);
+  } finally {
+    await session.context.close();
+  }
+});
+
 test('signing out ends the session; the console asks to sign in again', async () => {
   const session = await signIn(browser, local.endpoints, 'admins');
   try {
