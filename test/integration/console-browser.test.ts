@@ -83,6 +83,7 @@ test('Integration shows the sync running; Stop holds a sale in its queue, Start 
   await page.getByTestId('sync-state').getByText('Running').waitFor();
   await waitFor(async () => (await local.customer(`web-ana-${run}`))?.points === 35, 'the sale held while stopped');
   await waitFor(async () => (await numberIn(page, 'count-awarded')) > before || undefined, 'the awarded count to grow', 30_000);
+  await page.getByTestId('latest-sales').getByText(`WEB-${run}-1`).waitFor();
 });
 
 test('Test connection is green, then red with the fix when a queue is gone', async () => {

@@ -6,7 +6,7 @@ import { type LocalStackProcess, spawnLocalStack } from '../support/local-stack-
 import { customersFor, salesFor, toNdjson } from '../support/workload';
 
 const CUSTOMERS = 40;
-const PER_CUSTOMER = 150;
+const PER_CUSTOMER = 80;
 
 let stack: LocalStackProcess | undefined;
 afterAll(async () => stack?.stop());
@@ -49,7 +49,7 @@ test('the local stack killed in the middle of a large file and restarted awards 
   expect(done).toMatchObject({ records: CUSTOMERS * PER_CUSTOMER, attempts: expect.any(Number) });
   expect(Number(done.attempts)).toBeGreaterThanOrEqual(2);
   expect(await local.countSales('RS-')).toBe(CUSTOMERS * PER_CUSTOMER);
-  // Every customer: 150 purchases of 10 points and 15 punch cards of 50, nothing lost and nothing twice.
+  // Every customer: 80 purchases of 10 points and 8 punch cards of 50, nothing lost and nothing twice.
   for (const { userId } of customersFor('rs', CUSTOMERS)) {
     expect(await local.customer(userId)).toMatchObject({
       purchaseCount: PER_CUSTOMER,

@@ -1,8 +1,11 @@
 import { useState } from 'preact/hooks';
+import type { Page } from '../api';
 import { useConsole } from '../context';
 import { age, count, moment, since, words } from '../format';
-import type { ConnectionCheck, SyncStatus } from '../types';
+import { href } from '../router';
+import type { ConnectionCheck, Sale, SyncStatus } from '../types';
 import { Badge, Confirm, ErrorNote, Loading, Notice, PageHeader, Table, useAction, useInterval, useLoad } from '../ui';
+import { SaleTable } from './transactions';
 
 const SOURCE_NAMES: Record<string, string> = {
   files: 'Files (S3 drops)',
@@ -23,8 +26,9 @@ const tone = (state: string) => (state === 'running' ? 'good' : state === 'stopp
 export function IntegrationPage() {
   const { api, canChange, refreshCounts } = useConsole();
   const status = useLoad(() => api.get<SyncStatus>('/admin/sync/status'), []);
+  const latest = useLoad(() => api.get<Page<Sale>>('/admin/transactions', { limit: 5 }), []);
   const [loadedAt, setLoadedAt] = useState<Date>();
-  useInterval(() => void status.reload().then(() => setLoadedAt(new Date())), 5_000);
+  useInterval(() => void Promise.all([status.reload(), latest.reload()]).then(() => setLoadedAt(new Date())), 5_000);
   const [asking, setAsking] = useState<'start' | 'stop' | 'redrive' | undefined>();
   const [notice, setNotice] = useState<string>();
   const [checks, setChecks] = useState<{ ok: boolean; checks: ConnectionCheck[] }>();
@@ -139,6 +143,12 @@ export function IntegrationPage() {
             <Count label="Failures open" value={Math.max(0, s.counts.failures - s.counts.failuresResolved)} />
             <Count label="Unmatched" value={s.counts.unmatched} />
           </dl>
+          <h2>Latest sales</h2>
+          <ErrorNote error={latest.error} />
+          <SaleTable sales={latest.data?.items ?? []} testId="latest-sales" />
+          <p>
+            <a href={href('transactions')}>All transactions</a>
+          </p>
           <h2>Queues</h2>
           <Table
             caption="Queue depths"
