@@ -12,9 +12,12 @@ import { normalizeCardNumber } from '../shared/domain/card-number';
 import type { CardHasher } from '../shared/ingest/ports';
 import type { LocalEndpoints } from './local-stack';
 
-/** Creates a customer named after its id, with these cards linked, as an operator does through the admin API. */
+/**
+ * Creates a customer named after its id, with these cards linked, as an operator does through the admin API. These
+ * customers agreed to marketing messages, so they get every notification.
+ */
 export async function addCustomer(customers: DynamoDbCustomerStore, hasher: CardHasher, userId: string, ...cardNumbers: string[]) {
-  await customers.upsertCustomer({ userId, name: userId });
+  await customers.upsertCustomer({ userId, name: userId, marketingConsent: true });
   for (const number of cardNumbers) await customers.linkCard(userId, hasher.hash(normalizeCardNumber(number)!));
 }
 

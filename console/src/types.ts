@@ -87,6 +87,8 @@ export interface Customer {
   name: string | null;
   email: string | null;
   pushEndpoint?: string | null;
+  marketingConsent: boolean;
+  marketingConsentAt: string | null;
   points: number;
   lifetimePoints: number;
   tier: string;

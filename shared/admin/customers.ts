@@ -23,6 +23,8 @@ export async function getCustomer(userId: string, deps: Pick<CustomerDeps, 'cust
     name: customer.name ?? null,
     email: customer.email ?? null,
     pushEndpoint: customer.pushEndpoint ?? null,
+    marketingConsent: customer.marketingConsent === true,
+    marketingConsentAt: customer.marketingConsentAt ?? null,
     points: customer.points,
     lifetimePoints: customer.lifetimePoints,
     tier: customer.tier,
@@ -67,9 +69,11 @@ function unlessMissing(err: unknown): undefined {
 }
 
 /** Creates the customer or updates its profile; `created` says which. */
-export async function saveCustomer(profile: CustomerProfile, deps: Pick<CustomerDeps, 'customers' | 'program'>) {
-  const existed = Boolean(await deps.customers.getCustomer(profile.userId));
-  await deps.customers.upsertCustomer(profile);
+export async function saveCustomer(profile: CustomerProfile, deps: Pick<CustomerDeps, 'customers' | 'program' | 'clock'>) {
+  const existing = await deps.customers.getCustomer(profile.userId);
+  const existed = Boolean(existing);
+  const consentChanged = profile.marketingConsent !== undefined && profile.marketingConsent !== (existing?.marketingConsent === true);
+  await deps.customers.upsertCustomer(consentChanged ? { ...profile, marketingConsentAt: deps.clock.now().toISOString() } : profile);
   return { customer: await getCustomer(profile.userId, deps), created: !existed };
 }
 

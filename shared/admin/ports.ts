@@ -51,6 +51,10 @@ export interface CustomerProfile {
   name?: string;
   email?: string;
   pushEndpoint?: string;
+  /** Consent to marketing messages: kept as it is when not given. */
+  marketingConsent?: boolean;
+  /** When the consent was last given or withdrawn; set with `marketingConsent` when it changes. */
+  marketingConsentAt?: string;
 }
 
 export interface LinkedCard {

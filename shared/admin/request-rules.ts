@@ -48,6 +48,7 @@ export const profileBody = z.object({
   name: text(200).optional(),
   email: z.email('must be an email address').max(254, 'must be at most 254 characters').optional(),
   pushEndpoint: text(2048).optional(),
+  marketingConsent: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
 export const cardBody = z.object({

@@ -124,7 +124,10 @@ export const ROUTES: Record<string, Route> = {
   'PUT /admin/users/{userId}': async (req, app) => {
     const { userId } = parse(z.object({ userId: customerId }), req.path, 'path');
     const profile = parse(profileBody, bodyOrEmpty(req.body), 'body');
-    const { customer, created } = await saveCustomer({ userId, ...profile }, { customers: app.customers, program: app.deps.program });
+    const { customer, created } = await saveCustomer(
+      { userId, ...profile },
+      { customers: app.customers, program: app.deps.program, clock: app.clock },
+    );
     return ok(customer, created ? 201 : 200);
   },
 

@@ -21,7 +21,16 @@ export const programConfigSchema = z
       bonusPoints: z.number().int().nonnegative(),
     }),
     tiers: z.array(tierSchema).min(1),
-    notifications: z.object({ pointsAwarded: z.boolean() }),
+    notifications: z.object({
+      pointsAwarded: z.boolean(),
+      /**
+       * Customer notifications sent only to customers who consented to marketing messages. The others (a completed
+       * punch card, a bonus, a new tier) are service messages about the account, sent to every customer.
+       */
+      consentRequiredFor: z
+        .array(z.enum(['points_awarded', 'punch_card_completed', 'bonus_awarded', 'tier_upgraded']))
+        .default(['points_awarded']),
+    }),
   })
   .refine((c) => c.tiers[0]?.minLifetimePoints === 0, { message: 'the first tier must start at 0 lifetime points', path: ['tiers'] })
   .refine((c) => c.tiers.every((t, i) => i === 0 || t.minLifetimePoints > c.tiers[i - 1]!.minLifetimePoints), {
@@ -41,7 +50,7 @@ export const DEFAULT_PROGRAM: ProgramConfig = {
     { name: 'Gold', minLifetimePoints: 2_000, multiplier: 1 },
     { name: 'Platinum', minLifetimePoints: 5_000, multiplier: 1 },
   ],
-  notifications: { pointsAwarded: true },
+  notifications: { pointsAwarded: true, consentRequiredFor: ['points_awarded'] },
 };
 
 /**

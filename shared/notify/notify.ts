@@ -12,10 +12,16 @@ export interface NotificationLog {
   published(eventId: string, channels: string[]): Promise<void>;
 }
 
-/** How to reach a customer directly. */
-export interface CustomerContacts {
+export interface CustomerContact {
   /** The customer's device endpoint, when they registered one. */
-  pushEndpointOf(userId: string): Promise<string | undefined>;
+  pushEndpoint?: string;
+  /** Whether the customer agreed to marketing messages (false until they do). */
+  marketingConsent: boolean;
+}
+
+/** How to reach a customer directly, and what they agreed to receive. */
+export interface CustomerContacts {
+  contactOf(userId: string): Promise<CustomerContact | undefined>;
 }
 
 export interface NotifyDeps {
@@ -36,10 +42,16 @@ export async function notifyChange(
 ): Promise<NotificationEvent[]> {
   const sent: NotificationEvent[] = [];
   for (const event of deriveNotifications(before, after, deps.program)) {
+    const contact = event.audience === 'customer' && event.userId ? await deps.contacts.contactOf(event.userId) : undefined;
+    // Without consent a marketing message is not sent anywhere, nor recorded as sent.
+    if (needsConsent(event, deps.program) && !contact?.marketingConsent) continue;
     if ((await deps.log.begin(event)) === 'already_published') continue;
-    const endpoint = event.audience === 'customer' && event.userId ? await deps.contacts.pushEndpointOf(event.userId) : undefined;
-    await deps.log.published(event.eventId, await deps.publisher.publish(event, endpoint));
+    await deps.log.published(event.eventId, await deps.publisher.publish(event, contact?.pushEndpoint));
     sent.push(event);
   }
   return sent;
+}
+
+function needsConsent(event: NotificationEvent, program: ProgramConfig): boolean {
+  return event.audience === 'customer' && (program.notifications.consentRequiredFor as string[]).includes(event.eventType);
 }

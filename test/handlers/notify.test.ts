@@ -58,7 +58,9 @@ beforeEach(() => {
   sns.reset();
   db.on(PutCommand).resolves({});
   db.on(UpdateCommand).resolves({});
-  db.on(GetCommand).resolves({ Item: { pushEndpoint: 'arn:aws:sns:us-east-1:123456789012:endpoint/GCM/app/device-1' } });
+  db.on(GetCommand).resolves({
+    Item: { pushEndpoint: 'arn:aws:sns:us-east-1:123456789012:endpoint/GCM/app/device-1', marketingConsent: true },
+  });
   sns.on(PublishCommand).resolves({ MessageId: 'm' });
 });
 

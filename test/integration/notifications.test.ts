@@ -13,6 +13,7 @@ test('sales that complete a punch card and cross a tier produce exactly those no
   await local.admin('PUT', '/admin/users/ntf-gus', {
     name: 'Gus',
     pushEndpoint: 'arn:aws:sns:us-east-1:000000000000:endpoint/GCM/hi-vis/gus',
+    marketingConsent: true,
   });
   await local.admin('POST', '/admin/users/ntf-gus/cards', { cardNumber: '4916 0000 0000 0007' });
   const today = new Date().toISOString().slice(0, 10);
@@ -70,4 +71,25 @@ test('sales that complete a punch card and cross a tier produce exactly those no
     .map((l) => JSON.parse(l));
   expect(sink.filter((n) => n.eventId === 'NTF-10:tier_upgraded')).toHaveLength(1);
   expect(JSON.stringify(sink)).not.toContain('4916000000000007');
+});
+
+test('a customer who did not consent gets the service messages of a sale, never its marketing message', async () => {
+  const created = await local.admin('PUT', '/admin/users/ntf-ida', { name: 'Ida' });
+  expect(created.body).toMatchObject({ marketingConsent: false, marketingConsentAt: null });
+  await local.admin('POST', '/admin/users/ntf-ida/cards', { cardNumber: '4000 0566 5566 5556' });
+  // $50: 500 points, a new tier (a service message) and points awarded (marketing).
+  await local.sendMomaMessage(momaSale({ transactionId: 'NTF-IDA-1', cardNumber: '4000056655665556', amount: 5_000 }));
+  const kinds = async () =>
+    (await local.admin('GET', '/admin/notifications?limit=100')).body.items
+      .filter((n: { userId?: string }) => n.userId === 'ntf-ida')
+      .map((n: { eventType: string }) => n.eventType);
+  await waitFor(async () => (await kinds()).includes('tier_upgraded') || undefined, "Ida's tier message");
+  await new Promise((r) => setTimeout(r, 1_000));
+  expect(await kinds()).toEqual(['tier_upgraded']);
+
+  // Consent given later is dated; withdrawing it dates it again.
+  const given = await local.admin('PUT', '/admin/users/ntf-ida', { name: 'Ida', marketingConsent: true });
+  expect(given.body).toMatchObject({ marketingConsent: true, marketingConsentAt: expect.any(String) });
+  const kept = await local.admin('PUT', '/admin/users/ntf-ida', { name: 'Ida B.' });
+  expect(kept.body).toMatchObject({ marketingConsent: true, marketingConsentAt: given.body.marketingConsentAt });
 });

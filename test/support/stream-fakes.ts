@@ -3,7 +3,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import type { CommittedSale } from '../../shared/domain/committed-changes';
 import type { NotificationEvent } from '../../shared/domain/notifications';
 import type { StatsDelta } from '../../shared/domain/stats';
-import type { CustomerContacts, NotificationLog, NotificationPublisher } from '../../shared/notify/notify';
+import type { CustomerContact, CustomerContacts, NotificationLog, NotificationPublisher } from '../../shared/notify/notify';
 import type { StatsLedger } from '../../shared/stats/record-stats';
 
 export type AwardedCommittedSale = Extract<CommittedSale, { status: 'awarded' | 'reversed' }>;
@@ -99,15 +99,18 @@ export class RecordingPublisher implements NotificationPublisher {
   }
 }
 
-/** Customers' device endpoints; the lookups made are kept, to show who was looked up. */
+/** Customers' device endpoints and consents (everyone consents unless told); the lookups made are kept. */
 export class MemoryContacts implements CustomerContacts {
   readonly lookups: string[] = [];
 
-  constructor(private readonly endpoints: Record<string, string> = {}) {}
+  constructor(
+    private readonly endpoints: Record<string, string> = {},
+    private readonly withoutConsent: ReadonlySet<string> = new Set(),
+  ) {}
 
-  async pushEndpointOf(userId: string): Promise<string | undefined> {
+  async contactOf(userId: string): Promise<CustomerContact> {
     this.lookups.push(userId);
-    return this.endpoints[userId];
+    return { pushEndpoint: this.endpoints[userId], marketingConsent: !this.withoutConsent.has(userId) };
   }
 }
 

@@ -77,7 +77,7 @@ describe('deriveNotifications', () => {
   });
 
   test('points_awarded can be turned off in the program', () => {
-    const quiet = { ...DEFAULT_PROGRAM, notifications: { pointsAwarded: false } };
+    const quiet = { ...DEFAULT_PROGRAM, notifications: { ...DEFAULT_PROGRAM.notifications, pointsAwarded: false } };
     expect(deriveNotifications(undefined, awardedSaleImage('T3'), quiet)).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { DEFAULT_PROGRAM } from '../../shared/domain/program';
+import { DEFAULT_PROGRAM, loadProgramConfig } from '../../shared/domain/program';
 import { type NotifyDeps, notifyChange } from '../../shared/notify/notify';
 import { awardedSale, MemoryContacts, MemoryNotificationLog, RecordingPublisher, unmatchedSale } from '../support/stream-fakes';
 
@@ -100,5 +100,36 @@ describe('notifyChange', () => {
     const { deps, publisher } = fakes();
     await notifyChange(unmatchedSale({ transactionId: 'T-8' }), awardedSale({ transactionId: 'T-8' }), deps);
     expect(publisher.sent.map((s) => [s.event.eventId, s.pushEndpoint])).toEqual([['T-8:points_awarded', DEVICE]]);
+  });
+});
+
+describe('consent to marketing messages', () => {
+  test('points_awarded goes only to a customer who consented; service messages go to everyone', async () => {
+    const log = new MemoryNotificationLog();
+    const publisher = new RecordingPublisher();
+    const deps: NotifyDeps = { program: DEFAULT_PROGRAM, log, publisher, contacts: new MemoryContacts({ u1: DEVICE }, new Set(['u1'])) };
+
+    const sent = await notifyChange(undefined, punchCardSale, deps);
+
+    expect(sent.map((e) => e.eventType)).toEqual(['punch_card_completed', 'bonus_awarded']);
+    expect(publisher.sent.map((s) => s.event.eventType)).toEqual(['punch_card_completed', 'bonus_awarded']);
+    expect(log.events.has('T-42:points_awarded')).toBe(false);
+  });
+
+  test('the program decides which messages need consent', async () => {
+    const publisher = new RecordingPublisher();
+    const program = {
+      ...DEFAULT_PROGRAM,
+      notifications: { pointsAwarded: true, consentRequiredFor: ['points_awarded' as const, 'bonus_awarded' as const] },
+    };
+    const deps: NotifyDeps = { program, log: new MemoryNotificationLog(), publisher, contacts: new MemoryContacts({}, new Set(['u1'])) };
+
+    await notifyChange(undefined, punchCardSale, deps);
+
+    expect(publisher.sent.map((s) => s.event.eventType)).toEqual(['punch_card_completed']);
+  });
+
+  test('an override that does not name consentRequiredFor keeps its default', () => {
+    expect(loadProgramConfig('{"notifications":{"pointsAwarded":true}}').notifications.consentRequiredFor).toEqual(['points_awarded']);
   });
 });

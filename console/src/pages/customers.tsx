@@ -8,8 +8,13 @@ import { Confirm, ErrorNote, formValues, Loading, MoreButton, Notice, PageHeader
 import { CustomerPicker } from './customer-picker';
 import { Fact, SaleTable } from './transactions';
 
-/** The profile fields an operator filled in; an empty one is left as it was. */
-const profileOf = (name?: string, email?: string) => ({ ...(name ? { name } : {}), ...(email ? { email } : {}) });
+/** The profile as the form has it (the API replaces name, email and device; consent stays unless given). */
+const profileOf = (values: Record<string, string>, pushEndpoint?: string | null) => ({
+  ...(values.name ? { name: values.name } : {}),
+  ...(values.email ? { email: values.email } : {}),
+  ...(pushEndpoint ? { pushEndpoint } : {}),
+  marketingConsent: values.marketingConsent === 'yes',
+});
 
 export function CustomersPage({ route }: { route: Route }) {
   return route.id ? <CustomerDetail userId={route.id} /> : <FindCustomer />;
@@ -34,9 +39,10 @@ function CreateCustomer() {
   const { busy, error, run } = useAction();
   const create = (event: Event) => {
     event.preventDefault();
-    const { userId = '', name, email } = formValues(event.currentTarget as HTMLFormElement);
+    const values = formValues(event.currentTarget as HTMLFormElement);
+    const userId = values.userId ?? '';
     void run(async () => {
-      await api.put(`/admin/users/${segment(userId)}`, profileOf(name, email));
+      await api.put(`/admin/users/${segment(userId)}`, profileOf(values));
       navigate(href('customers', userId));
     });
   };
@@ -56,6 +62,7 @@ function CreateCustomer() {
           Email
           <input name="email" type="email" maxLength={254} autoComplete="off" />
         </label>
+        <ConsentBox checked={false} />
         <ErrorNote error={error} />
         <button type="submit" disabled={busy}>
           {busy ? 'Saving…' : 'Add customer'}
@@ -106,6 +113,12 @@ function CustomerDetail({ userId }: { userId: string }) {
             </Fact>
             <Fact label="Purchases">{count(c.purchaseCount)}</Fact>
             <Fact label="Email">{c.email ?? '—'}</Fact>
+            <Fact label="Marketing messages">
+              <span data-testid="customer-consent">
+                {c.marketingConsent ? 'agreed' : 'not agreed'}
+                {c.marketingConsentAt ? ` (since ${moment(c.marketingConsentAt)})` : ''}
+              </span>
+            </Fact>
             <Fact label="Customer since">{moment(c.createdAt)}</Fact>
           </dl>
           <section aria-labelledby="cards-title">
@@ -247,9 +260,9 @@ function EditProfile({ customer, onSaved }: { customer: Customer; onSaved: (mess
   const { busy, error, run } = useAction();
   const save = (event: Event) => {
     event.preventDefault();
-    const { name, email } = formValues(event.currentTarget as HTMLFormElement);
+    const values = formValues(event.currentTarget as HTMLFormElement);
     void run(async () => {
-      await api.put(`/admin/users/${segment(customer.userId)}`, profileOf(name, email));
+      await api.put(`/admin/users/${segment(customer.userId)}`, profileOf(values, customer.pushEndpoint));
       await onSaved('Profile saved.');
     });
   };
@@ -265,11 +278,21 @@ function EditProfile({ customer, onSaved }: { customer: Customer; onSaved: (mess
           Email
           <input name="email" type="email" defaultValue={customer.email ?? ''} maxLength={254} />
         </label>
+        <ConsentBox checked={customer.marketingConsent} />
         <ErrorNote error={error} />
         <button type="submit" disabled={busy}>
           Save profile
         </button>
       </form>
     </details>
+  );
+}
+
+function ConsentBox({ checked }: { checked: boolean }) {
+  return (
+    <label class="choice">
+      <input type="checkbox" name="marketingConsent" value="yes" defaultChecked={checked} />
+      Agrees to marketing messages (points earned); service messages about the account are always sent
+    </label>
   );
 }

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { CustomerContacts } from '../../notify/notify';
+import type { CustomerContact, CustomerContacts } from '../../notify/notify';
 import { keys } from './table-keys';
 
 /** The contact details kept on the customer's profile item. */
@@ -9,11 +9,15 @@ export class DynamoDbCustomerContacts implements CustomerContacts {
     private readonly tableName: string,
   ) {}
 
-  async pushEndpointOf(userId: string): Promise<string | undefined> {
+  async contactOf(userId: string): Promise<CustomerContact | undefined> {
     const out = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.customer(userId), ProjectionExpression: 'pushEndpoint' }),
+      new GetCommand({ TableName: this.tableName, Key: keys.customer(userId), ProjectionExpression: 'pushEndpoint, marketingConsent' }),
     );
-    const endpoint = out.Item?.pushEndpoint;
-    return typeof endpoint === 'string' && endpoint !== '' ? endpoint : undefined;
+    if (!out.Item) return undefined;
+    const endpoint = out.Item.pushEndpoint;
+    return {
+      pushEndpoint: typeof endpoint === 'string' && endpoint !== '' ? endpoint : undefined,
+      marketingConsent: out.Item.marketingConsent === true,
+    };
   }
 }

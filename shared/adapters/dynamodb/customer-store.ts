@@ -20,14 +20,36 @@ export class DynamoDbCustomerStore implements CustomerStore {
   /** Creates the customer, or updates the profile fields of an existing one without touching the balance. */
   async upsertCustomer(profile: CustomerProfile): Promise<void> {
     const now = new Date().toISOString();
+    const consent: { set: string[]; values: Record<string, unknown> } =
+      profile.marketingConsent === undefined
+        ? { set: ['marketingConsent = if_not_exists(marketingConsent, :false)'], values: { ':false': false } }
+        : {
+            set: [
+              'marketingConsent = :consent',
+              profile.marketingConsentAt
+                ? 'marketingConsentAt = :consentAt'
+                : 'marketingConsentAt = if_not_exists(marketingConsentAt, :consentAt)',
+            ],
+            values: { ':consent': profile.marketingConsent, ':consentAt': profile.marketingConsentAt ?? now },
+          };
+    const set = [
+      'entity = :entity',
+      'userId = :id',
+      '#name = :name',
+      'email = :email',
+      'pushEndpoint = :push',
+      ...consent.set,
+      'createdAt = if_not_exists(createdAt, :now)',
+      'updatedAt = :now',
+      ...['points', 'lifetimePoints', 'punchCount', 'punchCardsCompleted', 'purchaseCount'].map((a) => `${a} = if_not_exists(${a}, :zero)`),
+      'tier = if_not_exists(tier, :bronze)',
+      '#version = if_not_exists(#version, :zero)',
+    ];
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.customer(profile.userId),
-        UpdateExpression:
-          'SET entity = :entity, userId = :id, #name = :name, email = :email, pushEndpoint = :push, createdAt = if_not_exists(createdAt, :now), updatedAt = :now, ' +
-          'points = if_not_exists(points, :zero), lifetimePoints = if_not_exists(lifetimePoints, :zero), tier = if_not_exists(tier, :bronze), ' +
-          'punchCount = if_not_exists(punchCount, :zero), punchCardsCompleted = if_not_exists(punchCardsCompleted, :zero), purchaseCount = if_not_exists(purchaseCount, :zero), #version = if_not_exists(#version, :zero)',
+        UpdateExpression: `SET ${set.join(', ')}`,
         ExpressionAttributeNames: { '#name': 'name', '#version': 'version' },
         ExpressionAttributeValues: {
           ':entity': 'customer',
@@ -35,6 +57,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
           ':name': profile.name ?? null,
           ':email': profile.email ?? null,
           ':push': profile.pushEndpoint ?? null,
+          ...consent.values,
           ':now': now,
           ':zero': 0,
           ':bronze': 'Bronze',
