@@ -144,6 +144,8 @@ export const ADMIN_API: readonly AdminRoute[] = [
   { route: 'GET /admin/users', role: 'viewer', audit: 'always' },
   { route: 'PUT /admin/users/{userId}', role: 'admin', audit: 'always' },
   { route: 'GET /admin/users/{userId}', role: 'viewer', audit: 'always' },
+  { route: 'GET /admin/users/{userId}/export', role: 'admin', audit: 'always' },
+  { route: 'POST /admin/users/{userId}/erase', role: 'admin', audit: 'always' },
   { route: 'POST /admin/users/{userId}/cards', role: 'admin', audit: 'always' },
   { route: 'DELETE /admin/users/{userId}/cards/{cardId}', role: 'admin', audit: 'always' },
   { route: 'GET /admin/users/{userId}/transactions', role: 'viewer', audit: 'always' },

@@ -1,4 +1,5 @@
 import { CARD_FORMAT_RULE, normalizeCardNumber } from '../domain/card-number';
+import { ERASED_CUSTOMER } from '../domain/erasure';
 import { matchCustomer } from '../domain/loyalty';
 import type { ProgramConfig } from '../domain/program';
 import { assignUnmatchedSale } from '../ingest/assign-unmatched';
@@ -15,9 +16,22 @@ export interface CustomerDeps extends IngestDeps {
 
 const AUTO_CREDIT_DAYS = 90;
 
-export async function getCustomer(userId: string, deps: Pick<CustomerDeps, 'customers' | 'program'>) {
+/** The customer's stored item: 404 when there is none, 410 when it was erased. */
+export async function existingCustomer(userId: string, deps: Pick<CustomerDeps, 'customers'>) {
   const customer = await deps.customers.getCustomer(userId);
+  refuseErased(customer, userId);
   if (!customer) throw notFound(`customer ${userId}`);
+  return customer;
+}
+
+/** An erased customer (or one being erased) is gone for every route: it cannot be read, changed or credited again. */
+export function refuseErased(customer: Record<string, unknown> | undefined, userId: string): void {
+  if (customer?.entity === ERASED_CUSTOMER) throw new AdminError(410, `customer ${userId} was erased; a returning customer gets a new id`);
+  if (customer?.erasure) throw new AdminError(410, `customer ${userId} is being erased: finish it with POST /admin/users/${userId}/erase`);
+}
+
+export async function getCustomer(userId: string, deps: Pick<CustomerDeps, 'customers' | 'program'>) {
+  const customer = await existingCustomer(userId, deps);
   return {
     userId,
     name: customer.name ?? null,
@@ -64,13 +78,14 @@ export async function findCustomers(
 }
 
 function unlessMissing(err: unknown): undefined {
-  if (err instanceof AdminError && err.status === 404) return undefined;
+  if (err instanceof AdminError && (err.status === 404 || err.status === 410)) return undefined;
   throw err;
 }
 
 /** Creates the customer or updates its profile; `created` says which. */
 export async function saveCustomer(profile: CustomerProfile, deps: Pick<CustomerDeps, 'customers' | 'program' | 'clock'>) {
   const existing = await deps.customers.getCustomer(profile.userId);
+  refuseErased(existing, profile.userId);
   const existed = Boolean(existing);
   const consentChanged = profile.marketingConsent !== undefined && profile.marketingConsent !== (existing?.marketingConsent === true);
   await deps.customers.upsertCustomer(consentChanged ? { ...profile, marketingConsentAt: deps.clock.now().toISOString() } : profile);
@@ -83,7 +98,7 @@ export async function customerSales(
   page: { limit: number; cursor?: string },
   deps: Pick<CustomerDeps, 'customers' | 'queries'>,
 ) {
-  if (!(await deps.customers.getCustomer(userId))) throw notFound(`customer ${userId}`);
+  await existingCustomer(userId, deps);
   return deps.queries.customerSales(userId, page.limit, page.cursor);
 }
 
@@ -98,7 +113,7 @@ function punchCard(punches: number, completed: number, program: ProgramConfig) {
 export async function linkCard(userId: string, cardNumber: string, deps: CustomerDeps, now = new Date()) {
   const card = normalizeCardNumber(cardNumber);
   if (!card) throw new AdminError(400, 'invalid request', [{ field: 'cardNumber', rule: CARD_FORMAT_RULE }]);
-  if (!(await deps.customers.getCustomer(userId))) throw notFound(`customer ${userId}`);
+  await existingCustomer(userId, deps);
   const hashes = deps.hasher.hash(card);
   const linked = await deps.customers.linkCard(userId, hashes);
 
@@ -138,7 +153,7 @@ export async function adjustPoints(
   madeBy: ChangeAuthor,
   deps: Pick<CustomerDeps, 'customers' | 'changes'>,
 ) {
-  if (!(await deps.customers.getCustomer(userId))) throw notFound(`customer ${userId}`);
+  await existingCustomer(userId, deps);
   const result = await deps.changes.adjust({ userId, ...request, madeBy });
   const stored = result.stored as { points: number; reason: string };
   if (!result.applied && (stored.points !== request.points || stored.reason !== request.reason)) {

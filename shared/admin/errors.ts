@@ -4,7 +4,7 @@ export interface FieldError {
   rule: string;
 }
 
-export type AdminErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 503;
+export type AdminErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 503;
 
 /** An admin request that cannot be served as asked: mapped to its HTTP status by the handler. */
 export class AdminError extends Error {

@@ -40,6 +40,7 @@ const BODIES: Partial<Record<string, { type: 'application/json' | 'text/csv'; re
   'PUT /admin/users/{userId}': { type: 'application/json', required: false },
   'POST /admin/users/{userId}/cards': { type: 'application/json', required: true },
   'POST /admin/users/{userId}/adjustments': { type: 'application/json', required: true },
+  'POST /admin/users/{userId}/erase': { type: 'application/json', required: true },
   'POST /admin/import': { type: 'text/csv', required: true },
 };
 

@@ -75,6 +75,37 @@ export interface CustomerStore {
   listCards(userId: string): Promise<LinkedCard[]>;
 }
 
+/** What is held about a customer besides the profile, cards and sales: read for an export. */
+export interface CustomerRecords {
+  adjustments(userId: string): Promise<Listed[]>;
+  /** The customer's notifications of one day (they are kept 30 days). */
+  notificationsOn(userId: string, day: string): Promise<Listed[]>;
+}
+
+export type ErasureStart =
+  | { state: 'missing' }
+  | { state: 'erased'; erasedAt: string }
+  | { state: 'erasing'; pseudonym: string; startedAt: string };
+
+/**
+ * The right to be forgotten, in resumable steps, each idempotent: personal data and card links go at once, the
+ * records kept for accounting move to a pseudonymous id in batches, and a tombstone ends it. Only the customer's
+ * profile item knows the pseudonym while the erasure runs; the tombstone does not.
+ */
+export interface CustomerErasure {
+  /** Deletes the profile's personal data and the card links, and picks the pseudonym (the same on a resumed call). */
+  start(userId: string, at: string): Promise<ErasureStart>;
+  /** Moves sales (and their conflicting deliveries) to the pseudonym, dropping their card hashes, while `more()` holds. */
+  moveSales(userId: string, pseudonym: string, more: () => boolean): Promise<{ moved: number; done: boolean }>;
+  moveAdjustments(userId: string, pseudonym: string): Promise<number>;
+  moveNotifications(userId: string, pseudonym: string, days: string[], more: () => boolean): Promise<{ moved: number; done: boolean }>;
+  /**
+   * The account's balance and counters to the pseudonymous account; the profile becomes a tombstone. False when the
+   * account changed since the records moved (an award landed meanwhile): moving again and finishing then completes it.
+   */
+  finish(userId: string, pseudonym: string, at: string): Promise<boolean>;
+}
+
 /** How an account change ended: applied, the account changed since it was read, or the item's own condition failed. */
 export type ChangeResult = 'applied' | 'stale' | 'precondition_failed';
 
@@ -190,6 +221,8 @@ export interface AdminContainer {
   queues: AdminQueues;
   sales: SaleReader;
   customers: CustomerStore;
+  records: CustomerRecords;
+  erasure: CustomerErasure;
   queries: AdminQueries;
   changes: AccountChanges;
   stats: StatsReader;

@@ -2,12 +2,13 @@ import * as z from 'zod';
 import { actorOf, type Principal } from '../auth/roles';
 import { testConnection } from './connection-test';
 import { importCsv } from './csv-import';
-import { adjustPoints, customerSales, findCustomers, getCustomer, linkCard, removeCard, saveCustomer } from './customers';
+import { adjustPoints, customerSales, findCustomers, getCustomer, linkCard, refuseErased, removeCard, saveCustomer } from './customers';
 import { redriveDeadLetters } from './dlq';
 import { AdminError } from './errors';
 import { retryFailure } from './failures';
 import type { ApiResult, Route } from './http';
-import type { ChangeAuthor } from './ports';
+import type { AdminContainer, ChangeAuthor } from './ports';
+import { eraseCustomer, exportCustomer, type PrivacyDeps } from './privacy';
 import {
   adjustmentBody,
   bodyOrEmpty,
@@ -42,6 +43,16 @@ function redactSale(sale: object) {
   const { cardFullHash: _full, cardLast4Hash: _last4, contentHash: _content, ...shown } = sale as Record<string, unknown>;
   return shown;
 }
+
+const privacyDeps = (app: AdminContainer): PrivacyDeps => ({
+  customers: app.customers,
+  records: app.records,
+  erasure: app.erasure,
+  queries: app.queries,
+  audit: app.audit,
+  program: app.deps.program,
+  clock: app.clock,
+});
 
 const redactPage = <T extends { items: object[] }>(page: T) => ({ ...page, items: page.items.map(redactSale) });
 
@@ -118,6 +129,7 @@ export const ROUTES: Record<string, Route> = {
   'POST /admin/unmatched/{transactionId}/assign': async (req, app) => {
     const { transactionId } = parse(z.object({ transactionId: id }), req.path, 'path');
     const { userId } = parse(z.object({ userId: customerId }), bodyOrEmpty(req.body), 'body');
+    refuseErased(await app.customers.getCustomer(userId), userId);
     return ok(await assignSale(transactionId, userId, { ...app.deps, sales: app.sales }));
   },
 
@@ -149,6 +161,23 @@ export const ROUTES: Record<string, Route> = {
     const found = await findCustomers(q.userId !== undefined ? { userId: q.userId } : { cardLast4: q.cardLast4! }, deps);
     const searched = q.userId !== undefined ? `id ${q.userId}` : `card ending ${q.cardLast4}`;
     return { ...ok(found), auditNote: `search by ${searched}: ${found.items.map((c) => c.userId).join(', ') || 'none found'}` };
+  },
+
+  'GET /admin/users/{userId}/export': async (req, app) => {
+    const { userId } = parse(z.object({ userId: customerId }), req.path, 'path');
+    const { cursor: at } = parse(z.object({ cursor: cursor.optional() }), req.query, 'query');
+    const part = await exportCustomer(userId, at, privacyDeps(app));
+    return { ...ok(part), auditNote: `export, part ${part.section}` };
+  },
+
+  'POST /admin/users/{userId}/erase': async (req, app) => {
+    const { userId } = parse(z.object({ userId: customerId }), req.path, 'path');
+    const { reason } = parse(z.object({ reason: text(500).min(1, 'is required') }), bodyOrEmpty(req.body), 'body');
+    const result = await eraseCustomer(userId, privacyDeps(app));
+    return {
+      ...ok(result, result.complete ? 200 : 202),
+      auditNote: `reason: ${reason}; ${result.complete ? 'erasure complete' : 'erasure in progress, call again'}`,
+    };
   },
 
   'GET /admin/users/{userId}': async (req, app) => {

@@ -7,6 +7,7 @@ import { connectionProbes } from '../adapters/connection-probes';
 import { DynamoDbAccountChanges } from '../adapters/dynamodb/account-changes';
 import { CursorSigner, DynamoDbAdminQueries } from '../adapters/dynamodb/admin-queries';
 import { DynamoDbAuditLog } from '../adapters/dynamodb/audit-log';
+import { DynamoDbCustomerErasure, DynamoDbCustomerRecords } from '../adapters/dynamodb/customer-privacy';
 import { DynamoDbCustomerStore } from '../adapters/dynamodb/customer-store';
 import { DynamoDbFailureRecords } from '../adapters/dynamodb/failure-records';
 import { DynamoDbSaleReader } from '../adapters/dynamodb/sale-reader';
@@ -57,6 +58,8 @@ async function build(): Promise<AdminContainer> {
     queues,
     sales: new DynamoDbSaleReader(documentClient, tableName),
     customers: new DynamoDbCustomerStore(documentClient, tableName),
+    records: new DynamoDbCustomerRecords(documentClient, tableName),
+    erasure: new DynamoDbCustomerErasure(documentClient, tableName),
     queries: new DynamoDbAdminQueries(documentClient, tableName, new CursorSigner(derivedKey(pepper, 'admin-api pagination cursors v1'))),
     changes: new DynamoDbAccountChanges(documentClient, tableName),
     stats: new DynamoDbStatsStore(documentClient, tableName),

@@ -7,10 +7,13 @@ import type {
   ChangeAuthor,
   ChangeResult,
   ConnectionCheck,
+  CustomerErasure,
   CustomerProfile,
+  CustomerRecords,
   CustomerStore,
   DayListing,
   DayRange,
+  ErasureStart,
   FailureRecords,
   LinkedCard,
   Listed,
@@ -124,9 +127,15 @@ export class MemoryCustomers implements CustomerStore {
     if (!this.ledger.accounts.has(profile.userId)) this.ledger.addAccount(profile.userId);
   }
 
+  /** Erased customers: their id and when, nothing else. */
+  readonly tombstones = new Map<string, string>();
+  readonly erasing = new Map<string, { pseudonym: string; startedAt: string }>();
+
   async getCustomer(userId: string): Promise<Record<string, unknown> | undefined> {
+    const erasedAt = this.tombstones.get(userId);
+    if (erasedAt) return { entity: 'erased-customer', userId, erasedAt };
     const account = this.ledger.accounts.get(userId);
-    return account && { ...this.profiles.get(userId), ...account };
+    return account && { ...this.profiles.get(userId), ...account, erasure: this.erasing.get(userId) };
   }
 
   async linkCard(userId: string, card: CardHashes): Promise<LinkedCard> {
@@ -149,6 +158,86 @@ export class MemoryCustomers implements CustomerStore {
 
   async listCards(userId: string): Promise<LinkedCard[]> {
     return (this.cards.get(userId) ?? []).map(({ cardId, last4, linkedAt }) => ({ cardId, last4, linkedAt }));
+  }
+}
+
+/** Adjustments from the account-changes fake; notifications a test puts in. */
+export class MemoryCustomerRecords implements CustomerRecords {
+  readonly notifications: Array<Listed & { userId: string; day: string }> = [];
+  constructor(private readonly changes: MemoryAccountChanges) {}
+
+  async adjustments(userId: string): Promise<Listed[]> {
+    return [...this.changes.adjustments.values()].filter((a) => a.userId === userId);
+  }
+
+  async notificationsOn(userId: string, day: string): Promise<Listed[]> {
+    return this.notifications.filter((n) => n.userId === userId && n.day === day);
+  }
+}
+
+/** Erasure over the other fakes, each step as the table's: idempotent, resumable, `movesPerCall` sales at a time. */
+export class MemoryCustomerErasure implements CustomerErasure {
+  constructor(
+    private readonly ledger: MemoryLedger,
+    private readonly customers: MemoryCustomers,
+    private readonly changes: MemoryAccountChanges,
+    private readonly records: MemoryCustomerRecords,
+  ) {}
+
+  async start(userId: string, at: string): Promise<ErasureStart> {
+    const erasedAt = this.customers.tombstones.get(userId);
+    if (erasedAt) return { state: 'erased', erasedAt };
+    if (!this.ledger.accounts.has(userId)) return { state: 'missing' };
+    const erasure = this.customers.erasing.get(userId) ?? { pseudonym: `anon-${this.customers.erasing.size + 1}`, startedAt: at };
+    this.customers.erasing.set(userId, erasure);
+    this.customers.profiles.set(userId, { userId, marketingConsent: false });
+    this.customers.cards.delete(userId);
+    return { state: 'erasing', ...erasure };
+  }
+
+  async moveSales(userId: string, pseudonym: string, more: () => boolean) {
+    let moved = 0;
+    for (const [id, sale] of this.ledger.sales) {
+      if (sale.userId !== userId) continue;
+      if (!more()) return { moved, done: false };
+      const { cardFullHash: _full, cardLast4Hash: _last4, cardLast4: _four, ...kept } = sale;
+      this.ledger.sales.set(id, { ...kept, userId: pseudonym } as typeof sale);
+      moved++;
+    }
+    return { moved, done: true };
+  }
+
+  async moveAdjustments(userId: string, pseudonym: string) {
+    let moved = 0;
+    for (const [key, adjustment] of this.changes.adjustments) {
+      if (adjustment.userId !== userId) continue;
+      this.changes.adjustments.delete(key);
+      this.changes.adjustments.set(key.replace(userId, pseudonym), { ...adjustment, userId: pseudonym });
+      moved++;
+    }
+    return moved;
+  }
+
+  async moveNotifications(userId: string, pseudonym: string, days: string[], more: () => boolean) {
+    let moved = 0;
+    for (const notification of this.records.notifications) {
+      if (notification.userId !== userId || !days.includes(notification.day)) continue;
+      if (!more()) return { moved, done: false };
+      notification.userId = pseudonym;
+      moved++;
+    }
+    return { moved, done: true };
+  }
+
+  async finish(userId: string, pseudonym: string, at: string) {
+    const account = this.ledger.accounts.get(userId);
+    if (!account) return this.customers.tombstones.has(userId);
+    this.ledger.accounts.set(pseudonym, { ...account, userId: pseudonym });
+    this.ledger.accounts.delete(userId);
+    this.customers.profiles.delete(userId);
+    this.customers.erasing.delete(userId);
+    this.customers.tombstones.set(userId, at);
+    return true;
   }
 }
 
@@ -287,11 +376,16 @@ export const TEST_QUEUES: AdminQueues = {
 export function memoryAdmin(checks: ConnectionCheck[] = []) {
   const ingest = memoryIngest();
   const { ledger, files, queue } = ingest;
+  const customers = new MemoryCustomers(ledger);
+  const changes = new MemoryAccountChanges(ledger);
+  const records = new MemoryCustomerRecords(changes);
   const fakes = {
     sales: new MemorySales(ledger),
-    customers: new MemoryCustomers(ledger),
+    customers,
+    records,
+    erasure: new MemoryCustomerErasure(ledger, customers, changes, records),
     queries: new MemoryAdminQueries(),
-    changes: new MemoryAccountChanges(ledger),
+    changes,
     stats: new MemoryStats(),
     activity: new MemoryActivity(),
     sync: new MemorySyncControl(),

@@ -33,9 +33,10 @@ const statusOf = async (routeKey: string, claims: Record<string, string> | undef
 };
 
 describe('who may call which route, decided once from the route table', () => {
-  test('every route has a role: reads for viewers, the audit trail and every change for admins', () => {
+  test('every route has a role: reads for viewers; the audit trail, customer exports and every change for admins', () => {
     for (const { route, role } of ADMIN_API) {
-      const expected = route.startsWith('GET ') && route !== 'GET /admin/audit' ? 'viewer' : 'admin';
+      const adminReads = ['GET /admin/audit', 'GET /admin/users/{userId}/export'];
+      const expected = route.startsWith('GET ') && !adminReads.includes(route) ? 'viewer' : 'admin';
       expect([route, role]).toEqual([route, expected]);
     }
   });

@@ -30,7 +30,7 @@ export class DynamoDbAccountChanges implements AccountChanges {
                 TableName: this.tableName,
                 Key: keys.sale(transactionId),
                 UpdateExpression:
-                  'SET #status = :reversed, reversedAt = :now, reversalReason = :reason, reversedBy = :by, reversedById = :byId REMOVE GSI1PK, GSI1SK',
+                  'SET #status = :reversed, reversedAt = :now, reversalReason = :reason, reversedBy = :by, reversedById = :byId',
                 ConditionExpression: '#status = :awarded AND userId = :user',
                 ExpressionAttributeNames: { '#status': 'status' },
                 ExpressionAttributeValues: {

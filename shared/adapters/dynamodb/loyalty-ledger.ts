@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from '@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
+import { ERASED_CUSTOMER } from '../../domain/erasure';
 import type { AwardPlan, LoyaltyAccount } from '../../domain/loyalty';
 import { TIER_NAMES } from '../../domain/program';
 import type { AwardCommit, ExistingSale, HoldResult, LoyaltyLedger, SaleRecord, UnmatchedReason } from '../../ingest/ports';
@@ -32,10 +33,11 @@ export class DynamoDbLoyaltyLedger implements LoyaltyLedger {
         TableName: this.tableName,
         Key: keys.customer(userId),
         ConsistentRead: options.consistent,
-        ProjectionExpression: 'userId, points, lifetimePoints, tier, punchCount, punchCardsCompleted, purchaseCount, version',
+        ProjectionExpression: 'entity, userId, points, lifetimePoints, tier, punchCount, punchCardsCompleted, purchaseCount, version',
       }),
     );
-    if (!out.Item) return undefined;
+    // An erased customer's tombstone is no account: a sale still on its way is held as unmatched.
+    if (!out.Item || out.Item.entity === ERASED_CUSTOMER) return undefined;
     const parsed = storedAccountSchema.safeParse(out.Item);
     if (!parsed.success) {
       // Awarding on top of a malformed account would corrupt it further: fail loudly, the message is retried and parked.

@@ -1,0 +1,270 @@
+import { randomUUID } from 'node:crypto';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { CustomerErasure, CustomerRecords, ErasureStart, Listed } from '../../admin/ports';
+import { ERASED_CUSTOMER } from '../../domain/erasure';
+import { GSI1, GSI3, indexKeys, keys, withoutKeys } from './table-keys';
+
+/** The account figures an erased customer's pseudonymous account keeps, so balances and tiers add up as before. */
+const ACCOUNT_FIGURES = ['points', 'lifetimePoints', 'tier', 'punchCount', 'punchCardsCompleted', 'purchaseCount', 'createdAt'] as const;
+/** What a sale loses when it moves to the pseudonym: everything that could find the card again. */
+const SALE_CARD_ATTRIBUTES = 'cardFullHash, cardLast4Hash, cardLast4';
+
+const isConditionFailure = (err: unknown) => (err as Error).name === 'ConditionalCheckFailedException';
+
+/** Everything a query returns, page after page (for the small per-customer partitions: cards, adjustments). */
+async function queryAll(db: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const out = await db.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+    items.push(...(out.Items ?? []));
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+const customerPartition = (db: DynamoDBDocumentClient, tableName: string, userId: string, prefix: string) =>
+  queryAll(db, {
+    TableName: tableName,
+    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+    ExpressionAttributeValues: { ':pk': keys.customer(userId).PK, ':prefix': prefix },
+    ConsistentRead: true,
+  });
+
+const notificationsOfDay = (db: DynamoDBDocumentClient, tableName: string, userId: string, day: string) =>
+  queryAll(db, {
+    TableName: tableName,
+    IndexName: GSI3,
+    KeyConditionExpression: 'GSI3PK = :pk',
+    FilterExpression: 'userId = :user',
+    ExpressionAttributeValues: { ':pk': indexKeys.byDay('NOTIFICATION', day), ':user': userId },
+  });
+
+/** The records an export reads beside the profile, cards and sales. */
+export class DynamoDbCustomerRecords implements CustomerRecords {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async adjustments(userId: string): Promise<Listed[]> {
+    return (await customerPartition(this.db, this.tableName, userId, 'ADJUSTMENT#')).map(withoutKeys);
+  }
+
+  async notificationsOn(userId: string, day: string): Promise<Listed[]> {
+    return (await notificationsOfDay(this.db, this.tableName, userId, day)).map(withoutKeys);
+  }
+}
+
+/**
+ * Erasure in the single table. The profile item carries `erasure: {pseudonym, startedAt}` while it runs, which makes
+ * every step resumable; the tombstone that ends it keeps only the id and when it was erased.
+ */
+export class DynamoDbCustomerErasure implements CustomerErasure {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async start(userId: string, at: string): Promise<ErasureStart> {
+    const profile = await this.profile(userId);
+    if (!profile) return { state: 'missing' };
+    if (profile.entity === ERASED_CUSTOMER) return { state: 'erased', erasedAt: String(profile.erasedAt) };
+    let erasure = profile.erasure as { pseudonym: string; startedAt: string } | undefined;
+    if (!erasure) {
+      erasure = { pseudonym: `anon-${randomUUID()}`, startedAt: at };
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.customer(userId),
+            UpdateExpression:
+              'SET erasure = :erasure, marketingConsent = :false, updatedAt = :at REMOVE #name, email, pushEndpoint, marketingConsentAt',
+            ConditionExpression: 'attribute_exists(PK) AND entity = :customer AND attribute_not_exists(erasure)',
+            ExpressionAttributeNames: { '#name': 'name' },
+            ExpressionAttributeValues: { ':erasure': erasure, ':false': false, ':at': at, ':customer': 'customer' },
+          }),
+        );
+      } catch (err) {
+        // Another call started (or finished) it meanwhile: go on with what it chose.
+        if (isConditionFailure(err)) return this.start(userId, at);
+        throw err;
+      }
+    }
+    for (const card of await customerPartition(this.db, this.tableName, userId, 'CARD#')) {
+      await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { PK: card.PK, SK: card.SK } }));
+    }
+    return { state: 'erasing', ...erasure };
+  }
+
+  async moveSales(userId: string, pseudonym: string, more: () => boolean) {
+    let moved = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      if (!more()) return { moved, done: false };
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: GSI1,
+          KeyConditionExpression: 'GSI1PK = :pk',
+          ExpressionAttributeValues: { ':pk': indexKeys.customerSales(userId) },
+          ProjectionExpression: 'PK, SK, transactionId',
+          Limit: 100,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const sale of out.Items ?? []) {
+        if (await this.moveSale(String(sale.transactionId), userId, pseudonym)) moved++;
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return { moved, done: true };
+  }
+
+  /** The sale to the pseudonym, without its card; its conflicting deliveries lose their card too. */
+  private async moveSale(transactionId: string, userId: string, pseudonym: string): Promise<boolean> {
+    let moved = false;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.sale(transactionId),
+          UpdateExpression: `SET userId = :pseudonym, GSI1PK = :pk REMOVE ${SALE_CARD_ATTRIBUTES}`,
+          ConditionExpression: 'userId = :user',
+          ExpressionAttributeValues: { ':pseudonym': pseudonym, ':pk': indexKeys.customerSales(pseudonym), ':user': userId },
+        }),
+      );
+      moved = true;
+    } catch (err) {
+      // Moved already (the index lags behind the table): nothing to do.
+      if (!isConditionFailure(err)) throw err;
+    }
+    const conflicts = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :conflict)',
+      ExpressionAttributeValues: { ':pk': keys.sale(transactionId).PK, ':conflict': 'CONFLICT#' },
+      ProjectionExpression: 'PK, SK',
+      ConsistentRead: true,
+    });
+    for (const conflict of conflicts) {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { PK: conflict.PK, SK: conflict.SK },
+          UpdateExpression: 'REMOVE incoming.cardFullHash, incoming.cardLast4Hash, incoming.cardLast4',
+          ConditionExpression: 'attribute_exists(incoming)',
+        }),
+      );
+    }
+    return moved;
+  }
+
+  async moveAdjustments(userId: string, pseudonym: string): Promise<number> {
+    const adjustments = await customerPartition(this.db, this.tableName, userId, 'ADJUSTMENT#');
+    for (const { idempotencyKey: _key, ...adjustment } of adjustments) {
+      // The client's idempotency key is free text (it may name the customer) and means nothing once the account moved.
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...adjustment, PK: keys.customer(pseudonym).PK, SK: `ADJUSTMENT#${randomUUID()}`, userId: pseudonym },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+            { Delete: { TableName: this.tableName, Key: { PK: adjustment.PK, SK: adjustment.SK } } },
+          ],
+        }),
+      );
+    }
+    return adjustments.length;
+  }
+
+  async moveNotifications(userId: string, pseudonym: string, days: string[], more: () => boolean) {
+    let moved = 0;
+    for (const day of days) {
+      if (!more()) return { moved, done: false };
+      for (const notification of await notificationsOfDay(this.db, this.tableName, userId, day)) {
+        try {
+          await this.db.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: { PK: notification.PK, SK: notification.SK },
+              UpdateExpression: 'SET userId = :pseudonym',
+              ConditionExpression: 'userId = :user',
+              ExpressionAttributeValues: { ':pseudonym': pseudonym, ':user': userId },
+            }),
+          );
+          moved++;
+        } catch (err) {
+          if (!isConditionFailure(err)) throw err;
+        }
+      }
+    }
+    return { moved, done: true };
+  }
+
+  async finish(userId: string, pseudonym: string, at: string): Promise<boolean> {
+    const profile = await this.profile(userId);
+    if (profile?.entity === ERASED_CUSTOMER) return true;
+    if ((profile?.erasure as { pseudonym?: string } | undefined)?.pseudonym !== pseudonym) return false;
+    const version = Number(profile?.version ?? 0);
+    const figures = Object.fromEntries(
+      ACCOUNT_FIGURES.filter((name) => profile?.[name] !== undefined).map((name) => [name, profile![name]]),
+    );
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...keys.customer(pseudonym),
+                  entity: 'customer',
+                  userId: pseudonym,
+                  pseudonymous: true,
+                  ...figures,
+                  version,
+                  updatedAt: at,
+                },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+            {
+              // The next version, so an award planned on the old account fails its condition and finds no account.
+              Put: {
+                TableName: this.tableName,
+                Item: { ...keys.customer(userId), entity: ERASED_CUSTOMER, userId, erasedAt: at, version: version + 1 },
+                ConditionExpression:
+                  'erasure.pseudonym = :pseudonym AND (#version = :version OR (attribute_not_exists(#version) AND :version = :zero))',
+                ExpressionAttributeNames: { '#version': 'version' },
+                ExpressionAttributeValues: { ':pseudonym': pseudonym, ':version': version, ':zero': 0 },
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (err) {
+      // An award or adjustment landed since the records moved: the next call moves it and finishes.
+      if (err instanceof TransactionCanceledException) return false;
+      throw err;
+    }
+  }
+
+  private async profile(userId: string) {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.customer(userId), ConsistentRead: true }));
+    return out.Item;
+  }
+}

@@ -1,0 +1,147 @@
+import * as z from 'zod';
+import type { AuditLog } from '../audit/audit-trail';
+import { AUDIT_RETENTION_DAYS } from '../audit/audit-trail';
+import type { ProgramConfig } from '../domain/program';
+import type { Clock } from '../ingest/ports';
+import { getCustomer } from './customers';
+import { InvalidCursorError, notFound } from './errors';
+import type { AdminQueries, CustomerErasure, CustomerRecords, CustomerStore } from './ports';
+
+/** Notifications are kept this many days, so an export or an erasure looks this far back for them. */
+export const NOTIFICATION_DAYS = 31;
+const SALES_PER_PAGE = 500;
+const AUDIT_PER_PAGE = 500;
+
+export interface PrivacyDeps {
+  customers: CustomerStore;
+  records: CustomerRecords;
+  erasure: CustomerErasure;
+  queries: AdminQueries;
+  audit: AuditLog;
+  program: ProgramConfig;
+  clock: Clock;
+}
+
+const SECTIONS = ['profile', 'sales', 'notifications', 'audit'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const exportPosition = z.strictObject({ section: z.enum(SECTIONS), cursor: z.string().max(2_048).optional(), day: z.string().optional() });
+type ExportPosition = z.infer<typeof exportPosition>;
+
+const sealPosition = (position: ExportPosition) => Buffer.from(JSON.stringify(position)).toString('base64url');
+
+function openPosition(cursor: string): ExportPosition {
+  if (cursor.length > 3_000 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw new InvalidCursorError('is not a cursor this export returned');
+  try {
+    const parsed = exportPosition.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    if (parsed.success) return parsed.data;
+  } catch {
+    // Reported below.
+  }
+  throw new InvalidCursorError('is not a cursor this export returned');
+}
+
+const daysBack = (from: Date, count: number) =>
+  Array.from({ length: count }, (_, i) => new Date(from.getTime() - i * 86_400_000).toISOString().slice(0, 10));
+
+/**
+ * Everything held about a customer (right of access and portability), one part per call: the profile with its
+ * cards (by last four), consent and adjustments first, then the sales (with their reversals) in pages, the
+ * notifications day by day, and the audit entries about the customer. Each part names the next; together they
+ * are the whole document. Card hashes never leave: every attribute named like a hash is dropped.
+ */
+export async function exportCustomer(userId: string, cursor: string | undefined, deps: PrivacyDeps) {
+  return withoutHashes(await exportPart(userId, cursor, deps));
+}
+
+/** Drops every attribute named like a hash (card hashes, content hashes), at any depth. */
+function withoutHashes<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(withoutHashes) as T;
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([name]) => !/hash$/i.test(name))
+      .map(([name, inner]) => [name, withoutHashes(inner)]),
+  ) as T;
+}
+
+async function exportPart(userId: string, cursor: string | undefined, deps: PrivacyDeps) {
+  const at = cursor ? openPosition(cursor) : { section: 'profile' as Section };
+  const now = deps.clock.now();
+  const part = { userId, exportedAt: now.toISOString(), section: at.section };
+  const next = (position: ExportPosition | undefined) => ({ nextCursor: position ? sealPosition(position) : undefined });
+
+  switch (at.section) {
+    case 'profile': {
+      const profile = await getCustomer(userId, deps);
+      const { cards, marketingConsent, marketingConsentAt, ...account } = profile;
+      return {
+        ...part,
+        profile: account,
+        cards,
+        consents: [{ purpose: 'marketing messages', given: marketingConsent, at: marketingConsentAt }],
+        adjustments: await deps.records.adjustments(userId),
+        ...next({ section: 'sales' }),
+      };
+    }
+    case 'sales': {
+      const page = await deps.queries.customerSales(userId, SALES_PER_PAGE, at.cursor);
+      const after = page.nextCursor ? { section: 'sales' as const, cursor: page.nextCursor } : { section: 'notifications' as const };
+      return { ...part, items: page.items, ...next(after) };
+    }
+    case 'notifications': {
+      const days = daysBack(now, NOTIFICATION_DAYS);
+      const index = at.day ? days.indexOf(at.day) : 0;
+      if (index < 0) throw new InvalidCursorError('names a day this export does not cover: ask for the first part again');
+      const day = days[index]!;
+      const following = days[index + 1];
+      const items = await deps.records.notificationsOn(userId, day);
+      return { ...part, day, items, ...next(following ? { section: 'notifications', day: following } : { section: 'audit' }) };
+    }
+    case 'audit': {
+      const from = daysBack(now, AUDIT_RETENTION_DAYS).at(-1)!;
+      const page = await deps.audit.list(
+        { target: `customer:${userId}`, from, to: now.toISOString().slice(0, 10) },
+        AUDIT_PER_PAGE,
+        at.cursor,
+      );
+      return { ...part, items: page.items, ...next(page.nextCursor ? { section: 'audit', cursor: page.nextCursor } : undefined) };
+    }
+  }
+}
+
+/** How long one call works on an erasure before it answers; the next call resumes. */
+const ERASURE_BUDGET_MS = 20_000;
+
+/**
+ * Erases a customer (right to be forgotten) and keeps the books: name, email, device and card links are deleted at
+ * once, so a later sale on the card is unmatched; sales, adjustments and notifications move to a pseudonymous id
+ * that nothing maps back to, with the balance, tier and counters; the statistics do not change. A large history
+ * takes several calls: each works for a while and answers `complete: false`, the next resumes. Calling it again
+ * after it completed changes nothing.
+ */
+export async function eraseCustomer(userId: string, deps: PrivacyDeps, budgetMs = ERASURE_BUDGET_MS) {
+  const startedAt = deps.clock.now();
+  const more = () => deps.clock.now().getTime() - startedAt.getTime() < budgetMs;
+  const start = await deps.erasure.start(userId, startedAt.toISOString());
+  if (start.state === 'missing') throw notFound(`customer ${userId}`);
+  if (start.state === 'erased') return { userId, erased: true, complete: true, alreadyErased: true, erasedAt: start.erasedAt };
+  const { pseudonym } = start;
+  const sales = await deps.erasure.moveSales(userId, pseudonym, more);
+  if (!sales.done) return { userId, erased: false, complete: false, moved: { sales: sales.moved } };
+  const adjustments = await deps.erasure.moveAdjustments(userId, pseudonym);
+  const notifications = await deps.erasure.moveNotifications(userId, pseudonym, daysBack(startedAt, NOTIFICATION_DAYS), more);
+  if (!notifications.done)
+    return { userId, erased: false, complete: false, moved: { sales: sales.moved, adjustments, notifications: notifications.moved } };
+  const erasedAt = deps.clock.now().toISOString();
+  const moved = { sales: sales.moved, adjustments, notifications: notifications.moved };
+  if (!(await deps.erasure.finish(userId, pseudonym, erasedAt))) return { userId, erased: false, complete: false, moved };
+  return {
+    userId,
+    erased: true,
+    complete: true,
+    alreadyErased: false,
+    erasedAt,
+    moved,
+  };
+}
