@@ -1,4 +1,8 @@
 import path from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { AUDIT_TTL_ATTRIBUTE } from '../shared/adapters/dynamodb/audit-log';
+import { TTL_ATTRIBUTE } from '../shared/adapters/dynamodb/table-keys';
 import { consoleConfigFor } from '../shared/console-site';
 import type { FunctionName } from '../shared/topology';
 import { createAccessTokenVerifier } from './access-tokens';
@@ -14,6 +18,7 @@ import { prepareState, publishEndpoints } from './local-state';
 import { provision, recoverUnfinishedFiles } from './provisioning';
 import { freePort } from './servers';
 import { Teardown } from './teardown';
+import { sweepExpired } from './ttl-sweeper';
 
 export { LOCAL_CREDENTIALS, REGION } from './emulators';
 export { localMappingId } from './function-triggers';
@@ -206,6 +211,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }, TOKEN_RENEWAL_MS);
     renewal.unref();
     teardown.add(async () => clearInterval(renewal));
+    const ttl = startTtlSweeps(
+      clients.dynamodb,
+      [
+        { tableName, ttlAttribute: TTL_ATTRIBUTE },
+        { tableName: auditTableName, ttlAttribute: AUDIT_TTL_ATTRIBUTE },
+      ],
+      log,
+    );
+    teardown.add(async () => clearInterval(ttl));
     return {
       endpoints,
       mappings: triggers.mappings,
@@ -216,4 +230,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await teardown.run();
     throw err;
   }
+}
+
+/** How often the local stack deletes expired items, as DynamoDB's TTL does in the background. */
+const TTL_SWEEP_MS = 60_000;
+
+function startTtlSweeps(dynamodb: DynamoDBClient, tables: { tableName: string; ttlAttribute: string }[], log: (line: string) => void) {
+  const db = DynamoDBDocumentClient.from(dynamodb);
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    void Promise.all(tables.map((t) => sweepExpired(db, t.tableName, t.ttlAttribute)))
+      .catch((err: Error) => log(`could not delete expired items: ${err.message}`))
+      .finally(() => {
+        running = false;
+      });
+  }, TTL_SWEEP_MS);
+  timer.unref();
+  return timer;
 }

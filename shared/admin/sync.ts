@@ -107,6 +107,7 @@ export async function syncStatus(deps: SyncStatusDeps) {
       failures: totals.failures ?? 0,
       failuresResolved: totals.failuresResolved ?? 0,
       unmatched: totals.unmatched ?? 0,
+      unmatchedExpired: totals.unmatchedExpired ?? 0,
     },
     queues: queues.map((q) => ({
       name: q.name,

@@ -1,5 +1,6 @@
 import { actorOf, type Principal } from '../auth/roles';
 import { maskCardNumbersInText } from '../domain/card-number';
+import { RETENTION_DAYS } from '../domain/retention';
 
 /**
  * The audit trail: who did what to which record, when, and how it ended. An entry is written for every call
@@ -47,7 +48,7 @@ export interface AuditLog {
 }
 
 /** Entries are kept at least this long (and then expire). */
-export const AUDIT_RETENTION_DAYS = 400;
+export const AUDIT_RETENTION_DAYS = RETENTION_DAYS.audit;
 
 export const MAX_AUDIT_TEXT = 256;
 

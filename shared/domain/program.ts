@@ -31,6 +31,12 @@ export const programConfigSchema = z
         .array(z.enum(['points_awarded', 'punch_card_completed', 'bonus_awarded', 'tier_upgraded']))
         .default(['points_awarded']),
     }),
+    retention: z
+      .object({
+        /** Days an awarded sale is kept from its date; null keeps it as long as the account exists. */
+        salesDays: z.number().int().min(30).max(36_500).nullable(),
+      })
+      .default({ salesDays: null }),
   })
   .refine((c) => c.tiers[0]?.minLifetimePoints === 0, { message: 'the first tier must start at 0 lifetime points', path: ['tiers'] })
   .refine((c) => c.tiers.every((t, i) => i === 0 || t.minLifetimePoints > c.tiers[i - 1]!.minLifetimePoints), {
@@ -51,6 +57,7 @@ export const DEFAULT_PROGRAM: ProgramConfig = {
     { name: 'Platinum', minLifetimePoints: 5_000, multiplier: 1 },
   ],
   notifications: { pointsAwarded: true, consentRequiredFor: ['points_awarded'] },
+  retention: { salesDays: null },
 };
 
 /**

@@ -18,6 +18,8 @@ export interface ReviewCounts {
   points: number;
   reversed: number;
   unmatched: number;
+  /** Unmatched sales nobody assigned within their retention, deleted by the table's TTL: the report of what expired. */
+  unmatchedExpired: number;
   conflicts: number;
   failures: number;
   failuresResolved: number;
@@ -62,7 +64,8 @@ function saleDeltas(before: CommittedSale | undefined, after: CommittedSale | un
     figures: { sales: sign, amountCents: sign * s.amountCents, points: sign * s.points },
   });
   const deltas: StatsDelta[] = [];
-  if (was === 'unmatched') deltas.push({ kind: 'counts', day, counts: { unmatched: -1 } });
+  // Only the TTL deletes a sale: an unmatched one gone is one that expired unassigned.
+  if (was === 'unmatched') deltas.push({ kind: 'counts', day, counts: after ? { unmatched: -1 } : { unmatched: -1, unmatchedExpired: 1 } });
   if (is === 'unmatched') deltas.push({ kind: 'counts', day, counts: { unmatched: 1 } });
   if (after?.status === 'awarded') deltas.push(figures(1, after), { kind: 'counts', day, counts: { awarded: 1, points: after.points } });
   if (before?.status === 'awarded' && after?.status === 'reversed') {

@@ -18,7 +18,7 @@ export const ingestContainer = once(async () => {
     program: config.program,
     hasher: new HmacCardHasher(pepper),
     directory: new DynamoDbCustomerDirectory(documentClient, config.tableName),
-    ledger: new DynamoDbLoyaltyLedger(documentClient, config.tableName),
+    ledger: new DynamoDbLoyaltyLedger(documentClient, config.tableName, config.program.retention),
     failures: new DynamoDbFailureStore(documentClient, config.tableName),
     clock: systemClock,
   };

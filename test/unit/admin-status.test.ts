@@ -31,6 +31,7 @@ describe('syncStatus (GET /admin/sync/status)', () => {
         failures: 4,
         failuresResolved: 1,
         unmatched: 0,
+        unmatchedExpired: 0,
       },
       queues: [
         { name: 'moma', waiting: 5, inFlight: 0, oldestMessageAgeSeconds: null },

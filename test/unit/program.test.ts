@@ -58,4 +58,11 @@ describe('program rules', () => {
       /first tier must start at 0/,
     );
   });
+
+  test('sales are kept with the account unless retention.salesDays says how long (at least 30 days)', () => {
+    expect(DEFAULT_PROGRAM.retention.salesDays).toBeNull();
+    expect(loadProgramConfig(JSON.stringify({ retention: { salesDays: 2_555 } })).retention.salesDays).toBe(2_555);
+    expect(() => loadProgramConfig(JSON.stringify({ retention: { salesDays: 7 } }))).toThrow(/salesDays/);
+    expect(() => loadProgramConfig(JSON.stringify({ retention: { salesDays: 'forever' } }))).toThrow(/salesDays/);
+  });
 });

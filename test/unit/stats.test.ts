@@ -30,6 +30,12 @@ describe('statsDeltas', () => {
     ]);
   });
 
+  test('an unmatched sale that expires unassigned leaves the unmatched count for the expired report; an expired awarded sale changes no figure', () => {
+    const held = unmatchedSale({ transactionId: 'T-1' });
+    expect(statsDeltas({ old: held })).toEqual([{ kind: 'counts', day: DAY, counts: { unmatched: -1, unmatchedExpired: 1 } }]);
+    expect(statsDeltas({ old: sale })).toEqual([]);
+  });
+
   test('a reversal takes the sale back out of the figures and counts it as reversed', () => {
     expect(statsDeltas({ old: sale, new: { ...sale, status: 'reversed' } })).toEqual([
       { kind: 'sales', day: DAY, machineId: 'V1', product: 'Coffee', figures: { sales: -1, amountCents: -350, points: -35 } },

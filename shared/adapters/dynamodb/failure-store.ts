@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { maskCardNumbers, maskCardNumbersInText } from '../../domain/card-number';
 import type { FieldError } from '../../domain/moma-record';
+import { expiryOf } from '../../domain/retention';
 import { toWellFormed } from '../../domain/sale';
 import { classifyError, describeError, TransientIngestError } from '../../ingest/errors';
 import type { FailureReport, FailureStore } from '../../ingest/ports';
-import { indexKeys, keys } from './table-keys';
+import { indexKeys, keys, TTL_ATTRIBUTE } from './table-keys';
 import { buildUpdate } from './update-expression';
 
 export const failureIdFor = (sourceId: string) => createHash('sha256').update(sourceId).digest('hex').slice(0, 32);
@@ -142,7 +143,7 @@ export class DynamoDbFailureStore implements FailureStore {
         TableName: this.tableName,
         Key: keys.failure(failureId),
         ...buildUpdate({
-          set: { entity: 'failure', failureId, ...attributes, lastSeenAt: now },
+          set: { entity: 'failure', failureId, ...attributes, lastSeenAt: now, [TTL_ATTRIBUTE]: expiryOf('failures', now) },
           setIfMissing: { status: 'open', firstSeenAt: now, GSI3PK: indexKeys.byDay('FAILURE', now), GSI3SK: `${now}#${failureId}` },
           add: { occurrences: 1 },
         }),

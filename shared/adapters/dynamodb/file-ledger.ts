@@ -2,11 +2,12 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { maskCardNumbersInText } from '../../domain/card-number';
+import { expiryOf } from '../../domain/retention';
 import { describeOrigin } from '../../domain/sale';
 import { TransientIngestError } from '../../ingest/errors';
 import type { FileClaim, FileLedger, ObjectRef, OutcomeCounts } from '../../ingest/ports';
 import { boundText, FAILURE_LIMITS } from './failure-store';
-import { fileId, indexKeys, keys } from './table-keys';
+import { fileId, indexKeys, keys, TTL_ATTRIBUTE } from './table-keys';
 import { buildUpdate } from './update-expression';
 
 const COUNT_NAMES = ['awarded', 'duplicate', 'conflict', 'unmatched', 'failed'] as const;
@@ -38,6 +39,7 @@ export class DynamoDbFileLedger implements FileLedger {
                 status: 'processing',
                 leaseExpiresAt: new Date(now.getTime() + leaseMs).toISOString(),
                 updatedAt: now.toISOString(),
+                [TTL_ATTRIBUTE]: expiryOf('processedFiles', now),
               },
               setIfMissing: { startedAt: now.toISOString(), nextIndex: 0 },
               add: { attempts: 1 },

@@ -5,9 +5,10 @@ import * as z from 'zod';
 import { ERASED_CUSTOMER } from '../../domain/erasure';
 import type { AwardPlan, LoyaltyAccount } from '../../domain/loyalty';
 import { TIER_NAMES } from '../../domain/program';
+import { expiryAfterDays, expiryOf } from '../../domain/retention';
 import type { AwardCommit, ExistingSale, HoldResult, LoyaltyLedger, SaleRecord, UnmatchedReason } from '../../ingest/ports';
 import { accountStandingUpdate, cancellationCause } from './account-standing';
-import { indexKeys, keys } from './table-keys';
+import { indexKeys, keys, TTL_ATTRIBUTE } from './table-keys';
 
 const count = z.number().int().nonnegative().default(0);
 const storedAccountSchema = z.object({
@@ -22,9 +23,11 @@ const storedAccountSchema = z.object({
 
 /** Sales and loyalty accounts in DynamoDB: one transaction per award, guarded by conditions. */
 export class DynamoDbLoyaltyLedger implements LoyaltyLedger {
+  /** `salesDays`: how long an awarded sale is kept (the program's `retention.salesDays`); as long as the account when null. */
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly retention: { salesDays: number | null } = { salesDays: null },
   ) {}
 
   async getAccount(userId: string, options: { consistent: boolean }): Promise<LoyaltyAccount | undefined> {
@@ -76,6 +79,7 @@ export class DynamoDbLoyaltyLedger implements LoyaltyLedger {
                   punchCountAfter: after.punchCount,
                   achievements: plan.achievements,
                   awardedAt: now,
+                  ...(this.retention.salesDays === null ? {} : { [TTL_ATTRIBUTE]: expiryAfterDays(this.retention.salesDays, sale.date) }),
                 },
                 // A new sale, or one held as unmatched with the same content that now has its customer.
                 ConditionExpression: 'attribute_not_exists(PK) OR (#status = :unmatched AND contentHash = :contentHash)',
@@ -118,6 +122,7 @@ export class DynamoDbLoyaltyLedger implements LoyaltyLedger {
             status: 'unmatched',
             unmatchedReason: reason,
             candidateCount: candidates,
+            [TTL_ATTRIBUTE]: expiryOf('unmatchedSales', sale.receivedAt),
           },
           ConditionExpression: 'attribute_not_exists(PK)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -146,6 +151,7 @@ export class DynamoDbLoyaltyLedger implements LoyaltyLedger {
           existingContentHash: existing.contentHash,
           existingStatus: existing.status,
           incoming: sale,
+          [TTL_ATTRIBUTE]: expiryOf('conflicts', detectedAt),
         },
       }),
     );

@@ -1,9 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { NotificationEvent } from '../../domain/notifications';
+import { expiryOf } from '../../domain/retention';
 import { indexKeys, TTL_ATTRIBUTE } from './table-keys';
 
-const RETENTION_SECONDS = 30 * 86_400;
 const key = (eventId: string) => ({ PK: `NOTIFICATION#${eventId}`, SK: 'NOTIFICATION' });
 
 /** A short-lived record of every notification (kept 30 days), which also makes publishing effectively once. */
@@ -26,7 +26,7 @@ export class DynamoDbNotificationLog {
             entity: 'notification',
             ...event,
             status: 'pending',
-            [TTL_ATTRIBUTE]: Math.floor(Date.now() / 1000) + RETENTION_SECONDS,
+            [TTL_ATTRIBUTE]: expiryOf('notifications', new Date()),
           },
           ConditionExpression: 'attribute_not_exists(PK)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
