@@ -7,6 +7,7 @@ import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dy
 import { HmacCardHasher } from '../shared/adapters/card-hasher';
 import { DynamoDbCustomerStore } from '../shared/adapters/dynamodb/customer-store';
 import { keys } from '../shared/adapters/dynamodb/table-keys';
+import { parseCardPeppers } from '../shared/adapters/pepper';
 import { unquoted } from '../shared/adapters/s3/object-store';
 import { normalizeCardNumber } from '../shared/domain/card-number';
 import type { CardHasher } from '../shared/ingest/ports';
@@ -40,7 +41,8 @@ export class LocalStackClient {
       marshallOptions: { removeUndefinedValues: true },
     });
     this.customers = new DynamoDbCustomerStore(this.db, endpoints.tableName);
-    this.hasher = new HmacCardHasher(readFileSync(path.join(stateDir, 'card-pepper'), 'utf8').trim());
+    const pepperFile = path.join(stateDir, 'card-pepper');
+    this.hasher = new HmacCardHasher(parseCardPeppers(readFileSync(pepperFile, 'utf8'), pepperFile));
   }
 
   static fromEnv(): LocalStackClient {

@@ -149,14 +149,9 @@ export function toSaleRecord(
 
 /** Matches a valid sale to a customer and awards it exactly once, or holds it as unmatched. */
 export async function ingestSale(sale: MomaSale, origin: SaleOrigin, deps: IngestDeps, knownCard?: CardHashes): Promise<SaleOutcome> {
-  const record = toSaleRecord(sale, origin, deps, knownCard);
-  const match = matchCustomer(
-    await deps.directory.findCustomersByCard({
-      fullHash: record.cardFullHash,
-      lastFourHash: record.cardLast4Hash,
-      lastFour: record.cardLast4,
-    }),
-  );
+  const card = knownCard ?? deps.hasher.hash(sale.cardNumber);
+  const record = toSaleRecord(sale, origin, deps, card);
+  const match = matchCustomer(await deps.directory.findCustomersByCard(card));
   if (match.kind === 'unmatched') {
     const held = await deps.ledger.holdUnmatched(record, match.reason, match.candidates);
     return held.kind === 'held' ? 'unmatched' : settleExisting(record, held.existing, deps);

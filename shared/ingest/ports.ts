@@ -23,6 +23,11 @@ export interface CardHashes {
   fullHash?: string;
   lastFourHash: string;
   lastFour: string;
+  /**
+   * The same card's hashes under the previous pepper, while a pepper rotation migrates the links: a sale matches a
+   * card linked under either; links are made (and moved) under the current one. Never stored on a sale.
+   */
+  previous?: { fullHash?: string; lastFourHash: string };
 }
 
 export interface CardHasher {

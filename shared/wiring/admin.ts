@@ -13,7 +13,7 @@ import { DynamoDbFailureRecords } from '../adapters/dynamodb/failure-records';
 import { DynamoDbSaleReader } from '../adapters/dynamodb/sale-reader';
 import { DynamoDbSourceActivity } from '../adapters/dynamodb/source-activity';
 import { DynamoDbStatsStore } from '../adapters/dynamodb/stats-store';
-import { loadCardPepper } from '../adapters/pepper';
+import { loadCardPeppers } from '../adapters/pepper';
 import { SqsQueueMonitor } from '../adapters/sqs/queue-monitor';
 import { AwsSyncControl, syncTargetsSchema } from '../adapters/sync-control';
 import type { AdminContainer, AdminQueues, FileRequeueDeps } from '../admin/ports';
@@ -33,7 +33,7 @@ const derivedKey = (pepper: string, purpose: string) => Buffer.from(hkdfSync('sh
 export const adminContainer = once(build);
 
 async function build(): Promise<AdminContainer> {
-  const [{ config, deps }, fileWiring, pepper] = await Promise.all([ingestContainer(), fileContainer(), loadCardPepper()]);
+  const [{ config, deps }, fileWiring, { current: pepper }] = await Promise.all([ingestContainer(), fileContainer(), loadCardPeppers()]);
   const env = process.env;
   const { tableName } = config;
   const queues: AdminQueues = {

@@ -4,7 +4,7 @@ import { DynamoDbCustomerDirectory } from '../adapters/dynamodb/customer-directo
 import { DynamoDbFailureStore } from '../adapters/dynamodb/failure-store';
 import { DynamoDbLoyaltyLedger } from '../adapters/dynamodb/loyalty-ledger';
 import { DynamoDbSourceActivity } from '../adapters/dynamodb/source-activity';
-import { loadCardPepper } from '../adapters/pepper';
+import { loadCardPeppers } from '../adapters/pepper';
 import type { IngestDeps } from '../ingest/ingest-sale';
 import { systemClock } from '../ingest/ports';
 import { readConfig } from './config';
@@ -13,10 +13,10 @@ import { once } from './lazy';
 /** What every ingest path needs (DynamoDB and the card pepper), built from the environment once per process. */
 export const ingestContainer = once(async () => {
   const config = readConfig();
-  const pepper = await loadCardPepper();
+  const peppers = await loadCardPeppers();
   const deps: IngestDeps = {
     program: config.program,
-    hasher: new HmacCardHasher(pepper),
+    hasher: new HmacCardHasher(peppers),
     directory: new DynamoDbCustomerDirectory(documentClient, config.tableName),
     ledger: new DynamoDbLoyaltyLedger(documentClient, config.tableName, config.program.retention),
     failures: new DynamoDbFailureStore(documentClient, config.tableName),

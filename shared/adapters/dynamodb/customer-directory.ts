@@ -1,8 +1,15 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { CardHashes, CustomerDirectory } from '../../ingest/ports';
-import { GSI1, GSI2, indexKeys } from './table-keys';
+import { GSI1, GSI2, indexKeys, keys } from './table-keys';
 
-/** Finds the customers who linked a card, through the card-hash indexes. */
+type HashPair = { fullHash?: string; lastFourHash: string };
+
+/**
+ * Finds the customers who linked a card, through the card-hash indexes. During a pepper rotation a card is looked up
+ * under both peppers; a link found only under the previous one is moved to the current pepper's hashes on the way,
+ * so the links migrate as their cards are used.
+ */
 export class DynamoDbCustomerDirectory implements CustomerDirectory {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -10,6 +17,19 @@ export class DynamoDbCustomerDirectory implements CustomerDirectory {
   ) {}
 
   async findCustomersByCard(card: CardHashes, limit = 2): Promise<string[]> {
+    const current = await this.linksOf(card, limit);
+    if (!card.previous) return current.map((link) => String(link.userId));
+    const previous = await this.linksOf(card.previous, limit);
+    const found = new Set(current.map((link) => String(link.userId)));
+    for (const link of previous) {
+      if (found.has(String(link.userId))) continue;
+      found.add(String(link.userId));
+      await this.moveToCurrentPepper(link, card);
+    }
+    return [...found].slice(0, limit);
+  }
+
+  private async linksOf(card: HashPair, limit: number): Promise<Record<string, unknown>[]> {
     const byFull = card.fullHash !== undefined;
     const out = await this.db.send(
       new QueryCommand({
@@ -20,10 +40,45 @@ export class DynamoDbCustomerDirectory implements CustomerDirectory {
         ExpressionAttributeValues: {
           ':hash': byFull ? indexKeys.cardByFullHash(card.fullHash!) : indexKeys.cardByLastFourHash(card.lastFourHash),
         },
-        ProjectionExpression: 'userId',
         Limit: limit,
       }),
     );
-    return (out.Items ?? []).map((item) => String(item.userId));
+    return out.Items ?? [];
+  }
+
+  /**
+   * The link under the current pepper's hashes (the same card id, last four and link time), the old one deleted, in
+   * one transaction. A last-four-only link stays as it is when the sale has the full number: the full hash needs it.
+   */
+  private async moveToCurrentPepper(link: Record<string, unknown>, card: CardHashes): Promise<void> {
+    const userId = String(link.userId);
+    const fullHash = link.GSI1PK ? card.fullHash : undefined;
+    if (link.GSI1PK && !fullHash) return;
+    const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g1s, GSI2PK: _g2, GSI2SK: _g2s, ...fields } = link;
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...keys.card(userId, (fullHash ?? card.lastFourHash).slice(0, 16)),
+                  ...(fullHash ? { GSI1PK: indexKeys.cardByFullHash(fullHash), GSI1SK: `CUSTOMER#${userId}` } : {}),
+                  GSI2PK: indexKeys.cardByLastFourHash(card.lastFourHash),
+                  GSI2SK: `CUSTOMER#${userId}`,
+                  ...fields,
+                },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+            { Delete: { TableName: this.tableName, Key: { PK: link.PK, SK: link.SK }, ConditionExpression: 'attribute_exists(PK)' } },
+          ],
+        }),
+      );
+    } catch (err) {
+      // Moved by a concurrent sale, or linked again under the current pepper meanwhile: the match stands either way.
+      if (!(err instanceof TransactionCanceledException)) throw err;
+    }
   }
 }
