@@ -1,13 +1,16 @@
 import { type CfnElement, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { MOMA_FILE_LIFECYCLE } from '../shared/domain/retention';
 import { FUNCTIONS, type FunctionName } from '../shared/topology';
 import { AdminHttpApi } from './constructs/admin-api';
 import { Alarms } from './constructs/alarms';
 import { logicalIdWithoutParts } from './constructs/architecture-part';
+import { AuditTrail } from './constructs/audit-trail';
 import { bindUses } from './constructs/bindings';
 import { ConsoleHosting } from './constructs/console-hosting';
 import { LoyaltyFunction } from './constructs/loyalty-function';
 import { Messaging } from './constructs/messaging';
+import { MomaProducer } from './constructs/moma-producer';
 import { OperatorIdentity } from './constructs/operator-identity';
 import { Storage } from './constructs/storage';
 import { Triggers } from './constructs/triggers';
@@ -25,6 +28,14 @@ export interface HiVisStackProps extends StackProps {
   consoleAssetsDirectory?: string;
   /** The Cognito domain prefix for sign-in and the token endpoint (globally unique); derived from the account when empty. */
   authDomainPrefix?: string;
+  /** A CloudTrail trail for this system (default on); off where an organisation trail already logs these events. */
+  trail?: boolean;
+  /** Days Moma's files are kept in the bucket (default 400). */
+  momaFileRetentionDays?: number;
+  /** The AWS account Moma delivers from, trusted to assume the MomaProducer role; this account when empty. */
+  momaAccountId?: string;
+  /** The external id agreed with Moma, required with another account. */
+  momaExternalId?: string;
 }
 
 /** The topology (shared/topology.ts) on AWS: what is stored, how work arrives, each function bound to what it uses. */
@@ -34,7 +45,10 @@ export class HiVisLoyaltyStack extends Stack {
   constructor(scope: Construct, id: string, props: HiVisStackProps = {}) {
     super(scope, id, props);
 
-    const storage = new Storage(this, 'Storage', { bucketName: props.bucketName });
+    const storage = new Storage(this, 'Storage', {
+      bucketName: props.bucketName,
+      momaFileRetentionDays: props.momaFileRetentionDays ?? MOMA_FILE_LIFECYCLE.defaultRetentionDays,
+    });
     const messaging = new Messaging(this, 'Messaging', { bucket: storage.bucket, momaQueueName: props.momaQueueName });
     this.functions = Object.fromEntries(
       (Object.keys(FUNCTIONS) as FunctionName[]).map((name) => [name, new LoyaltyFunction(this, name, { spec: FUNCTIONS[name] })]),
@@ -71,8 +85,32 @@ export class HiVisLoyaltyStack extends Stack {
         userPool: identity.userPool,
       });
     }
+    const momaProducer = new MomaProducer(this, 'MomaProducer', {
+      bucket: storage.bucket,
+      momaQueue: messaging.queues.moma.queue,
+      trustedAccountId: props.momaAccountId,
+      externalId: props.momaExternalId,
+    });
+    const trail =
+      props.trail === false
+        ? undefined
+        : new AuditTrail(this, 'AuditTrail', {
+            bucket: storage.bucket,
+            bucketRoles: [
+              momaProducer.role,
+              ...(Object.keys(FUNCTIONS) as FunctionName[])
+                .filter((name) => FUNCTIONS[name].uses.bucket)
+                .map((name) => this.functions[name].role),
+            ],
+            tables: [storage.table, storage.auditTable],
+            accessLogs: storage.accessLogs,
+          });
     const alarms = new Alarms(this, 'Alarms', {
-      alarms: [...Object.values(messaging.queues).flatMap((q) => q.alarms), ...Object.values(this.functions).map((f) => f.errorsAlarm)],
+      alarms: [
+        ...Object.values(messaging.queues).flatMap((q) => q.alarms),
+        ...Object.values(this.functions).map((f) => f.errorsAlarm),
+        ...(trail ? [trail.unexpectedBucketAccess] : []),
+      ],
       streamFailures: messaging.streamFailures,
     });
 
@@ -96,6 +134,11 @@ export class HiVisLoyaltyStack extends Stack {
       description: 'Client-credentials app client for operations scripts (its secret: aws cognito-idp describe-user-pool-client)',
     });
     new CfnOutput(this, 'ConsoleUrl', { value: operatorConsole.url, description: 'The operator console' });
+    new CfnOutput(this, 'MomaProducerRoleArn', {
+      value: momaProducer.role.roleArn,
+      description: 'Moma assumes this role (with the agreed external id) to put files and send messages: no access keys',
+    });
+    if (trail) new CfnOutput(this, 'TrailArn', { value: trail.trail.trailArn, description: 'CloudTrail trail of this system' });
     new CfnOutput(this, 'TokenUrl', { value: identity.tokenUrl, description: 'OAuth token endpoint (client credentials)' });
   }
 

@@ -5,11 +5,15 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { AUDIT_INDEXES, AUDIT_TTL_ATTRIBUTE } from '../../shared/adapters/dynamodb/audit-log';
 import { TABLE_INDEXES, TTL_ATTRIBUTE } from '../../shared/adapters/dynamodb/table-keys';
+import { MOMA_FILE_LIFECYCLE } from '../../shared/domain/retention';
+import { WATCHED_PREFIXES } from '../../shared/topology';
 import { ArchitecturePart } from './architecture-part';
 
 export interface StorageProps {
   /** Physical name of Moma's bucket; generated when empty. */
   bucketName?: string;
+  /** Days Moma's files are kept in the bucket before they expire. */
+  momaFileRetentionDays: number;
 }
 
 /** What the system keeps: Moma's files (and their access logs), the loyalty table, and the card pepper. */
@@ -19,6 +23,8 @@ export class Storage extends ArchitecturePart {
   readonly cardPepper: secretsmanager.Secret;
   /** The audit trail: its own table, so the admin function may only put and query there. */
   readonly auditTable: dynamodb.Table;
+  /** The server access logs of the buckets that are not themselves log buckets. */
+  readonly accessLogs: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: StorageProps) {
     super(scope, id);
@@ -30,6 +36,7 @@ export class Storage extends ArchitecturePart {
       lifecycleRules: [{ expiration: Duration.days(365) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    this.accessLogs = accessLogs;
     Validations.of(accessLogs).acknowledge({
       id: 'AwsSolutions-S1',
       reason: 'This is the access-log bucket; logging it into itself would loop.',
@@ -43,7 +50,7 @@ export class Storage extends ArchitecturePart {
       versioned: true,
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'moma-data/',
-      lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(90) }],
+      lifecycleRules: momaFileLifecycle(props.momaFileRetentionDays),
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
@@ -63,6 +70,33 @@ export class Storage extends ArchitecturePart {
       reason: 'Automatic rotation would orphan every stored card hash; the pepper is changed only through a re-hashing migration.',
     });
   }
+}
+
+/**
+ * Processed files move to the infrequent-access class after a month (when they are kept long enough for it to pay:
+ * that class bills at least 30 days) and expire after the retention period; overwritten and expired versions are
+ * deleted after their own period, and failed multipart uploads after a week.
+ */
+function momaFileLifecycle(retentionDays: number): s3.LifecycleRule[] {
+  const { infrequentAccessAfterDays, noncurrentVersionDays } = MOMA_FILE_LIFECYCLE;
+  const transitions =
+    retentionDays >= infrequentAccessAfterDays * 2
+      ? [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(infrequentAccessAfterDays) }]
+      : [];
+  return [
+    ...Object.entries(WATCHED_PREFIXES).map(([name, prefix]) => ({
+      id: `${name}-files`,
+      prefix,
+      transitions,
+      expiration: Duration.days(retentionDays),
+    })),
+    {
+      id: 'old-versions',
+      noncurrentVersionExpiration: Duration.days(noncurrentVersionDays),
+      expiredObjectDeleteMarker: true,
+      abortIncompleteMultipartUploadAfter: Duration.days(7),
+    },
+  ];
 }
 
 /** A PK/SK table as every table of this stack is: on demand, encrypted, point-in-time recoverable, kept on delete, with its indexes. */

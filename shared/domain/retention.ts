@@ -27,3 +27,13 @@ export const expiryAfterDays = (days: number, from: Date | string) => Math.floor
 
 /** The TTL value of an item of this kind written (or last seen) at `from`. */
 export const expiryOf = (kind: RetainedKind, from: Date | string) => expiryAfterDays(RETENTION_DAYS[kind], from);
+
+/** Moma's files in S3 (the bucket's lifecycle rules, see infra/constructs/storage.ts). */
+export const MOMA_FILE_LIFECYCLE = {
+  /** Processed files move to the infrequent-access class after this many days (objects under 128 KB stay, as S3 does by default). */
+  infrequentAccessAfterDays: 30,
+  /** Files expire after this many days unless the `momaFileRetentionDays` context says otherwise. */
+  defaultRetentionDays: 400,
+  /** A file overwritten or expired is kept as a noncurrent version this long, then deleted. */
+  noncurrentVersionDays: 90,
+} as const;

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { HiVisLoyaltyStack } from '../../infra/hi-vis-stack';
+import { HiVisLoyaltyStack, type HiVisStackProps } from '../../infra/hi-vis-stack';
+import { stackPropsFromContext } from '../../infra/stack-context';
 import { environmentFor } from '../../local/function-environment';
 import { ADMIN_ROUTES, FUNCTIONS, QUEUES } from '../../shared/topology';
 
@@ -220,7 +221,7 @@ describe('HiVisLoyalty stack', () => {
   test('stateful resources keep the logical ids they were deployed with, so the split into parts replaces none of them', () => {
     const ids = (type: string) => Object.keys(template.findResources(type)).sort();
     expect(ids('AWS::DynamoDB::Table')).toEqual(['Audit3D8ADE0A', 'Loyalty5E0BF725']);
-    expect(ids('AWS::S3::Bucket')).toEqual(['AccessLogs8B620ECA', 'ConsoleAssetsDE45C380', 'MomaData7037E24E']);
+    expect(ids('AWS::S3::Bucket')).toEqual(['AccessLogs8B620ECA', 'ConsoleAssetsDE45C380', 'MomaData7037E24E', 'TrailLogs3B05809D']);
     expect(ids('AWS::SecretsManager::Secret')).toEqual(['CardPepperA70DA52E']);
     expect(ids('AWS::SQS::Queue')).toEqual([
       'FileEventsDeadLetters8BC6B3A5',
@@ -427,4 +428,177 @@ describe('HiVisLoyalty stack without a built console', () => {
     expect(config).toMatchObject({ environment: 'cloud', auth: { scopes: 'openid email profile' } });
     expect(Object.keys(config.auth).sort()).toEqual(['authorizeUrl', 'clientId', 'logoutUrl', 'scopes', 'tokenUrl']);
   }, 120_000);
+});
+
+describe('data protection in the stack', () => {
+  const MOMA_ACCOUNT = '111122223333';
+  /** A stack synthesised without bundling the functions (their code is not what these tests look at), cdk-nag included. */
+  const synthesised = (props: HiVisStackProps) => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new HiVisLoyaltyStack(app, 'HiVisLoyalty', { consoleAssetsDirectory: tmpdir(), ...props });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    app.synth();
+    return Template.fromStack(stack);
+  };
+  let withMoma: Template;
+  beforeAll(() => {
+    withMoma = synthesised({ momaAccountId: MOMA_ACCOUNT, momaExternalId: 'moma-hivis-7f3a', momaFileRetentionDays: 730 });
+  }, 120_000);
+
+  const resourceOf = (t: Template, type: string, idPrefix: string) =>
+    Object.entries(t.findResources(type)).find(([id]) => id.startsWith(idPrefix))!;
+
+  test("Moma's files move to infrequent access after 30 days and expire after the retention period; old versions after 90 days", () => {
+    const rulesOf = (t: Template) => resourceOf(t, 'AWS::S3::Bucket', 'MomaData')[1].Properties.LifecycleConfiguration.Rules;
+    for (const [t, days] of [
+      [template, 400],
+      [withMoma, 730],
+    ] as const) {
+      expect(rulesOf(t)).toEqual(
+        expect.arrayContaining([
+          ...['transactions/', 'imports/'].map((prefix) =>
+            expect.objectContaining({
+              Prefix: prefix,
+              Status: 'Enabled',
+              ExpirationInDays: days,
+              Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }],
+            }),
+          ),
+          expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 90 }, ExpiredObjectDeleteMarker: true }),
+        ]),
+      );
+    }
+  });
+
+  test("the MomaProducer role is assumed by Moma's account with the external id, and may only put files and send messages", () => {
+    const [roleId, role] = resourceOf(withMoma, 'AWS::IAM::Role', 'MomaProducerRole');
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${MOMA_ACCOUNT}:root`]] } },
+        Condition: { StringEquals: { 'sts:ExternalId': 'moma-hivis-7f3a' } },
+      },
+    ]);
+    const statements = Object.values(withMoma.findResources('AWS::IAM::Policy'))
+      .filter((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const bucketId = resourceOf(withMoma, 'AWS::S3::Bucket', 'MomaData')[0];
+    const queueId = resourceOf(withMoma, 'AWS::SQS::Queue', 'MomaSalesQueue')[0];
+    expect(statements).toEqual([
+      {
+        Action: 's3:PutObject',
+        Effect: 'Allow',
+        Resource: ['transactions/*', 'imports/*'].map((objects) => ({
+          'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${objects}`]],
+        })),
+      },
+      { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+    ]);
+    withMoma.hasOutput('MomaProducerRoleArn', { Value: { 'Fn::GetAtt': [roleId, 'Arn'] } });
+  });
+
+  test("without a Moma account, the role trusts this account alone (Moma's integration running in it)", () => {
+    const [, role] = resourceOf(template, 'AWS::IAM::Role', 'MomaProducerRole');
+    const [statement] = role.Properties.AssumeRolePolicyDocument.Statement;
+    expect(JSON.stringify(statement.Principal)).toContain('AWS::AccountId');
+  });
+
+  test('the trail logs management events and the data events of the bucket and both tables, validated, encrypted, to a versioned bucket', () => {
+    const [, trail] = resourceOf(template, 'AWS::CloudTrail::Trail', 'Trail');
+    const bucketId = resourceOf(template, 'AWS::S3::Bucket', 'MomaData')[0];
+    expect(trail.Properties).toMatchObject({
+      EnableLogFileValidation: true,
+      IsMultiRegionTrail: true,
+      IncludeGlobalServiceEvents: true,
+      IsLogging: true,
+    });
+    expect(trail.Properties.EventSelectors).toBeUndefined();
+    const selectors = trail.Properties.AdvancedEventSelectors as { FieldSelectors: { Field: string }[] }[];
+    const field = (i: number, name: string) => selectors[i]!.FieldSelectors.find((f) => f.Field === name);
+    expect(field(0, 'eventCategory')).toEqual({ Field: 'eventCategory', Equals: ['Management'] });
+    expect(field(1, 'resources.type')).toEqual({ Field: 'resources.type', Equals: ['AWS::S3::Object'] });
+    expect(field(1, 'resources.ARN')).toEqual({
+      Field: 'resources.ARN',
+      StartsWith: [{ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/']] }],
+    });
+    expect(field(2, 'resources.type')).toEqual({ Field: 'resources.type', Equals: ['AWS::DynamoDB::Table'] });
+    expect(field(2, 'resources.ARN')).toEqual({
+      Field: 'resources.ARN',
+      StartsWith: [{ 'Fn::GetAtt': ['Loyalty5E0BF725', 'Arn'] }, { 'Fn::GetAtt': ['Audit3D8ADE0A', 'Arn'] }],
+    });
+    const [keyId, key] = resourceOf(template, 'AWS::KMS::Key', 'TrailKey');
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(trail.Properties.KMSKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+    const [logBucketId, logBucket] = resourceOf(template, 'AWS::S3::Bucket', 'TrailLogs');
+    expect(trail.Properties.S3BucketName).toEqual({ Ref: logBucketId });
+    expect(logBucket.Properties).toMatchObject({
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+    });
+    expect(trail.Properties.CloudWatchLogsLogGroupArn).toBeDefined();
+    template.hasOutput('TrailArn', Match.anyValue());
+  });
+
+  test("access to Moma's files by anyone but Moma's role and the functions that read them raises an alarm to the operators", () => {
+    const [, filter] = resourceOf(template, 'AWS::Logs::MetricFilter', 'UnexpectedBucketAccess');
+    const pattern = JSON.stringify(filter.Properties.FilterPattern);
+    const roleId = (prefix: string) => resourceOf(template, 'AWS::IAM::Role', prefix)[0];
+    for (const expected of ['MomaProducerRole', 'ingestFileRole', 'reconcileRole', 'adminApiRole'])
+      expect(pattern).toContain(JSON.stringify({ Ref: roleId(expected) }));
+    for (const notExpected of ['statsRole', 'notifyRole', 'ingestMessageRole']) expect(pattern).not.toContain(roleId(notExpected));
+    const [, alarm] = resourceOf(template, 'AWS::CloudWatch::Alarm', 'UnexpectedBucketAccess');
+    const topicId = resourceOf(template, 'AWS::SNS::Topic', 'OperatorAlarms')[0];
+    expect(alarm.Properties).toMatchObject({
+      MetricName: 'UnexpectedMomaBucketAccess',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [{ Ref: topicId }],
+    });
+  });
+
+  test('trail=false leaves the trail to an organisation trail', () => {
+    const withoutTrail = synthesised({ trail: false });
+    expect(Object.keys(withoutTrail.findResources('AWS::CloudTrail::Trail'))).toHaveLength(0);
+    expect(Object.keys(withoutTrail.toJSON().Outputs)).not.toContain('TrailArn');
+  }, 120_000);
+});
+
+describe('the stack settings from CDK context', () => {
+  const from = (context: Record<string, unknown>) => stackPropsFromContext((key) => context[key]);
+
+  test('defaults: a trail, files kept 400 days, the role trusting this account', () => {
+    expect(from({})).toMatchObject({ trail: true, momaFileRetentionDays: 400, momaAccountId: undefined, momaExternalId: undefined });
+  });
+
+  test('reads -c values (strings) and cdk.json values (numbers and booleans) alike', () => {
+    expect(from({ trail: 'false', momaFileRetentionDays: '30', consoleUrls: 'https://a.example/, https://b.example/' })).toMatchObject({
+      trail: false,
+      momaFileRetentionDays: 30,
+      consoleUrls: ['https://a.example/', 'https://b.example/'],
+    });
+    expect(from({ trail: false, momaFileRetentionDays: 3650, momaAccountId: 111122223333, momaExternalId: 'x-1' })).toMatchObject({
+      trail: false,
+      momaFileRetentionDays: 3650,
+      momaAccountId: '111122223333',
+    });
+  });
+
+  test.each([
+    [{ trail: 'yes' }, 'context trail must be true or false'],
+    [{ momaFileRetentionDays: '0' }, 'context momaFileRetentionDays must be a whole number of days'],
+    [{ momaFileRetentionDays: '12.5' }, 'context momaFileRetentionDays must be a whole number of days'],
+    [{ momaAccountId: '1234', momaExternalId: 'abc' }, "context momaAccountId must be Moma's 12-digit AWS account id"],
+    [{ momaAccountId: '111122223333' }, 'context momaExternalId is required with momaAccountId'],
+    [{ momaAccountId: '111122223333', momaExternalId: 'has spaces in it' }, 'context momaExternalId must be 2 to 1224'],
+    [{ bucketName: { nested: true } }, 'context bucketName must be a string'],
+  ])('%j is refused: %s', (context, message) => {
+    expect(() => from(context)).toThrow(message);
+  });
 });

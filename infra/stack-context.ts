@@ -1,0 +1,54 @@
+import { MOMA_FILE_LIFECYCLE } from '../shared/domain/retention';
+import type { HiVisStackProps } from './hi-vis-stack';
+
+type ContextReader = (key: string) => unknown;
+
+/** The stack's settings from CDK context (`cdk.json` or `-c key=value`), each checked with a message naming it. */
+export function stackPropsFromContext(read: ContextReader): HiVisStackProps {
+  const text = (key: string) => {
+    const value = read(key);
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
+      throw new Error(`context ${key} must be a string, number or boolean`);
+    return String(value).trim();
+  };
+  const momaAccountId = text('momaAccountId');
+  const momaExternalId = text('momaExternalId');
+  if (momaAccountId !== undefined && !/^\d{12}$/.test(momaAccountId))
+    throw new Error(`context momaAccountId must be Moma's 12-digit AWS account id, not "${momaAccountId}"`);
+  if (momaExternalId !== undefined && !/^[\w+=,.@:/-]{2,1224}$/.test(momaExternalId))
+    throw new Error('context momaExternalId must be 2 to 1224 letters, digits or +=,.@:/-_ (agreed with Moma)');
+  if (momaAccountId !== undefined && momaExternalId === undefined)
+    throw new Error(
+      'context momaExternalId is required with momaAccountId: another account may assume the role only with the external id agreed with Moma',
+    );
+  return {
+    bucketName: text('bucketName'),
+    momaQueueName: text('momaQueueName'),
+    programConfig: text('programConfig'),
+    consoleUrls: text('consoleUrls')
+      ?.split(',')
+      .map((url) => url.trim())
+      .filter(Boolean),
+    authDomainPrefix: text('authDomainPrefix'),
+    trail: flag(text('trail'), 'trail', true),
+    momaFileRetentionDays: days(text('momaFileRetentionDays'), 'momaFileRetentionDays', MOMA_FILE_LIFECYCLE.defaultRetentionDays),
+    momaAccountId,
+    momaExternalId,
+  };
+}
+
+function flag(value: string | undefined, key: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new Error(`context ${key} must be true or false, not "${value}"`);
+}
+
+function days(value: string | undefined, key: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 36_500)
+    throw new Error(`context ${key} must be a whole number of days from 1 to 36500, not "${value}"`);
+  return n;
+}
