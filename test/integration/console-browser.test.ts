@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { CreateQueueCommand, DeleteQueueCommand } from '@aws-sdk/client-sqs';
 import type { Browser, Page } from 'playwright-core';
 import { LocalStackClient, waitFor } from '../../local/local-client';
@@ -202,6 +203,42 @@ test('charts and tables render with data; notifications and audit list what happ
   await expectAccessible(page, 'customers');
 });
 
+test("an admin downloads a customer's data as one document, then erases the customer; the page no longer shows them", async () => {
+  const { page } = admin;
+  const userId = `web-erin-${run}`;
+  const erinCard = luhnCard('4000', (Date.now() + 13) % 1e9);
+  await local.addCustomer(userId, erinCard);
+  await local.sendMomaMessage(sale(9, 400, erinCard));
+  await waitFor(async () => (await local.customer(userId))?.points === 40, "Erin's sale");
+
+  await page.goto(`${local.endpoints.consoleUrl}/#/customers/${userId}`);
+  await page.getByTestId('customer-detail').waitFor();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-customer').click()]);
+  expect(download.suggestedFilename()).toBe(`customer-${userId}-export.json`);
+  const text = await readFile((await download.path())!, 'utf8');
+  const exported = JSON.parse(text);
+  expect(exported).toMatchObject({ userId, profile: { name: userId, points: 40 }, cards: [{ last4: erinCard.slice(-4) }] });
+  expect(exported.sales.map((s: { transactionId: string }) => s.transactionId)).toEqual([`WEB-${run}-9`]);
+  expect(exported.audit).toEqual(expect.any(Array));
+  expect(text).not.toMatch(/hash/i);
+  expect(text).not.toContain(erinCard);
+  await page
+    .getByTestId('export-progress')
+    .getByText(/^Exported \d+ part\(s\)/)
+    .waitFor();
+  await expectAccessible(page, 'customer-personal-data');
+
+  await page.getByTestId('erase-customer').click();
+  await page.getByTestId('erase-reason').fill('the customer asked to be forgotten (ticket 4411)');
+  await expectAccessible(page, 'customer-erase-dialog');
+  await confirm(page);
+  await page.getByTestId('notice').getByText(`Customer ${userId} erased`).waitFor();
+  await page.getByText(`customer ${userId} was erased`).waitFor();
+  expect(await page.getByTestId('customer-detail').count()).toBe(0);
+  expect(await page.locator('body').textContent()).not.toContain(erinCard.slice(-4));
+  expect(await local.admin('GET', `/admin/users/${userId}`)).toMatchObject({ status: 410 });
+});
+
 test('a viewer reads every page and finds no control that changes anything', async () => {
   const viewer = await signIn(browser, local.endpoints, 'viewers');
   try {
@@ -210,7 +247,7 @@ test('a viewer reads every page and finds no control that changes anything', asy
     expect(await page.getByTestId('nav-import').count()).toBe(0);
     expect(await page.getByTestId('nav-audit').count()).toBe(0);
     const mutating =
-      '[data-testid="sync-start"], [data-testid="sync-stop"], [data-testid="test-connection"], [data-testid="dlq-redrive"], [data-testid="reverse"], [data-testid="retry"], [data-testid="assign"], [data-testid="create-customer"], [data-testid="link-card"], [data-testid="adjust"], [data-testid="unlink-card"]';
+      '[data-testid="sync-start"], [data-testid="sync-stop"], [data-testid="test-connection"], [data-testid="dlq-redrive"], [data-testid="reverse"], [data-testid="retry"], [data-testid="assign"], [data-testid="create-customer"], [data-testid="link-card"], [data-testid="adjust"], [data-testid="unlink-card"], [data-testid="export-customer"], [data-testid="erase-customer"]';
     for (const id of ['integration', 'transactions', 'review', 'customers', 'analytics', 'notifications']) {
       await openPage(page, id);
       await page.waitForLoadState('networkidle');

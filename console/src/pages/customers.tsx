@@ -81,13 +81,19 @@ function CustomerDetail({ userId }: { userId: string }) {
   );
   const [notice, setNotice] = useState<string>();
   const [unlinking, setUnlinking] = useState<{ cardId: string; last4: string }>();
-  const c = customer.data;
   const changed = async (message: string) => {
     setNotice(message);
     await customer.reload();
     await history.reload();
   };
   const missing = customer.error instanceof ApiError && customer.error.status === 404;
+  const gone = customer.error instanceof ApiError && customer.error.status === 410;
+  // An erased customer's details stay off the page even though the last load had them.
+  const c = gone ? undefined : customer.data;
+  const erased = (message: string) => {
+    setNotice(message);
+    void customer.reload();
+  };
 
   return (
     <section>
@@ -149,9 +155,13 @@ function CustomerDetail({ userId }: { userId: string }) {
           </section>
           {canChange ? <Adjust userId={userId} onAdjusted={changed} /> : null}
           {canChange ? <EditProfile customer={c} onSaved={changed} /> : null}
+          {canChange ? <PersonalData userId={userId} onErased={erased} /> : null}
         </>
       ) : null}
-      {!missing ? (
+      {gone && canChange && /being erased/.test(customer.error instanceof Error ? customer.error.message : '') ? (
+        <PersonalData userId={userId} onErased={erased} resumeOnly />
+      ) : null}
+      {!missing && !gone ? (
         <section aria-labelledby="history-title">
           <h2 id="history-title">History</h2>
           <ErrorNote error={history.error} />
@@ -294,5 +304,106 @@ function ConsentBox({ checked }: { checked: boolean }) {
       <input type="checkbox" name="marketingConsent" value="yes" defaultChecked={checked} />
       Agrees to marketing messages (points earned); service messages about the account are always sent
     </label>
+  );
+}
+
+type ExportPart = Record<string, unknown> & { section: string; items?: unknown[]; nextCursor?: string };
+type ErasureResult = { complete: boolean; erased?: boolean; alreadyErased?: boolean; moved?: Record<string, number> };
+
+/** The export's parts as one document: the profile's fields, then each section's items in order. */
+function exportDocument(userId: string, parts: ExportPart[]) {
+  const document: Record<string, unknown> = { userId, exportedAt: parts[0]?.exportedAt };
+  for (const { section, items, nextCursor: _next, userId: _id, exportedAt: _at, day: _day, ...fields } of parts) {
+    if (items) document[section] = [...((document[section] as unknown[] | undefined) ?? []), ...items];
+    else Object.assign(document, fields);
+  }
+  return document;
+}
+
+function download(fileName: string, value: unknown) {
+  const url = URL.createObjectURL(new Blob([JSON.stringify(value, null, 2)], { type: 'application/json' }));
+  const link = Object.assign(document.createElement('a'), { href: url, download: fileName });
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 0);
+}
+
+/** The customer's rights over their data (admins): a copy of everything held about them, and erasure. */
+function PersonalData({ userId, onErased, resumeOnly }: { userId: string; onErased: (message: string) => void; resumeOnly?: boolean }) {
+  const { api } = useConsole();
+  const exporting = useAction();
+  const [progress, setProgress] = useState<string>();
+  const [erasing, setErasing] = useState(false);
+  const [reason, setReason] = useState('');
+  const path = `/admin/users/${segment(userId)}`;
+
+  const exportAll = () =>
+    void exporting.run(async () => {
+      const parts: ExportPart[] = [];
+      let cursor: string | undefined;
+      do {
+        const part = await api.get<ExportPart>(`${path}/export`, { cursor });
+        parts.push(part);
+        cursor = part.nextCursor;
+        setProgress(`${parts.length} part(s) read…`);
+      } while (cursor);
+      download(`customer-${userId}-export.json`, exportDocument(userId, parts));
+      setProgress(`Exported ${parts.length} part(s) as customer-${userId}-export.json.`);
+    });
+
+  const erase = async () => {
+    // A long history is erased over several calls, each answering how far it got.
+    let result: ErasureResult;
+    do result = await api.post<ErasureResult>(`${path}/erase`, { reason });
+    while (!result.complete);
+    setReason('');
+    onErased(
+      result.alreadyErased
+        ? `Customer ${userId} was already erased.`
+        : `Customer ${userId} erased: personal data and cards deleted; ${count(result.moved?.sales ?? 0)} sale(s) kept under a pseudonym.`,
+    );
+  };
+
+  return (
+    <section class="card" aria-labelledby="personal-data-title" data-testid="personal-data">
+      <h2 id="personal-data-title">Personal data</h2>
+      {resumeOnly ? (
+        <p>This customer's erasure was started but not finished.</p>
+      ) : (
+        <p class="muted">A copy of everything held about the customer (right of access), or its erasure (right to be forgotten).</p>
+      )}
+      <div class="inline">
+        {resumeOnly ? null : (
+          <button type="button" class="secondary" onClick={exportAll} disabled={exporting.busy} data-testid="export-customer">
+            {exporting.busy ? 'Exporting…' : 'Export data'}
+          </button>
+        )}
+        <button type="button" class="danger" onClick={() => setErasing(true)} data-testid="erase-customer">
+          {resumeOnly ? 'Finish the erasure' : 'Erase customer'}
+        </button>
+      </div>
+      {progress ? (
+        <p class="muted" role="status" data-testid="export-progress">
+          {progress}
+        </p>
+      ) : null}
+      <ErrorNote error={exporting.error} />
+      <Confirm
+        open={erasing}
+        title={`Erase customer ${userId}?`}
+        confirmLabel="Erase for good"
+        danger
+        onConfirm={erase}
+        onClose={() => setErasing(false)}
+      >
+        <p>
+          Their name, email, device and cards are deleted and cannot be brought back; their sales stay in the books under a pseudonym, and
+          later sales on their cards are held as unmatched.
+        </p>
+        <label>
+          Reason (kept in the audit trail; name no personal data)
+          <input value={reason} onInput={(e) => setReason(e.currentTarget.value)} maxLength={500} required data-testid="erase-reason" />
+        </label>
+      </Confirm>
+    </section>
   );
 }
