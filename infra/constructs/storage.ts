@@ -61,13 +61,15 @@ export class Storage extends ArchitecturePart {
     this.auditTable = retainedTable(this, 'Audit', AUDIT_INDEXES, { timeToLiveAttribute: AUDIT_TTL_ATTRIBUTE });
 
     this.cardPepper = new secretsmanager.Secret(this, 'CardPepper', {
-      description: 'Pepper for HMAC-SHA256 of card numbers: rotating it orphans every stored card hash',
+      description:
+        'Pepper for HMAC-SHA256 of card numbers: rotate it only with a window holding both peppers (README, Rotating the card pepper)',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
       removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(this.cardPepper).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'Automatic rotation would orphan every stored card hash; the pepper is changed only through a re-hashing migration.',
+      reason:
+        'Automatic rotation would orphan every stored card hash; the pepper is changed through a window in which both peppers match (README).',
     });
   }
 }
