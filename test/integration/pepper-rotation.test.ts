@@ -81,14 +81,17 @@ describe('rotating the card pepper against DynamoDB Local', () => {
     expect(await table.customers.getCustomer('relinked')).toMatchObject({ purchaseCount: 1 });
   });
 
-  test('two sales of the same card moving its link at once both award', async () => {
-    await table.addCustomer('racing', '6011 1111 1111 1117');
+  test('sales of the same card moving its link at once all award, whichever looks first', async () => {
     const rotating = { ...table.deps, hasher: new HmacCardHasher({ current: NEW_PEPPER, previous: TEST_PEPPER }) };
+    const cards = ['6011 1111 1111 1117', '3566 0020 2036 0505', '5555 5555 5555 4444'];
+    for (const [i, card] of cards.entries()) await table.addCustomer(`racing-${i}`, card);
     const outcomes = await Promise.all(
-      ['TXN-PEPPER-6', 'TXN-PEPPER-7', 'TXN-PEPPER-8'].map((id) => ingestSale(sale(id, '6011111111111117'), SQS, rotating)),
+      cards.flatMap((card, i) => [0, 1, 2, 3].map((n) => ingestSale(sale(`TXN-RACE-${i}-${n}`, card.replace(/ /g, '')), SQS, rotating))),
     );
-    expect(outcomes).toEqual(['awarded', 'awarded', 'awarded']);
-    expect(await cardLinks('racing')).toHaveLength(1);
-    expect(await table.customers.getCustomer('racing')).toMatchObject({ purchaseCount: 3 });
+    expect(outcomes).toEqual(Array(12).fill('awarded'));
+    for (const i of cards.keys()) {
+      expect(await cardLinks(`racing-${i}`)).toHaveLength(1);
+      expect(await table.customers.getCustomer(`racing-${i}`)).toMatchObject({ purchaseCount: 4 });
+    }
   });
 });

@@ -3,6 +3,9 @@ import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from 
 import type { CardHashes, CustomerDirectory } from '../../ingest/ports';
 import { GSI1, GSI2, indexKeys, keys } from './table-keys';
 
+/** How long a card unknown under both peppers waits before the second look (only during a rotation). */
+const MOVE_SETTLE_MS = 50;
+
 type HashPair = { fullHash?: string; lastFourHash: string };
 
 /**
@@ -17,9 +20,14 @@ export class DynamoDbCustomerDirectory implements CustomerDirectory {
   ) {}
 
   async findCustomersByCard(card: CardHashes, limit = 2): Promise<string[]> {
-    const current = await this.linksOf(card, limit);
-    if (!card.previous) return current.map((link) => String(link.userId));
-    const previous = await this.linksOf(card.previous, limit);
+    if (!card.previous) return (await this.linksOf(card, limit)).map((link) => String(link.userId));
+    // The previous pepper's links first: a concurrent sale moving one deletes it there only once it exists under the
+    // current pepper, so looking there second finds it. Index reads lag writes a little, hence one more look on a miss.
+    let [previous, current] = await this.bothPeppers(card, limit);
+    if (previous.length === 0 && current.length === 0) {
+      await new Promise((resolve) => setTimeout(resolve, MOVE_SETTLE_MS));
+      [previous, current] = await this.bothPeppers(card, limit);
+    }
     const found = new Set(current.map((link) => String(link.userId)));
     for (const link of previous) {
       if (found.has(String(link.userId))) continue;
@@ -27,6 +35,11 @@ export class DynamoDbCustomerDirectory implements CustomerDirectory {
       await this.moveToCurrentPepper(link, card);
     }
     return [...found].slice(0, limit);
+  }
+
+  private async bothPeppers(card: CardHashes, limit: number) {
+    const previous = await this.linksOf(card.previous!, limit);
+    return [previous, await this.linksOf(card, limit)] as const;
   }
 
   private async linksOf(card: HashPair, limit: number): Promise<Record<string, unknown>[]> {
