@@ -15,6 +15,7 @@ import { FUNCTIONS } from '../shared/topology';
 import { customersFor, salesFor, toNdjson } from '../test/support/workload';
 import { measureBundles } from './bundles';
 import { CapacityMeter } from './capacity';
+import { measureIdle } from './idle';
 
 /** List prices (us-east-1, on demand), written into the output next to the figures they produce. */
 const PRICES = {
@@ -160,6 +161,8 @@ async function main() {
     functions: bundles.map(({ largestInputsKb: _, ...b }) => b),
     goal: 'bundle under 500 KB and initialisation under 150 ms per function',
   };
+  log('idle: the local stack with nothing to do');
+  results.idle = { ...(await measureIdle(10, quick ? 15 : 30)), goal: 'under 0.02 of a core in total (Node and DynamoDB Local)' };
   results.cost = costPerMillion(results, bundles);
   results.prices = PRICES;
 
@@ -365,6 +368,11 @@ function printTable(results: Record<string, any>) {
             : `MISSES${f.bundleKb >= 500 ? ' < 500 KB' : ''}${f.initMs >= 150 ? ' < 150 ms' : ''}`,
         ] as [string, string, string],
     ),
+    [
+      'idle local stack, share of a core (Node + JVM)',
+      `${results.idle.nodeCore} + ${results.idle.dynamoDbLocalCore}`,
+      results.idle.totalCore < 0.02 ? 'meets < 0.02' : 'MISSES < 0.02',
+    ],
     ['$ per million sales', String(results.cost.dollarsPerMillionSales), JSON.stringify(results.cost.breakdown)],
   ];
   const width = Math.max(...rows.map((r) => r[0].length));

@@ -4,6 +4,9 @@ import { Consumer } from 'sqs-consumer';
 import type { FunctionSpec, QueueSpec } from '../shared/topology';
 import type { LocalFunction } from './lambda-runtime';
 
+/** How long one receive waits for a message: idle pollers cost a request a second each; a graceful stop waits at most this. */
+const LONG_POLL_SECONDS = 1;
+
 export interface Mapping {
   readonly name: string;
   readonly running: boolean;
@@ -48,9 +51,10 @@ export function sqsMapping(options: SqsMappingOptions): Mapping {
       queueUrl: queue.url,
       sqs: options.sqs,
       batchSize: spec.trigger.batchSize,
-      // The SQS emulator holds a long poll for its full wait even when messages are ready: poll short and often.
-      waitTimeSeconds: 0,
-      pollingWaitTimeMs: 50,
+      // Long polls (the SQS emulator answers one as soon as a message arrives), kept short because a graceful stop
+      // waits for the poll in flight, as a disabled mapping finishes its batch.
+      waitTimeSeconds: LONG_POLL_SECONDS,
+      pollingWaitTimeMs: 0,
       visibilityTimeout: visibility,
       heartbeatInterval: Math.max(1, Math.floor(visibility / 2)),
       messageSystemAttributeNames: ['All'],

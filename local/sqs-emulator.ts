@@ -35,7 +35,15 @@ interface EmulatedQueue {
   changeVisibility(receiptHandle: string, visibilityTimeout: string): boolean;
   delete(receiptHandle: string): boolean;
   clearRecords(): void;
+  receive(input: { VisibilityTimeout?: unknown; WaitTimeSeconds?: unknown; MaxNumberOfMessages?: unknown }): Promise<unknown[]>;
+  ReceiveMessageWaitTimeSeconds?: number;
 }
+
+/**
+ * While a long poll waits, how often it looks again for messages that became visible without being sent (a
+ * visibility timeout or a delay running out); a message sent to the queue ends the wait at once.
+ */
+const LONG_POLL_RECHECK_MS = 500;
 
 /** One message as saved across a graceful restart. */
 export interface SavedMessage {
@@ -151,12 +159,35 @@ export async function startSqsEmulator(options: SqsEmulatorOptions): Promise<Sqs
   };
 }
 
-/** Wraps one queue so its messages are known (in send order) and visibility changes do not count as receives. */
+/**
+ * Wraps one queue so its messages are known (in send order), visibility changes do not count as receives, and a
+ * long poll answers as soon as a message arrives (the emulator's own waits out its whole wait time, messages or not).
+ */
 function trackMessages(queue: EmulatedQueue, all: Map<EmulatedQueue, Map<string, StoredEntry>>): Map<string, StoredEntry> {
   const entries = new Map<string, StoredEntry>();
-  const { newRecord, changeVisibility, delete: deleteMessage, clearRecords } = queue;
+  const { newRecord, changeVisibility, delete: deleteMessage, clearRecords, receive } = queue;
+  const waiting = new Set<() => void>();
+  queue.receive = async (input) => {
+    const waitSeconds = Number(input.WaitTimeSeconds ?? queue.ReceiveMessageWaitTimeSeconds ?? 0) || 0;
+    const deadline = Date.now() + waitSeconds * 1000;
+    for (;;) {
+      const received = await receive.call(queue, { ...input, WaitTimeSeconds: 0 });
+      const left = deadline - Date.now();
+      if (received.length > 0 || left <= 0) return received;
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          waiting.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, Math.min(left, LONG_POLL_RECHECK_MS));
+        waiting.add(wake);
+      });
+    }
+  };
   queue.newRecord = (record, delay) => {
     const entry = newRecord.call(queue, record, delay);
+    for (const wake of [...waiting]) wake();
     // A message lives in one queue: one that moved (to a DLQ, or back by a redrive) is no longer in the other.
     for (const other of all.values()) other.delete(record.MessageId);
     entries.set(record.MessageId, entry);

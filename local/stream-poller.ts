@@ -6,12 +6,18 @@ import {
   GetRecordsCommand,
   type GetRecordsCommandOutput,
   GetShardIteratorCommand,
+  type Shard,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { FunctionSpec } from '../shared/topology';
 import type { Mapping } from './event-source-mappings';
 import type { LocalFunction } from './lambda-runtime';
 import { writeWholeFile } from './whole-file';
+
+/** The wait after a read that found nothing, doubled after each further one, up to the most. */
+const QUIET_POLL_FIRST_MS = 100;
+const QUIET_POLL_MAX_MS = 1_000;
+const DESCRIBE_EVERY_MS = 10_000;
 
 export interface StreamMappingOptions {
   name: string;
@@ -138,26 +144,33 @@ export function streamMapping(options: StreamMappingOptions): Mapping {
   }
 
   async function run() {
+    let shards: Shard[] = [];
+    let describedAt = 0;
+    let closedWhenDescribed = -1;
+    let quietRounds = 0;
     while (running) {
       let seen = 0;
       try {
-        const stream = await streams.send(new DescribeStreamCommand({ StreamArn: options.streamArn }));
-        for (const shard of stream.StreamDescription?.Shards ?? []) {
+        // The shard list changes only as shards close and children open: read it again then, or now and then.
+        if (closed.size !== closedWhenDescribed || Date.now() - describedAt > DESCRIBE_EVERY_MS) {
+          const stream = await streams.send(new DescribeStreamCommand({ StreamArn: options.streamArn }));
+          shards = stream.StreamDescription?.Shards ?? [];
+          describedAt = Date.now();
+          closedWhenDescribed = closed.size;
+        }
+        for (const shard of shards) {
           if (!running) break;
           if (closed.has(shard.ShardId!)) continue;
           // A child shard starts after its parent has been read to its end.
-          if (
-            shard.ParentShardId &&
-            !closed.has(shard.ParentShardId) &&
-            (stream.StreamDescription?.Shards ?? []).some((s) => s.ShardId === shard.ParentShardId)
-          )
-            continue;
+          if (shard.ParentShardId && !closed.has(shard.ParentShardId) && shards.some((s) => s.ShardId === shard.ParentShardId)) continue;
           seen += await pollShard(shard.ShardId!);
         }
       } catch (err) {
         options.onError(err as Error);
       }
-      if (seen === 0) await new Promise((r) => setTimeout(r, 200));
+      // A quiet stream is read less and less often, down to once a second; a record brings back full speed.
+      quietRounds = seen > 0 ? 0 : quietRounds + 1;
+      if (seen === 0) await new Promise((r) => setTimeout(r, Math.min(QUIET_POLL_MAX_MS, QUIET_POLL_FIRST_MS * 2 ** (quietRounds - 1))));
     }
   }
 
