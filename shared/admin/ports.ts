@@ -1,3 +1,4 @@
+import type * as z from 'zod';
 import type { AuditEntry, AuditLog } from '../audit/audit-trail';
 import type { LoyaltyAccount } from '../domain/loyalty';
 import type { FieldError } from '../domain/moma-record';
@@ -214,6 +215,12 @@ export interface OperatorDirectory {
   emailOf(username: string): Promise<string | undefined>;
 }
 
+/** Signs a listing's resume position into an opaque cursor, and opens only what it signed for that listing. */
+export interface PositionSealer {
+  seal(listing: string, position: unknown): string;
+  open<S extends z.ZodType>(listing: string, cursor: string, shape: S): z.output<S>;
+}
+
 /** Everything the admin routes use, built once per process by the admin function's composition root. */
 export interface AdminContainer {
   /** The award path, shared with ingest: CSV import, failure retry, assignment and card linking go through it. */
@@ -223,6 +230,8 @@ export interface AdminContainer {
   customers: CustomerStore;
   records: CustomerRecords;
   erasure: CustomerErasure;
+  /** Seals the positions of an export's parts, so a client can hold them but not forge or reuse them elsewhere. */
+  exportCursors: PositionSealer;
   queries: AdminQueries;
   changes: AccountChanges;
   stats: StatsReader;

@@ -5,7 +5,7 @@ import type { ProgramConfig } from '../domain/program';
 import type { Clock } from '../ingest/ports';
 import { getCustomer } from './customers';
 import { InvalidCursorError, notFound } from './errors';
-import type { AdminQueries, CustomerErasure, CustomerRecords, CustomerStore } from './ports';
+import type { AdminQueries, CustomerErasure, CustomerRecords, CustomerStore, PositionSealer } from './ports';
 
 /** Notifications are kept this many days, so an export or an erasure looks this far back for them. */
 export const NOTIFICATION_DAYS = 31;
@@ -16,6 +16,7 @@ export interface PrivacyDeps {
   customers: CustomerStore;
   records: CustomerRecords;
   erasure: CustomerErasure;
+  cursors: PositionSealer;
   queries: AdminQueries;
   audit: AuditLog;
   program: ProgramConfig;
@@ -23,23 +24,18 @@ export interface PrivacyDeps {
 }
 
 const SECTIONS = ['profile', 'sales', 'notifications', 'audit'] as const;
-type Section = (typeof SECTIONS)[number];
 
-const exportPosition = z.strictObject({ section: z.enum(SECTIONS), cursor: z.string().max(2_048).optional(), day: z.string().optional() });
+const exportPosition = z.strictObject({
+  section: z.enum(SECTIONS),
+  /** When the export began: every part covers the days as they were then, even past midnight. */
+  startedAt: z.iso.datetime(),
+  cursor: z.string().max(2_048).optional(),
+  day: z.iso.date().optional(),
+});
 type ExportPosition = z.infer<typeof exportPosition>;
 
-const sealPosition = (position: ExportPosition) => Buffer.from(JSON.stringify(position)).toString('base64url');
-
-function openPosition(cursor: string): ExportPosition {
-  if (cursor.length > 3_000 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw new InvalidCursorError('is not a cursor this export returned');
-  try {
-    const parsed = exportPosition.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-    if (parsed.success) return parsed.data;
-  } catch {
-    // Reported below.
-  }
-  throw new InvalidCursorError('is not a cursor this export returned');
-}
+/** An export's cursors are signed for that customer's export alone. */
+const exportListing = (userId: string) => `export:${userId}`;
 
 const daysBack = (from: Date, count: number) =>
   Array.from({ length: count }, (_, i) => new Date(from.getTime() - i * 86_400_000).toISOString().slice(0, 10));
@@ -66,14 +62,20 @@ function withoutHashes<T>(value: T): T {
 }
 
 async function exportPart(userId: string, cursor: string | undefined, deps: PrivacyDeps) {
-  const at = cursor ? openPosition(cursor) : { section: 'profile' as Section };
   const now = deps.clock.now();
-  const part = { userId, exportedAt: now.toISOString(), section: at.section };
-  const next = (position: ExportPosition | undefined) => ({ nextCursor: position ? sealPosition(position) : undefined });
+  const at: ExportPosition = cursor
+    ? deps.cursors.open(exportListing(userId), cursor, exportPosition)
+    : { section: 'profile', startedAt: now.toISOString() };
+  const startedAt = new Date(at.startedAt);
+  const part = { userId, exportedAt: at.startedAt, section: at.section };
+  const next = (position: Omit<ExportPosition, 'startedAt'> | undefined) => ({
+    nextCursor: position ? deps.cursors.seal(exportListing(userId), { ...position, startedAt: at.startedAt }) : undefined,
+  });
+  // Every part, not only the first, is refused (404, 410) for a customer who is not there (any more).
+  const profile = await getCustomer(userId, deps);
 
   switch (at.section) {
     case 'profile': {
-      const profile = await getCustomer(userId, deps);
       const { cards, marketingConsent, marketingConsentAt, ...account } = profile;
       return {
         ...part,
@@ -90,7 +92,7 @@ async function exportPart(userId: string, cursor: string | undefined, deps: Priv
       return { ...part, items: page.items, ...next(after) };
     }
     case 'notifications': {
-      const days = daysBack(now, NOTIFICATION_DAYS);
+      const days = daysBack(startedAt, NOTIFICATION_DAYS);
       const index = at.day ? days.indexOf(at.day) : 0;
       if (index < 0) throw new InvalidCursorError('names a day this export does not cover: ask for the first part again');
       const day = days[index]!;
@@ -99,9 +101,9 @@ async function exportPart(userId: string, cursor: string | undefined, deps: Priv
       return { ...part, day, items, ...next(following ? { section: 'notifications', day: following } : { section: 'audit' }) };
     }
     case 'audit': {
-      const from = daysBack(now, AUDIT_RETENTION_DAYS).at(-1)!;
+      const from = daysBack(startedAt, AUDIT_RETENTION_DAYS).at(-1)!;
       const page = await deps.audit.list(
-        { target: `customer:${userId}`, from, to: now.toISOString().slice(0, 10) },
+        { target: `customer:${userId}`, from, to: startedAt.toISOString().slice(0, 10) },
         AUDIT_PER_PAGE,
         at.cursor,
       );

@@ -48,6 +48,7 @@ const privacyDeps = (app: AdminContainer): PrivacyDeps => ({
   customers: app.customers,
   records: app.records,
   erasure: app.erasure,
+  cursors: app.exportCursors,
   queries: app.queries,
   audit: app.audit,
   program: app.deps.program,

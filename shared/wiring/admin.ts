@@ -60,6 +60,7 @@ async function build(): Promise<AdminContainer> {
     customers: new DynamoDbCustomerStore(documentClient, tableName),
     records: new DynamoDbCustomerRecords(documentClient, tableName),
     erasure: new DynamoDbCustomerErasure(documentClient, tableName),
+    exportCursors: new CursorSigner(derivedKey(pepper, 'admin-api export cursors v1')),
     queries: new DynamoDbAdminQueries(documentClient, tableName, new CursorSigner(derivedKey(pepper, 'admin-api pagination cursors v1'))),
     changes: new DynamoDbAccountChanges(documentClient, tableName),
     stats: new DynamoDbStatsStore(documentClient, tableName),

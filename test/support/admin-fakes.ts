@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { CursorSigner } from '../../shared/adapters/dynamodb/admin-queries';
 import type {
   AccountChanges,
   Adjustment,
@@ -384,6 +386,7 @@ export function memoryAdmin(checks: ConnectionCheck[] = []) {
     customers,
     records,
     erasure: new MemoryCustomerErasure(ledger, customers, changes, records),
+    exportCursors: new CursorSigner(randomBytes(32)),
     queries: new MemoryAdminQueries(),
     changes,
     stats: new MemoryStats(),

@@ -11,6 +11,7 @@ function world() {
     customers: app.customers,
     records: app.records,
     erasure: app.erasure,
+    cursors: app.exportCursors,
     queries: app.queries,
     audit: app.audit,
     program: app.deps.program,
@@ -60,6 +61,37 @@ describe('export', () => {
         },
       ),
     );
+  });
+
+  test("a position it did not sign, or signed for another customer's export, is refused", async () => {
+    const { deps } = world();
+    const unsigned = Buffer.from(JSON.stringify({ section: 'audit', startedAt: new Date().toISOString() })).toString('base64url');
+    await expect(exportCustomer('pat', unsigned, deps)).rejects.toBeInstanceOf(InvalidCursorError);
+    const samsCursor = deps.cursors.seal('export:sam', { section: 'sales', startedAt: new Date().toISOString() });
+    await expect(exportCustomer('pat', samsCursor, deps)).rejects.toThrow(/another listing/);
+  });
+
+  test('every part, not only the first, answers 410 once the customer is erased', async () => {
+    const { deps } = world();
+    const first = await exportCustomer('pat', undefined, deps);
+    await eraseCustomer('pat', deps);
+    await expect(exportCustomer('pat', first.nextCursor, deps)).rejects.toMatchObject({ status: 410 });
+  });
+
+  test('an export that runs past midnight covers the days as they were when it began', async () => {
+    const { deps, clock } = world();
+    const parts: Array<Record<string, unknown>> = [];
+    let cursor: string | undefined;
+    do {
+      const part = await exportCustomer('pat', cursor, deps);
+      parts.push(part);
+      cursor = part.nextCursor;
+      clock.advance(3_600_000);
+    } while (cursor && parts.length < 100);
+    const days = parts.filter((p) => p.section === 'notifications').map((p) => p.day);
+    expect(days).toHaveLength(31);
+    expect(days[0]).toBe(parts[0]!.exportedAt!.toString().slice(0, 10));
+    expect(new Set(parts.map((p) => p.exportedAt)).size).toBe(1);
   });
 
   test('an unknown customer is a 404', async () => {
