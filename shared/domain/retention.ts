@@ -18,6 +18,12 @@ export const RETENTION_DAYS = {
   audit: 400,
 } as const;
 
+/**
+ * Reconcile (and Start's requeue) look for unprocessed files written in these last days only, well inside the
+ * processed-file records' life: an older file's record may be gone, and it must not be taken for new.
+ */
+export const RECONCILE_LOOKBACK_DAYS = RETENTION_DAYS.processedFiles - 30;
+
 export type RetainedKind = keyof typeof RETENTION_DAYS;
 
 const DAY_SECONDS = 86_400;

@@ -1,5 +1,6 @@
+import { RECONCILE_LOOKBACK_DAYS } from '../../shared/domain/retention';
 import type { ObjectRef } from '../../shared/ingest/ports';
-import { reconcileFiles } from '../../shared/ingest/reconcile';
+import { type ListedObject as Listed, reconcileFiles } from '../../shared/ingest/reconcile';
 import { MemoryFileEventQueue, MemoryFileLedger } from '../support/fakes';
 
 const BUCKET = 'hi-vis-moma-data';
@@ -13,9 +14,9 @@ interface ListedObject extends ObjectRef {
 /** A bucket listing: the objects under a prefix last modified before the cut-off, as the object store lists them. */
 function bucket(objects: ListedObject[]) {
   const listings: Array<{ prefix: string; before: Date }> = [];
-  async function* listOlderThan(b: string, prefix: string, before: Date): AsyncIterable<ObjectRef> {
+  async function* listOlderThan(b: string, prefix: string, before: Date): AsyncIterable<Listed> {
     listings.push({ prefix, before });
-    for (const { lastModified, ...ref } of objects) if (ref.bucket === b && ref.key.startsWith(prefix) && lastModified < before) yield ref;
+    for (const listed of objects) if (listed.bucket === b && listed.key.startsWith(prefix) && listed.lastModified < before) yield listed;
   }
   return { listOlderThan, listings };
 }
@@ -124,5 +125,21 @@ describe('reconcileFiles', () => {
     });
     expect(result).toEqual({ scanned: 0, requeued: [] });
     expect(queue.queued).toEqual([]);
+  });
+
+  test('a file written before the lookback is left alone: its processed-file record may have expired', async () => {
+    const days = (n: number) => n * 24 * 60;
+    const kept = object('transactions/last-year.json', days(RECONCILE_LOOKBACK_DAYS + 1));
+    const recentEnough = object('transactions/this-year.json', days(RECONCILE_LOOKBACK_DAYS - 1));
+    const { listOlderThan } = bucket([kept, recentEnough]);
+    const queue = new MemoryFileEventQueue();
+    const result = await reconcileFiles(BUCKET, ['transactions/'], MIN_AGE_MS, {
+      listOlderThan,
+      files: new MemoryFileLedger(),
+      queue,
+      now: NOW,
+    });
+    expect(result.requeued.map((r) => r.key)).toEqual(['transactions/this-year.json']);
+    expect(result.requeued[0]).not.toHaveProperty('lastModified');
   });
 });

@@ -32,14 +32,14 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   /** Objects under a prefix last modified before a moment, a page at a time. */
-  async *listOlderThan(bucket: string, prefix: string, before: Date): AsyncGenerator<ObjectRef> {
+  async *listOlderThan(bucket: string, prefix: string, before: Date): AsyncGenerator<ObjectRef & { lastModified?: Date }> {
     let token: string | undefined;
     do {
       const page = await this.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
       for (const object of page.Contents ?? []) {
         if (!object.Key || object.Key.endsWith('/') || !object.ETag) continue;
         if (object.LastModified && object.LastModified >= before) continue;
-        yield { bucket, key: object.Key, eTag: unquoted(object.ETag), size: object.Size };
+        yield { bucket, key: object.Key, eTag: unquoted(object.ETag), size: object.Size, lastModified: object.LastModified };
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
