@@ -21,6 +21,8 @@ export interface PrivacyDeps {
   audit: AuditLog;
   program: ProgramConfig;
   clock: Clock;
+  /** Waits (tests pass one that moves their clock). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 const SECTIONS = ['profile', 'sales', 'notifications', 'audit'] as const;
@@ -114,6 +116,11 @@ async function exportPart(userId: string, cursor: string | undefined, deps: Priv
 
 /** How long one call works on an erasure before it answers; the next call resumes. */
 const ERASURE_BUDGET_MS = 20_000;
+/**
+ * How long after the erasure began its last look for sales happens: an award committed just before it may not be in
+ * the customer-history index yet (from then on awards find no account).
+ */
+const INDEX_SETTLE_MS = 1_000;
 
 /**
  * Erases a customer (right to be forgotten) and keeps the books: name, email, device and card links are deleted at
@@ -129,10 +136,18 @@ export async function eraseCustomer(userId: string, deps: PrivacyDeps, budgetMs 
   if (start.state === 'missing') throw notFound(`customer ${userId}`);
   if (start.state === 'erased') return { userId, erased: true, complete: true, alreadyErased: true, erasedAt: start.erasedAt };
   const { pseudonym } = start;
+  const erasureBegan = new Date(start.startedAt);
   const sales = await deps.erasure.moveSales(userId, pseudonym, more);
   if (!sales.done) return { userId, erased: false, complete: false, moved: { sales: sales.moved } };
+  const settling = erasureBegan.getTime() + INDEX_SETTLE_MS - deps.clock.now().getTime();
+  if (settling > 0) {
+    await (deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))))(settling);
+    const late = await deps.erasure.moveSales(userId, pseudonym, more);
+    sales.moved += late.moved;
+    if (!late.done) return { userId, erased: false, complete: false, moved: { sales: sales.moved } };
+  }
   const adjustments = await deps.erasure.moveAdjustments(userId, pseudonym);
-  const notifications = await deps.erasure.moveNotifications(userId, pseudonym, daysBack(startedAt, NOTIFICATION_DAYS), more);
+  const notifications = await deps.erasure.moveNotifications(userId, pseudonym, daysBack(erasureBegan, NOTIFICATION_DAYS), more);
   if (!notifications.done)
     return { userId, erased: false, complete: false, moved: { sales: sales.moved, adjustments, notifications: notifications.moved } };
   const erasedAt = deps.clock.now().toISOString();

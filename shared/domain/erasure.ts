@@ -3,3 +3,6 @@
  * when it was erased. Every reader treats it as a customer that is gone: no account to award to, nothing to show.
  */
 export const ERASED_CUSTOMER = 'erased-customer';
+
+/** How an erased customer's pseudonymous account id begins: `anon-` and a random UUID, mapped back by nothing. */
+export const PSEUDONYM_PREFIX = 'anon-';

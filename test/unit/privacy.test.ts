@@ -16,6 +16,7 @@ function world() {
     audit: app.audit,
     program: app.deps.program,
     clock,
+    sleep: async (ms: number) => clock.advance(ms),
   };
   customers.profiles.set('pat', { userId: 'pat', name: 'Pat Quill', email: 'pat@example.com', marketingConsent: true });
   for (let i = 0; i < 5; i++) sales.awarded(`S-${i}`, 'pat', { points: 45 });

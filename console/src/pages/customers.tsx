@@ -308,6 +308,9 @@ function ConsentBox({ checked }: { checked: boolean }) {
 }
 
 type ExportPart = Record<string, unknown> & { section: string; items?: unknown[]; nextCursor?: string };
+/** Each call works up to 20 s: this many is several minutes, enough for a history of hundreds of thousands of sales. */
+const MAX_ERASE_CALLS = 30;
+
 type ErasureResult = { complete: boolean; erased?: boolean; alreadyErased?: boolean; moved?: Record<string, number> };
 
 /** The export's parts as one document: the profile's fields, then each section's items in order. */
@@ -351,15 +354,24 @@ function PersonalData({ userId, onErased, resumeOnly }: { userId: string; onEras
     });
 
   const erase = async () => {
-    // A long history is erased over several calls, each answering how far it got.
+    // A long history is erased over several calls, each answering how far it got; past a bound, the operator decides.
     let result: ErasureResult;
-    do result = await api.post<ErasureResult>(`${path}/erase`, { reason });
-    while (!result.complete);
+    let calls = 0;
+    let salesMoved = 0;
+    do {
+      result = await api.post<ErasureResult>(`${path}/erase`, { reason });
+      salesMoved += result.moved?.sales ?? 0;
+      calls++;
+    } while (!result.complete && calls < MAX_ERASE_CALLS);
+    if (!result.complete) {
+      onErased(`The erasure of ${userId} is not finished after ${calls} calls: press Finish the erasure to go on.`);
+      return;
+    }
     setReason('');
     onErased(
       result.alreadyErased
         ? `Customer ${userId} was already erased.`
-        : `Customer ${userId} erased: personal data and cards deleted; ${count(result.moved?.sales ?? 0)} sale(s) kept under a pseudonym.`,
+        : `Customer ${userId} erased: personal data and cards deleted; ${count(salesMoved)} sale(s) kept under a pseudonym.`,
     );
   };
 

@@ -1,5 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { AdminError } from '../../admin/errors';
 import type { AccountChanges, Adjustment, ChangeAuthor, ChangeResult } from '../../admin/ports';
 import type { LoyaltyAccount } from '../../domain/loyalty';
 import { accountStandingUpdate, cancellationCause } from './account-standing';
@@ -84,8 +85,9 @@ export class DynamoDbAccountChanges implements AccountChanges {
                 TableName: this.tableName,
                 Key: keys.customer(adjustment.userId),
                 UpdateExpression: 'ADD points :points, version :one SET updatedAt = :now',
-                ConditionExpression: 'attribute_exists(PK)',
-                ExpressionAttributeValues: { ':points': adjustment.points, ':one': 1, ':now': now },
+                // Not to an erased customer's tombstone, nor one being erased (the route's check may be a moment old).
+                ConditionExpression: 'attribute_exists(PK) AND entity = :customer AND attribute_not_exists(erasure)',
+                ExpressionAttributeValues: { ':points': adjustment.points, ':one': 1, ':now': now, ':customer': 'customer' },
               },
             },
           ],
@@ -93,6 +95,8 @@ export class DynamoDbAccountChanges implements AccountChanges {
       );
       return { applied: true, stored: item };
     } catch (err) {
+      if (err instanceof TransactionCanceledException && err.CancellationReasons?.[1]?.Code === 'ConditionalCheckFailed')
+        throw new AdminError(410, `customer ${adjustment.userId} was erased or is being erased`);
       if (!(err instanceof TransactionCanceledException) || err.CancellationReasons?.[0]?.Code !== 'ConditionalCheckFailed') throw err;
       const existing = await this.db.send(
         new GetCommand({ TableName: this.tableName, Key: { PK: item.PK, SK: item.SK }, ConsistentRead: true }),

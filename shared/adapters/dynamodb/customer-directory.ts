@@ -1,6 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { CardHashes, CustomerDirectory } from '../../ingest/ports';
+import { liveCustomer } from './customer-store';
 import { GSI1, GSI2, indexKeys, keys } from './table-keys';
 
 /** How long a card unknown under both peppers waits before the second look (only during a rotation). */
@@ -86,6 +87,8 @@ export class DynamoDbCustomerDirectory implements CustomerDirectory {
               },
             },
             { Delete: { TableName: this.tableName, Key: { PK: link.PK, SK: link.SK }, ConditionExpression: 'attribute_exists(PK)' } },
+            // Not while the customer is being erased: the erasure deletes the links it finds, and a new one could escape it.
+            { ConditionCheck: { TableName: this.tableName, ...liveCustomer(userId) } },
           ],
         }),
       );

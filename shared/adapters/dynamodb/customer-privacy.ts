@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
@@ -10,7 +10,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { CustomerErasure, CustomerRecords, ErasureStart, Listed } from '../../admin/ports';
-import { ERASED_CUSTOMER } from '../../domain/erasure';
+import { ERASED_CUSTOMER, PSEUDONYM_PREFIX } from '../../domain/erasure';
 import { GSI1, GSI3, indexKeys, keys, withoutKeys } from './table-keys';
 
 /** The account figures an erased customer's pseudonymous account keeps, so balances and tiers add up as before. */
@@ -81,17 +81,19 @@ export class DynamoDbCustomerErasure implements CustomerErasure {
     if (profile.entity === ERASED_CUSTOMER) return { state: 'erased', erasedAt: String(profile.erasedAt) };
     let erasure = profile.erasure as { pseudonym: string; startedAt: string } | undefined;
     if (!erasure) {
-      erasure = { pseudonym: `anon-${randomUUID()}`, startedAt: at };
+      erasure = { pseudonym: `${PSEUDONYM_PREFIX}${randomUUID()}`, startedAt: at };
       try {
         await this.db.send(
           new UpdateCommand({
             TableName: this.tableName,
             Key: keys.customer(userId),
+            // The next version: an award planned on the account before now fails its condition, reads again and
+            // finds the erasure (no account to award to).
             UpdateExpression:
-              'SET erasure = :erasure, marketingConsent = :false, updatedAt = :at REMOVE #name, email, pushEndpoint, marketingConsentAt',
+              'SET erasure = :erasure, marketingConsent = :false, updatedAt = :at, #version = if_not_exists(#version, :zero) + :one REMOVE #name, email, pushEndpoint, marketingConsentAt',
             ConditionExpression: 'attribute_exists(PK) AND entity = :customer AND attribute_not_exists(erasure)',
-            ExpressionAttributeNames: { '#name': 'name' },
-            ExpressionAttributeValues: { ':erasure': erasure, ':false': false, ':at': at, ':customer': 'customer' },
+            ExpressionAttributeNames: { '#name': 'name', '#version': 'version' },
+            ExpressionAttributeValues: { ':erasure': erasure, ':false': false, ':at': at, ':customer': 'customer', ':zero': 0, ':one': 1 },
           }),
         );
       } catch (err) {
@@ -100,10 +102,14 @@ export class DynamoDbCustomerErasure implements CustomerErasure {
         throw err;
       }
     }
+    await this.deleteCards(userId);
+    return { state: 'erasing', ...erasure };
+  }
+
+  private async deleteCards(userId: string) {
     for (const card of await customerPartition(this.db, this.tableName, userId, 'CARD#')) {
       await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { PK: card.PK, SK: card.SK } }));
     }
-    return { state: 'erasing', ...erasure };
   }
 
   async moveSales(userId: string, pseudonym: string, more: () => boolean) {
@@ -130,24 +136,11 @@ export class DynamoDbCustomerErasure implements CustomerErasure {
     return { moved, done: true };
   }
 
-  /** The sale to the pseudonym, without its card; its conflicting deliveries lose their card too. */
+  /**
+   * The sale to the pseudonym, without its card; its conflicting deliveries lose their card first, so a call cut
+   * short after moving the sale has left none behind (the next one no longer finds the sale).
+   */
   private async moveSale(transactionId: string, userId: string, pseudonym: string): Promise<boolean> {
-    let moved = false;
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.sale(transactionId),
-          UpdateExpression: `SET userId = :pseudonym, GSI1PK = :pk REMOVE ${SALE_CARD_ATTRIBUTES}`,
-          ConditionExpression: 'userId = :user',
-          ExpressionAttributeValues: { ':pseudonym': pseudonym, ':pk': indexKeys.customerSales(pseudonym), ':user': userId },
-        }),
-      );
-      moved = true;
-    } catch (err) {
-      // Moved already (the index lags behind the table): nothing to do.
-      if (!isConditionFailure(err)) throw err;
-    }
     const conflicts = await queryAll(this.db, {
       TableName: this.tableName,
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :conflict)',
@@ -156,47 +149,79 @@ export class DynamoDbCustomerErasure implements CustomerErasure {
       ConsistentRead: true,
     });
     for (const conflict of conflicts) {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { PK: conflict.PK, SK: conflict.SK },
-          UpdateExpression: 'REMOVE incoming.cardFullHash, incoming.cardLast4Hash, incoming.cardLast4',
-          ConditionExpression: 'attribute_exists(incoming)',
-        }),
+      await ignoringConditionFailure(
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { PK: conflict.PK, SK: conflict.SK },
+            UpdateExpression: 'REMOVE incoming.cardFullHash, incoming.cardLast4Hash, incoming.cardLast4',
+            // Expired (TTL) meanwhile: nothing left to clean.
+            ConditionExpression: 'attribute_exists(incoming)',
+          }),
+        ),
       );
     }
-    return moved;
+    // False when moved already (the index lags behind the table).
+    return ignoringConditionFailure(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.sale(transactionId),
+          UpdateExpression: `SET userId = :pseudonym, GSI1PK = :pk REMOVE ${SALE_CARD_ATTRIBUTES}`,
+          ConditionExpression: 'userId = :user',
+          ExpressionAttributeValues: { ':pseudonym': pseudonym, ':pk': indexKeys.customerSales(pseudonym), ':user': userId },
+        }),
+      ),
+    );
   }
 
   async moveAdjustments(userId: string, pseudonym: string): Promise<number> {
     const adjustments = await customerPartition(this.db, this.tableName, userId, 'ADJUSTMENT#');
+    let moved = 0;
     for (const { idempotencyKey: _key, ...adjustment } of adjustments) {
       // The client's idempotency key is free text (it may name the customer) and means nothing once the account moved.
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...adjustment, PK: keys.customer(pseudonym).PK, SK: `ADJUSTMENT#${randomUUID()}`, userId: pseudonym },
-                ConditionExpression: 'attribute_not_exists(PK)',
+      // The new key follows from the old one, so two calls moving the same adjustment put it there once.
+      const movedKey = `ADJUSTMENT#moved-${createHash('sha256').update(String(adjustment.SK)).digest('hex').slice(0, 32)}`;
+      try {
+        await this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: { ...adjustment, PK: keys.customer(pseudonym).PK, SK: movedKey, userId: pseudonym },
+                  ConditionExpression: 'attribute_not_exists(PK)',
+                },
               },
-            },
-            { Delete: { TableName: this.tableName, Key: { PK: adjustment.PK, SK: adjustment.SK } } },
-          ],
-        }),
-      );
+              {
+                Delete: {
+                  TableName: this.tableName,
+                  Key: { PK: adjustment.PK, SK: adjustment.SK },
+                  ConditionExpression: 'attribute_exists(PK)',
+                },
+              },
+            ],
+          }),
+        );
+        moved++;
+      } catch (err) {
+        // Moved by a call running beside this one.
+        if (!(err instanceof TransactionCanceledException)) throw err;
+      }
     }
-    return adjustments.length;
+    return moved;
   }
 
+  /** Day by day, each finished day noted on the erasure, so a call cut short resumes at the next day, not the first. */
   async moveNotifications(userId: string, pseudonym: string, days: string[], more: () => boolean) {
     let moved = 0;
+    const done = new Set(((await this.profile(userId))?.erasure as { notificationDaysDone?: string[] } | undefined)?.notificationDaysDone);
     for (const day of days) {
+      if (done.has(day)) continue;
       if (!more()) return { moved, done: false };
       for (const notification of await notificationsOfDay(this.db, this.tableName, userId, day)) {
-        try {
-          await this.db.send(
+        const changed = await ignoringConditionFailure(
+          this.db.send(
             new UpdateCommand({
               TableName: this.tableName,
               Key: { PK: notification.PK, SK: notification.SK },
@@ -204,17 +229,26 @@ export class DynamoDbCustomerErasure implements CustomerErasure {
               ConditionExpression: 'userId = :user',
               ExpressionAttributeValues: { ':pseudonym': pseudonym, ':user': userId },
             }),
-          );
-          moved++;
-        } catch (err) {
-          if (!isConditionFailure(err)) throw err;
-        }
+          ),
+        );
+        if (changed) moved++;
       }
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.customer(userId),
+          UpdateExpression: 'SET erasure.notificationDaysDone = list_append(if_not_exists(erasure.notificationDaysDone, :none), :day)',
+          ConditionExpression: 'erasure.pseudonym = :pseudonym',
+          ExpressionAttributeValues: { ':none': [], ':day': [day], ':pseudonym': pseudonym },
+        }),
+      );
     }
     return { moved, done: true };
   }
 
   async finish(userId: string, pseudonym: string, at: string): Promise<boolean> {
+    // A link written while the erasure began (its check a moment old) is deleted too.
+    await this.deleteCards(userId);
     const profile = await this.profile(userId);
     if (profile?.entity === ERASED_CUSTOMER) return true;
     if ((profile?.erasure as { pseudonym?: string } | undefined)?.pseudonym !== pseudonym) return false;
@@ -266,5 +300,16 @@ export class DynamoDbCustomerErasure implements CustomerErasure {
   private async profile(userId: string) {
     const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.customer(userId), ConsistentRead: true }));
     return out.Item;
+  }
+}
+
+/** The write's outcome: true when it was made, false when its condition failed (done already, or nothing to do). */
+async function ignoringConditionFailure(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (err) {
+    if (isConditionFailure(err)) return false;
+    throw err;
   }
 }

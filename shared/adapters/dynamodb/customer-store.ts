@@ -1,5 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { AdminError } from '../../admin/errors';
 import type { CustomerProfile, CustomerStore, LinkedCard } from '../../admin/ports';
 import type { CardHashes } from '../../ingest/ports';
 import { indexKeys, keys, withoutKeys } from './table-keys';
@@ -45,25 +54,32 @@ export class DynamoDbCustomerStore implements CustomerStore {
       'tier = if_not_exists(tier, :bronze)',
       '#version = if_not_exists(#version, :zero)',
     ];
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.customer(profile.userId),
-        UpdateExpression: `SET ${set.join(', ')}`,
-        ExpressionAttributeNames: { '#name': 'name', '#version': 'version' },
-        ExpressionAttributeValues: {
-          ':entity': 'customer',
-          ':id': profile.userId,
-          ':name': profile.name ?? null,
-          ':email': profile.email ?? null,
-          ':push': profile.pushEndpoint ?? null,
-          ...consent.values,
-          ':now': now,
-          ':zero': 0,
-          ':bronze': 'Bronze',
-        },
-      }),
-    );
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.customer(profile.userId),
+          UpdateExpression: `SET ${set.join(', ')}`,
+          // Never over an erased customer's tombstone, nor one being erased: the route's own check may be a moment old.
+          ConditionExpression: 'attribute_not_exists(PK) OR (entity = :entity AND attribute_not_exists(erasure))',
+          ExpressionAttributeNames: { '#name': 'name', '#version': 'version' },
+          ExpressionAttributeValues: {
+            ':entity': 'customer',
+            ':id': profile.userId,
+            ':name': profile.name ?? null,
+            ':email': profile.email ?? null,
+            ':push': profile.pushEndpoint ?? null,
+            ...consent.values,
+            ':now': now,
+            ':zero': 0,
+            ':bronze': 'Bronze',
+          },
+        }),
+      );
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') throw gone(profile.userId);
+      throw err;
+    }
   }
 
   async getCustomer(userId: string): Promise<Record<string, unknown> | undefined> {
@@ -81,23 +97,32 @@ export class DynamoDbCustomerStore implements CustomerStore {
     const linked: LinkedCard = { cardId: newCardId(), last4: card.lastFour, linkedAt: new Date().toISOString() };
     try {
       await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...key,
-            ...(card.fullHash ? { GSI1PK: indexKeys.cardByFullHash(card.fullHash), GSI1SK: `CUSTOMER#${userId}` } : {}),
-            GSI2PK: indexKeys.cardByLastFourHash(card.lastFourHash),
-            GSI2SK: `CUSTOMER#${userId}`,
-            entity: 'card',
-            userId,
-            ...linked,
-          },
-          ConditionExpression: 'attribute_not_exists(PK)',
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...key,
+                  ...(card.fullHash ? { GSI1PK: indexKeys.cardByFullHash(card.fullHash), GSI1SK: `CUSTOMER#${userId}` } : {}),
+                  GSI2PK: indexKeys.cardByLastFourHash(card.lastFourHash),
+                  GSI2SK: `CUSTOMER#${userId}`,
+                  entity: 'card',
+                  userId,
+                  ...linked,
+                },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+            // Only to a customer who is there and not being erased: an erasure deletes the links it can see.
+            { ConditionCheck: { TableName: this.tableName, ...liveCustomer(userId) } },
+          ],
         }),
       );
       return linked;
     } catch (err) {
-      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+      if (!(err instanceof TransactionCanceledException)) throw err;
+      if (err.CancellationReasons?.[1]?.Code === 'ConditionalCheckFailed') throw gone(userId);
     }
     const existing = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
     return (await this.shownCards(existing.Item ? [existing.Item] : []))[0] ?? linked;
@@ -161,3 +186,12 @@ export class DynamoDbCustomerStore implements CustomerStore {
     );
   }
 }
+
+/** The condition that the customer's profile is a live customer's: not a tombstone, no erasure running. */
+export const liveCustomer = (userId: string) => ({
+  Key: keys.customer(userId),
+  ConditionExpression: 'entity = :customer AND attribute_not_exists(erasure)',
+  ExpressionAttributeValues: { ':customer': 'customer' },
+});
+
+const gone = (userId: string) => new AdminError(410, `customer ${userId} was erased or is being erased`);

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from '@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
-import { ERASED_CUSTOMER } from '../../domain/erasure';
+import { ERASED_CUSTOMER, PSEUDONYM_PREFIX } from '../../domain/erasure';
 import type { AwardPlan, LoyaltyAccount } from '../../domain/loyalty';
 import { TIER_NAMES } from '../../domain/program';
 import { expiryAfterDays, expiryOf } from '../../domain/retention';
@@ -36,12 +36,14 @@ export class DynamoDbLoyaltyLedger implements LoyaltyLedger {
         TableName: this.tableName,
         Key: keys.customer(userId),
         ConsistentRead: options.consistent,
-        ProjectionExpression: 'entity, userId, points, lifetimePoints, tier, punchCount, punchCardsCompleted, purchaseCount, version',
+        ProjectionExpression:
+          'entity, userId, points, lifetimePoints, tier, punchCount, punchCardsCompleted, purchaseCount, version, erasure',
       }),
     );
-    // An erased customer's tombstone is no account: a sale still on its way is held as unmatched.
-    if (!out.Item || out.Item.entity === ERASED_CUSTOMER) return undefined;
-    const parsed = storedAccountSchema.safeParse(out.Item);
+    // An erased customer's tombstone, or one being erased, is no account: a sale on its way is held as unmatched.
+    if (!out.Item || out.Item.entity === ERASED_CUSTOMER || out.Item.erasure) return undefined;
+    const { erasure: _erasure, ...item } = out.Item;
+    const parsed = storedAccountSchema.safeParse(item);
     if (!parsed.success) {
       // Awarding on top of a malformed account would corrupt it further: fail loudly, the message is retried and parked.
       throw new Error(`account ${userId} is malformed: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
@@ -150,7 +152,8 @@ export class DynamoDbLoyaltyLedger implements LoyaltyLedger {
           detectedAt,
           existingContentHash: existing.contentHash,
           existingStatus: existing.status,
-          incoming: sale,
+          // A sale of an erased customer keeps no card, nor does a later delivery of it.
+          incoming: existing.userId?.startsWith(PSEUDONYM_PREFIX) ? withoutCard(sale) : sale,
           [TTL_ATTRIBUTE]: expiryOf('conflicts', detectedAt),
         },
       }),
@@ -171,3 +174,5 @@ function toExisting(item: Record<string, unknown>): ExistingSale {
     userId: item.userId as string | undefined,
   };
 }
+
+const withoutCard = ({ cardFullHash: _full, cardLast4Hash: _hash, cardLast4: _last4, ...sale }: SaleRecord) => sale;
