@@ -4,8 +4,8 @@ import { Consumer } from 'sqs-consumer';
 import type { FunctionSpec, QueueSpec } from '../shared/topology';
 import type { LocalFunction } from './lambda-runtime';
 
-/** How long one receive waits for a message: idle pollers cost a request a second each; a graceful stop waits at most this. */
-const LONG_POLL_SECONDS = 1;
+/** How long one receive waits for a message, as Lambda's pollers do; a stop releases the waiting polls at once. */
+const LONG_POLL_SECONDS = 20;
 
 export interface Mapping {
   readonly name: string;
@@ -22,6 +22,8 @@ export interface SqsMappingOptions {
   sqs: SQSClient;
   region: string;
   fn: LocalFunction<SQSEvent, SQSBatchResponse | undefined>;
+  /** Ends the polls waiting on the queue at once, so a stop does not wait out a long poll. */
+  releasePolls?(): void;
   onError(error: Error): void;
 }
 
@@ -51,8 +53,7 @@ export function sqsMapping(options: SqsMappingOptions): Mapping {
       queueUrl: queue.url,
       sqs: options.sqs,
       batchSize: spec.trigger.batchSize,
-      // Long polls (the SQS emulator answers one as soon as a message arrives), kept short because a graceful stop
-      // waits for the poll in flight, as a disabled mapping finishes its batch.
+      // Long polls: the SQS emulator answers one as soon as a message arrives, and ends them when the mapping stops.
       waitTimeSeconds: LONG_POLL_SECONDS,
       pollingWaitTimeMs: 0,
       visibilityTimeout: visibility,
@@ -97,8 +98,14 @@ export function sqsMapping(options: SqsMappingOptions): Mapping {
                 c.stop({ abort: true });
                 return resolve();
               }
-              c.once('stopped', () => resolve());
+              // A poll still on its way to the queue when released would wait its whole time: release until stopped.
+              const releasing = setInterval(() => options.releasePolls?.(), 100);
+              c.once('stopped', () => {
+                clearInterval(releasing);
+                resolve();
+              });
               c.stop({ abort: false });
+              options.releasePolls?.();
             }),
         ),
       );

@@ -15,6 +15,7 @@ import { type ControlledMapping, startControlPlane } from './control-plane';
 import { REGION } from './emulators';
 import { type Mapping, scheduleMapping, sqsMapping } from './event-source-mappings';
 import type { HttpRoute } from './http-gateway';
+import type { LocalFunction } from './lambda-runtime';
 import { localFunction } from './lambda-runtime';
 import type { LocalQueue } from './sqs-emulator';
 import { streamMapping } from './stream-poller';
@@ -41,6 +42,8 @@ export interface TriggerSources {
   streams: DynamoDBStreamsClient;
   /** Where the stream pollers keep their checkpoints. */
   dataDir: string;
+  /** Ends the long polls waiting on a queue at once (a stopping mapping's last poll). */
+  releasePolls?(queueUrl: string): void;
   log(line: string): void;
 }
 
@@ -60,6 +63,16 @@ export interface FunctionTriggers {
 export function wireFunctions(sources: TriggerSources): FunctionTriggers {
   const wired: FunctionTriggers = { mappings: [], schedules: new Map(), routes: [] };
   const onError = (name: string) => (err: Error) => sources.log(`${name}: ${err.message}`);
+  // The stream pollers read a quiet stream seldom; a function that may have written to the table wakes them, so
+  // what it wrote reaches stats and notify at once.
+  const streams: ReturnType<typeof streamMapping>[] = [];
+  const wakingStreams = <E, R>(fn: LocalFunction<E, R>): LocalFunction<E, R> => ({
+    name: fn.name,
+    invoke: (event) =>
+      fn.invoke(event).finally(() => {
+        for (const stream of streams) stream.nudge();
+      }),
+  });
   for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, FunctionSpec][]) {
     const trigger = spec.trigger;
     if (trigger.type === 'sqs') {
@@ -71,7 +84,8 @@ export function wireFunctions(sources: TriggerSources): FunctionTriggers {
           queue: { url: queue.url, arn: queue.arn, spec: QUEUES[trigger.queue] },
           sqs: sources.sqs,
           region: REGION,
-          fn: localFunction<SQSEvent, SQSBatchResponse | undefined>(name, spec, REGION),
+          fn: wakingStreams(localFunction<SQSEvent, SQSBatchResponse | undefined>(name, spec, REGION)),
+          releasePolls: () => sources.releasePolls?.(queue.url),
           onError: onError(name),
         }),
       );
@@ -80,26 +94,26 @@ export function wireFunctions(sources: TriggerSources): FunctionTriggers {
         name,
         spec: { ...spec, trigger },
         region: REGION,
-        fn: localFunction<ScheduledEvent, unknown>(name, spec, REGION),
+        fn: wakingStreams(localFunction<ScheduledEvent, unknown>(name, spec, REGION)),
         onError: onError(name),
       });
       wired.schedules.set(name, schedule);
       wired.mappings.push(schedule);
     } else if (trigger.type === 'stream') {
-      wired.mappings.push(
-        streamMapping({
-          name,
-          spec: { ...spec, trigger },
-          streamArn: sources.streamArn,
-          streams: sources.streams,
-          region: REGION,
-          fn: localFunction<DynamoDBStreamEvent, DynamoDBBatchResponse | undefined>(name, spec, REGION),
-          checkpointFile: path.join(sources.dataDir, `stream-${name}.json`),
-          onError: onError(name),
-        }),
-      );
+      const stream = streamMapping({
+        name,
+        spec: { ...spec, trigger },
+        streamArn: sources.streamArn,
+        streams: sources.streams,
+        region: REGION,
+        fn: localFunction<DynamoDBStreamEvent, DynamoDBBatchResponse | undefined>(name, spec, REGION),
+        checkpointFile: path.join(sources.dataDir, `stream-${name}.json`),
+        onError: onError(name),
+      });
+      streams.push(stream);
+      wired.mappings.push(stream);
     } else {
-      const fn = localFunction<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(name, spec, REGION);
+      const fn = wakingStreams(localFunction<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(name, spec, REGION));
       for (const routeKey of trigger.routes) wired.routes.push({ routeKey, fn });
     }
   }

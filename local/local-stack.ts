@@ -137,7 +137,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const consoleDir = options.consoleDir ?? path.resolve(__dirname, '..', 'console');
     // A missing or failed build never stops the start: the console then answers with a page saying it is not built.
     await ensureConsoleBuilt({ consoleDir, log });
-    const triggers = wireFunctions({ queues, sqs: clients.sqs, streamArn, streams: clients.streams, dataDir, log });
+    const triggers = wireFunctions({
+      queues,
+      sqs: clients.sqs,
+      streamArn,
+      streams: clients.streams,
+      dataDir,
+      releasePolls: (url) => emulators.sqsServer.releasePolls(url),
+      log,
+    });
     const gateway = await startHttpGateway({
       port: ports.api,
       verifyToken: createAccessTokenVerifier({

@@ -36,6 +36,8 @@ interface EmulatedQueue {
   delete(receiptHandle: string): boolean;
   clearRecords(): void;
   receive(input: { VisibilityTimeout?: unknown; WaitTimeSeconds?: unknown; MaxNumberOfMessages?: unknown }): Promise<unknown[]>;
+  /** Added here: ends the waiting long polls. */
+  releasePolls?(): void;
   ReceiveMessageWaitTimeSeconds?: number;
 }
 
@@ -43,7 +45,7 @@ interface EmulatedQueue {
  * While a long poll waits, how often it looks again for messages that became visible without being sent (a
  * visibility timeout or a delay running out); a message sent to the queue ends the wait at once.
  */
-const LONG_POLL_RECHECK_MS = 500;
+const LONG_POLL_RECHECK_MS = 1_000;
 
 /** One message as saved across a graceful restart. */
 export interface SavedMessage {
@@ -63,6 +65,8 @@ export interface SqsEmulator {
   endpoint: string;
   /** Every message each queue holds now, waiting or in flight, in the order they were sent. */
   snapshot(): QueueSnapshot;
+  /** Ends every long poll waiting on the queue with this URL: each answers with no message now. */
+  releasePolls(queueUrl: string): void;
   /** Puts saved messages back, each queue's in order; returns how many. Queues must exist. */
   restore(snapshot: QueueSnapshot): number;
   close(): Promise<void>;
@@ -128,6 +132,11 @@ export async function startSqsEmulator(options: SqsEmulatorOptions): Promise<Sqs
 
   return {
     endpoint: listening.url,
+    releasePolls(queueUrl: string) {
+      trackQueues();
+      const name = queueUrl.split('/').pop();
+      for (const queue of tracked.keys()) if (queue.QueueName === name) queue.releasePolls?.();
+    },
     snapshot,
     restore,
     async restoreSaved() {
@@ -166,21 +175,26 @@ export async function startSqsEmulator(options: SqsEmulatorOptions): Promise<Sqs
 function trackMessages(queue: EmulatedQueue, all: Map<EmulatedQueue, Map<string, StoredEntry>>): Map<string, StoredEntry> {
   const entries = new Map<string, StoredEntry>();
   const { newRecord, changeVisibility, delete: deleteMessage, clearRecords, receive } = queue;
-  const waiting = new Set<() => void>();
+  const waiting = new Set<(released?: boolean) => void>();
+  queue.releasePolls = () => {
+    for (const wake of [...waiting]) wake(true);
+  };
   queue.receive = async (input) => {
     const waitSeconds = Number(input.WaitTimeSeconds ?? queue.ReceiveMessageWaitTimeSeconds ?? 0) || 0;
     const deadline = Date.now() + waitSeconds * 1000;
+    let released = false;
     for (;;) {
       const received = await receive.call(queue, { ...input, WaitTimeSeconds: 0 });
       const left = deadline - Date.now();
-      if (received.length > 0 || left <= 0) return received;
+      if (received.length > 0 || left <= 0 || released) return received;
       await new Promise<void>((resolve) => {
-        const wake = () => {
+        const wake = (release?: boolean) => {
           clearTimeout(timer);
           waiting.delete(wake);
+          released ||= release === true;
           resolve();
         };
-        const timer = setTimeout(wake, Math.min(left, LONG_POLL_RECHECK_MS));
+        const timer = setTimeout(() => wake(), Math.min(left, LONG_POLL_RECHECK_MS));
         waiting.add(wake);
       });
     }

@@ -14,10 +14,13 @@ import type { Mapping } from './event-source-mappings';
 import type { LocalFunction } from './lambda-runtime';
 import { writeWholeFile } from './whole-file';
 
-/** The wait after a read that found nothing, doubled after each further one, up to the most. */
+/**
+ * The wait after a read that found nothing, doubled after each further one, up to the most; a nudge (a local
+ * function ran, and may have written) ends the wait.
+ */
 const QUIET_POLL_FIRST_MS = 100;
-const QUIET_POLL_MAX_MS = 1_000;
-const DESCRIBE_EVERY_MS = 10_000;
+const QUIET_POLL_MAX_MS = 5_000;
+const DESCRIBE_EVERY_MS = 30_000;
 
 export interface StreamMappingOptions {
   name: string;
@@ -37,7 +40,7 @@ export interface StreamMappingOptions {
  * past what succeeded (honouring `batchItemFailures`); a failing batch is retried, then skipped after
  * `retryAttempts`, as Lambda does.
  */
-export function streamMapping(options: StreamMappingOptions): Mapping {
+export function streamMapping(options: StreamMappingOptions): Mapping & { nudge(): void } {
   const { spec, streams } = options;
   const checkpoints = readCheckpoints(options);
   const iterators = new Map<string, string | undefined>();
@@ -143,6 +146,23 @@ export function streamMapping(options: StreamMappingOptions): Mapping {
     return pending[0]?.dynamodb?.SequenceNumber;
   }
 
+  let wake: (() => void) | undefined;
+  let nudged = false;
+  const quietWait = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (nudged) {
+        nudged = false;
+        return resolve();
+      }
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      }
+      wake = done;
+    });
+
   async function run() {
     let shards: Shard[] = [];
     let describedAt = 0;
@@ -170,7 +190,7 @@ export function streamMapping(options: StreamMappingOptions): Mapping {
       }
       // A quiet stream is read less and less often, down to once a second; a record brings back full speed.
       quietRounds = seen > 0 ? 0 : quietRounds + 1;
-      if (seen === 0) await new Promise((r) => setTimeout(r, Math.min(QUIET_POLL_MAX_MS, QUIET_POLL_FIRST_MS * 2 ** (quietRounds - 1))));
+      if (seen === 0) await quietWait(Math.min(QUIET_POLL_MAX_MS, QUIET_POLL_FIRST_MS * 2 ** (quietRounds - 1)));
     }
   }
 
@@ -186,7 +206,13 @@ export function streamMapping(options: StreamMappingOptions): Mapping {
     },
     async stop({ graceful = true } = {}) {
       running = false;
+      wake?.();
       if (graceful) await loop;
+    },
+    /** Reads at once (after the current wait's end, were it reading). */
+    nudge() {
+      if (wake) wake();
+      else nudged = true;
     },
   };
 }

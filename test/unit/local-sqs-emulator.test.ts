@@ -176,3 +176,47 @@ describe('the local SQS emulator', () => {
     }
   });
 });
+
+describe('long polls on the SQS emulator', () => {
+  test('a 20-second receive answers as soon as a message is sent, not at the end of its wait', async () => {
+    const { sqs, url, stop } = await emulator();
+    try {
+      const started = Date.now();
+      const receiving = sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 20 }));
+      await sleep(200);
+      await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'ready' }));
+      const out = await receiving;
+      expect(out.Messages?.map((m) => m.Body)).toEqual(['ready']);
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      await stop();
+    }
+  });
+
+  test('a message that becomes visible again during a wait is received in it', async () => {
+    const { sqs, url, stop } = await emulator();
+    try {
+      await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'again' }));
+      expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl: url }))).Messages).toHaveLength(1);
+      // Its visibility timeout (1 s) runs out while the next receive waits.
+      const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 10 }));
+      expect(out.Messages?.map((m) => m.Body)).toEqual(['again']);
+    } finally {
+      await stop();
+    }
+  });
+
+  test('releasing the polls on a queue ends them at once, with no message', async () => {
+    const { server, sqs, url, stop } = await emulator();
+    try {
+      const started = Date.now();
+      const receiving = sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 20 }));
+      await sleep(200);
+      server.releasePolls(url);
+      expect((await receiving).Messages ?? []).toEqual([]);
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      await stop();
+    }
+  });
+});
