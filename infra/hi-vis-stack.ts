@@ -36,6 +36,8 @@ export interface HiVisStackProps extends StackProps {
   momaAccountId?: string;
   /** The external id agreed with Moma, required with another account. */
   momaExternalId?: string;
+  /** Source maps in the function bundles, turned on (default off: exceptions cost more with them). */
+  sourceMaps?: boolean;
 }
 
 /** The topology (shared/topology.ts) on AWS: what is stored, how work arrives, each function bound to what it uses. */
@@ -51,7 +53,10 @@ export class HiVisLoyaltyStack extends Stack {
     });
     const messaging = new Messaging(this, 'Messaging', { bucket: storage.bucket, momaQueueName: props.momaQueueName });
     this.functions = Object.fromEntries(
-      (Object.keys(FUNCTIONS) as FunctionName[]).map((name) => [name, new LoyaltyFunction(this, name, { spec: FUNCTIONS[name] })]),
+      (Object.keys(FUNCTIONS) as FunctionName[]).map((name) => [
+        name,
+        new LoyaltyFunction(this, name, { spec: FUNCTIONS[name], sourceMaps: props.sourceMaps }),
+      ]),
     ) as Record<FunctionName, LoyaltyFunction>;
     const identity = new OperatorIdentity(this, 'Operators', {
       consoleUrls: props.consoleUrls ?? [],

@@ -32,6 +32,7 @@ export function stackPropsFromContext(read: ContextReader): HiVisStackProps {
       .filter(Boolean),
     authDomainPrefix: text('authDomainPrefix'),
     trail: flag(text('trail'), 'trail', true),
+    sourceMaps: flag(text('sourceMaps'), 'sourceMaps', false),
     momaFileRetentionDays: days(text('momaFileRetentionDays'), 'momaFileRetentionDays', MOMA_FILE_LIFECYCLE.defaultRetentionDays),
     momaAccountId,
     momaExternalId,

@@ -12,6 +12,11 @@ const REPO_ROOT = path.join(__dirname, '..', '..');
 
 export interface LoyaltyFunctionProps {
   spec: FunctionSpec;
+  /**
+   * Bundle source maps and turn them on (`--enable-source-maps`): readable stack traces, but every exception then
+   * costs a source-map lookup, and duplicates and stale retries are exceptions. Off unless asked for.
+   */
+  sourceMaps?: boolean;
 }
 
 /**
@@ -47,7 +52,7 @@ export class LoyaltyFunction extends Construct {
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
+        ...(props.sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
         POWERTOOLS_SERVICE_NAME: id,
       },
       projectRoot: REPO_ROOT,
@@ -56,7 +61,7 @@ export class LoyaltyFunction extends Construct {
         format: OutputFormat.CJS,
         target: 'node22',
         minify: true,
-        sourceMap: true,
+        sourceMap: props.sourceMaps === true,
         mainFields: ['module', 'main'],
         externalModules: [],
         metafile: true,

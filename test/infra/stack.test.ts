@@ -563,6 +563,13 @@ describe('data protection in the stack', () => {
     });
   });
 
+  test('functions carry no source maps unless sourceMaps is set: every exception would pay for them', () => {
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function')).filter(
+      (f) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME,
+    ))
+      expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBeUndefined();
+  });
+
   test('trail=false leaves the trail to an organisation trail', () => {
     const withoutTrail = synthesised({ trail: false });
     expect(Object.keys(withoutTrail.findResources('AWS::CloudTrail::Trail'))).toHaveLength(0);
@@ -574,7 +581,13 @@ describe('the stack settings from CDK context', () => {
   const from = (context: Record<string, unknown>) => stackPropsFromContext((key) => context[key]);
 
   test('defaults: a trail, files kept 400 days, the role trusting this account', () => {
-    expect(from({})).toMatchObject({ trail: true, momaFileRetentionDays: 400, momaAccountId: undefined, momaExternalId: undefined });
+    expect(from({})).toMatchObject({
+      trail: true,
+      sourceMaps: false,
+      momaFileRetentionDays: 400,
+      momaAccountId: undefined,
+      momaExternalId: undefined,
+    });
   });
 
   test('reads -c values (strings) and cdk.json values (numbers and booleans) alike', () => {
