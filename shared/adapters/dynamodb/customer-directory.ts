@@ -1,8 +1,8 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { CardHashes, CustomerDirectory } from '../../ingest/ports';
-import { liveCustomer } from './customer-store';
-import { GSI1, GSI2, indexKeys, keys } from './table-keys';
+import { cardLinkKeys, liveCustomer } from './customer-store';
+import { GSI1, GSI2, indexKeys } from './table-keys';
 
 /** How long a card unknown under both peppers waits before the second look (only during a rotation). */
 const MOVE_SETTLE_MS = 50;
@@ -77,10 +77,7 @@ export class DynamoDbCustomerDirectory implements CustomerDirectory {
               Put: {
                 TableName: this.tableName,
                 Item: {
-                  ...keys.card(userId, (fullHash ?? card.lastFourHash).slice(0, 16)),
-                  ...(fullHash ? { GSI1PK: indexKeys.cardByFullHash(fullHash), GSI1SK: `CUSTOMER#${userId}` } : {}),
-                  GSI2PK: indexKeys.cardByLastFourHash(card.lastFourHash),
-                  GSI2SK: `CUSTOMER#${userId}`,
+                  ...cardLinkKeys(userId, { fullHash, lastFourHash: card.lastFourHash }),
                   ...fields,
                 },
                 ConditionExpression: 'attribute_not_exists(PK)',

@@ -93,7 +93,8 @@ export class DynamoDbCustomerStore implements CustomerStore {
    * the `cardId` clients see is random: it reveals nothing of the hash.
    */
   async linkCard(userId: string, card: CardHashes): Promise<LinkedCard> {
-    const key = keys.card(userId, (card.fullHash ?? card.lastFourHash).slice(0, 16));
+    const link = cardLinkKeys(userId, card);
+    const key = { PK: link.PK, SK: link.SK };
     const linked: LinkedCard = { cardId: newCardId(), last4: card.lastFour, linkedAt: new Date().toISOString() };
     try {
       await this.db.send(
@@ -103,10 +104,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
               Put: {
                 TableName: this.tableName,
                 Item: {
-                  ...key,
-                  ...(card.fullHash ? { GSI1PK: indexKeys.cardByFullHash(card.fullHash), GSI1SK: `CUSTOMER#${userId}` } : {}),
-                  GSI2PK: indexKeys.cardByLastFourHash(card.lastFourHash),
-                  GSI2SK: `CUSTOMER#${userId}`,
+                  ...link,
                   entity: 'card',
                   userId,
                   ...linked,
@@ -195,3 +193,14 @@ export const liveCustomer = (userId: string) => ({
 });
 
 const gone = (userId: string) => new AdminError(410, `customer ${userId} was erased or is being erased`);
+
+/**
+ * A card link's keys: its sort key derived from the card's hash (a second link of the card finds the first), and the
+ * index keys the card is looked up by, the full number's hash when known and always the last four's.
+ */
+export const cardLinkKeys = (userId: string, card: { fullHash?: string; lastFourHash: string }) => ({
+  ...keys.card(userId, (card.fullHash ?? card.lastFourHash).slice(0, 16)),
+  ...(card.fullHash ? { GSI1PK: indexKeys.cardByFullHash(card.fullHash), GSI1SK: `CUSTOMER#${userId}` } : {}),
+  GSI2PK: indexKeys.cardByLastFourHash(card.lastFourHash),
+  GSI2SK: `CUSTOMER#${userId}`,
+});
