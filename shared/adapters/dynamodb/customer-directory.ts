@@ -1,8 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { CardHashes, CustomerDirectory } from '../../ingest/ports';
-import { cardLinkKeys, liveCustomer } from './customer-store';
-import { GSI1, GSI2, indexKeys } from './table-keys';
+import { cardLinkKeys, GSI1, GSI2, indexKeys, liveCustomer, withoutKeys } from './table-keys';
 
 /** How long a card unknown under both peppers waits before the second look (only during a rotation). */
 const MOVE_SETTLE_MS = 50;
@@ -68,7 +67,6 @@ export class DynamoDbCustomerDirectory implements CustomerDirectory {
     const userId = String(link.userId);
     const fullHash = link.GSI1PK ? card.fullHash : undefined;
     if (link.GSI1PK && !fullHash) return;
-    const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g1s, GSI2PK: _g2, GSI2SK: _g2s, ...fields } = link;
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -78,7 +76,7 @@ export class DynamoDbCustomerDirectory implements CustomerDirectory {
                 TableName: this.tableName,
                 Item: {
                   ...cardLinkKeys(userId, { fullHash, lastFourHash: card.lastFourHash }),
-                  ...fields,
+                  ...withoutKeys(link),
                 },
                 ConditionExpression: 'attribute_not_exists(PK)',
               },

@@ -11,7 +11,7 @@ import {
 import { AdminError } from '../../admin/errors';
 import type { CustomerProfile, CustomerStore, LinkedCard } from '../../admin/ports';
 import type { CardHashes } from '../../ingest/ports';
-import { indexKeys, keys, withoutKeys } from './table-keys';
+import { cardLinkKeys, keys, liveCustomer, withoutKeys } from './table-keys';
 
 /** Card ids are random, 16 hex characters: unrelated to the card or its hash. */
 const OPAQUE_CARD_ID = /^[0-9a-f]{16}$/;
@@ -185,22 +185,4 @@ export class DynamoDbCustomerStore implements CustomerStore {
   }
 }
 
-/** The condition that the customer's profile is a live customer's: not a tombstone, no erasure running. */
-export const liveCustomer = (userId: string) => ({
-  Key: keys.customer(userId),
-  ConditionExpression: 'entity = :customer AND attribute_not_exists(erasure)',
-  ExpressionAttributeValues: { ':customer': 'customer' },
-});
-
 const gone = (userId: string) => new AdminError(410, `customer ${userId} was erased or is being erased`);
-
-/**
- * A card link's keys: its sort key derived from the card's hash (a second link of the card finds the first), and the
- * index keys the card is looked up by, the full number's hash when known and always the last four's.
- */
-export const cardLinkKeys = (userId: string, card: { fullHash?: string; lastFourHash: string }) => ({
-  ...keys.card(userId, (card.fullHash ?? card.lastFourHash).slice(0, 16)),
-  ...(card.fullHash ? { GSI1PK: indexKeys.cardByFullHash(card.fullHash), GSI1SK: `CUSTOMER#${userId}` } : {}),
-  GSI2PK: indexKeys.cardByLastFourHash(card.lastFourHash),
-  GSI2SK: `CUSTOMER#${userId}`,
-});

@@ -62,3 +62,21 @@ export function withoutKeys<T extends Record<string, unknown>>(
   const { PK: _pk, SK: _sk, GSI1PK: _a, GSI1SK: _b, GSI2PK: _c, GSI2SK: _d, GSI3PK: _e, GSI3SK: _f, ...rest } = item;
   return rest;
 }
+
+/** The condition that the customer's profile is a live customer's: not a tombstone, no erasure running. */
+export const liveCustomer = (userId: string) => ({
+  Key: keys.customer(userId),
+  ConditionExpression: 'entity = :customer AND attribute_not_exists(erasure)',
+  ExpressionAttributeValues: { ':customer': 'customer' },
+});
+
+/**
+ * A card link's keys: its sort key derived from the card's hash (a second link of the card finds the first), and the
+ * index keys the card is looked up by, the full number's hash when known and always the last four's.
+ */
+export const cardLinkKeys = (userId: string, card: { fullHash?: string; lastFourHash: string }) => ({
+  ...keys.card(userId, (card.fullHash ?? card.lastFourHash).slice(0, 16)),
+  ...(card.fullHash ? { GSI1PK: indexKeys.cardByFullHash(card.fullHash), GSI1SK: `CUSTOMER#${userId}` } : {}),
+  GSI2PK: indexKeys.cardByLastFourHash(card.lastFourHash),
+  GSI2SK: `CUSTOMER#${userId}`,
+});
