@@ -3,7 +3,7 @@ import type { AuditLog } from '../audit/audit-trail';
 import { AUDIT_RETENTION_DAYS } from '../audit/audit-trail';
 import type { ProgramConfig } from '../domain/program';
 import type { Clock } from '../ingest/ports';
-import { getCustomer } from './customers';
+import { existingCustomer, getCustomer } from './customers';
 import { InvalidCursorError, notFound } from './errors';
 import type { AdminQueries, CustomerErasure, CustomerRecords, CustomerStore, PositionSealer } from './ports';
 
@@ -73,12 +73,13 @@ async function exportPart(userId: string, cursor: string | undefined, deps: Priv
   const next = (position: Omit<ExportPosition, 'startedAt'> | undefined) => ({
     nextCursor: position ? deps.cursors.seal(exportListing(userId), { ...position, startedAt: at.startedAt }) : undefined,
   });
-  // Every part, not only the first, is refused (404, 410) for a customer who is not there (any more).
-  const profile = await getCustomer(userId, deps);
+  // Every part, not only the first, is refused (404, 410) for a customer who is not there (any more); the profile's
+  // own read does it for the first.
+  if (at.section !== 'profile') await existingCustomer(userId, deps);
 
   switch (at.section) {
     case 'profile': {
-      const { cards, marketingConsent, marketingConsentAt, ...account } = profile;
+      const { cards, marketingConsent, marketingConsentAt, ...account } = await getCustomer(userId, deps);
       return {
         ...part,
         profile: account,
