@@ -177,6 +177,9 @@ export async function awardToCustomer(record: SaleRecord, userId: string, deps: 
     const result = await deps.ledger.commitAward(record, plan);
     if (result.kind === 'committed') return { kind: 'done', value: 'awarded' };
     if (result.kind === 'exists') return { kind: 'done', value: await settleExisting(record, result.existing, deps) };
+    // The account moved under us: whatever this process remembers about the card may be as old.
+    if (result.reason === 'stale_account')
+      deps.directory.forgetCard?.({ fullHash: record.cardFullHash, lastFourHash: record.cardLast4Hash });
     return { kind: 'retry', reason: result.reason };
   }, deps);
   if (outcome.kind === 'gave_up')

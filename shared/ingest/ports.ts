@@ -40,6 +40,8 @@ export interface CustomerDirectory {
    * At most `limit` of them (two by default: enough to know a match is ambiguous).
    */
   findCustomersByCard(card: CardHashes, limit?: number): Promise<string[]>;
+  /** Forgets what a cache may hold about this card (its customer's account turned out stale). */
+  forgetCard?(card: Pick<CardHashes, 'fullHash' | 'lastFourHash'>): void;
 }
 
 export type UnmatchedReason = 'unknown_card' | 'ambiguous';
@@ -59,6 +61,17 @@ export type AwardCommit =
 
 export type HoldResult = { kind: 'held' } | { kind: 'exists'; existing: ExistingSale };
 
+export interface PendingAward {
+  sale: SaleRecord;
+  plan: AwardPlan;
+}
+
+/**
+ * What became of one award of a pack. The pack is one transaction, so when any award's condition fails none commits:
+ * the others are `not_attempted` (nothing of theirs was refused) and can go again in another pack.
+ */
+export type PackedAwardCommit = AwardCommit | { kind: 'not_attempted' } | { kind: 'failed'; error: unknown };
+
 export interface LoyaltyLedger {
   getAccount(userId: string, options: { consistent: boolean }): Promise<LoyaltyAccount | undefined>;
   /** Records the sale and the account's new standing atomically; a sale already recorded changes nothing. */
@@ -66,6 +79,12 @@ export interface LoyaltyLedger {
   /** Records a sale that matches no single customer, for review and later assignment. */
   holdUnmatched(sale: SaleRecord, reason: UnmatchedReason, candidates: number): Promise<HoldResult>;
   recordConflict(sale: SaleRecord, existing: ExistingSale): Promise<void>;
+}
+
+/** A ledger that can commit several awards (of different customers and sale ids) in one transaction. */
+export interface PackingLedger extends LoyaltyLedger {
+  /** All the awards commit, or none does and each is told why (in the order given); throws only for the whole pack. */
+  commitAwards(awards: readonly PendingAward[]): Promise<PackedAwardCommit[]>;
 }
 
 /**

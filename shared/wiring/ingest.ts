@@ -5,20 +5,25 @@ import { DynamoDbFailureStore } from '../adapters/dynamodb/failure-store';
 import { DynamoDbLoyaltyLedger } from '../adapters/dynamodb/loyalty-ledger';
 import { DynamoDbSourceActivity } from '../adapters/dynamodb/source-activity';
 import { loadCardPeppers } from '../adapters/pepper';
+import { AwardPacker } from '../ingest/award-packer';
+import { CachingCustomerDirectory } from '../ingest/card-cache';
 import type { IngestDeps } from '../ingest/ingest-sale';
 import { systemClock } from '../ingest/ports';
 import { readConfig } from './config';
 import { once } from './lazy';
 
-/** What every ingest path needs (DynamoDB and the card pepper), built from the environment once per process. */
+/**
+ * What every ingest path needs (DynamoDB and the card pepper), built from the environment once per process. The
+ * process's concurrent awards share transactions, and its cards and accounts are remembered briefly.
+ */
 export const ingestContainer = once(async () => {
   const config = readConfig();
   const peppers = await loadCardPeppers();
   const deps: IngestDeps = {
     program: config.program,
     hasher: new HmacCardHasher(peppers),
-    directory: new DynamoDbCustomerDirectory(documentClient, config.tableName),
-    ledger: new DynamoDbLoyaltyLedger(documentClient, config.tableName, config.program.retention),
+    directory: new CachingCustomerDirectory(new DynamoDbCustomerDirectory(documentClient, config.tableName)),
+    ledger: new AwardPacker(new DynamoDbLoyaltyLedger(documentClient, config.tableName, config.program.retention)),
     failures: new DynamoDbFailureStore(documentClient, config.tableName),
     clock: systemClock,
   };

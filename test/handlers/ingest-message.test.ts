@@ -167,19 +167,32 @@ describe('ingest-message handler', () => {
   test('overlapping invocations keep their own batch item failures', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
+    // Each card its own customer; the first invocation's two card lookups (made first) are held until released.
+    let lookups = 0;
+    db.on(QueryCommand).callsFake(async (input: { ExpressionAttributeValues: Record<string, string> }) => {
+      if (++lookups <= 2) await gate;
+      return { Items: [{ userId: `u-${String(Object.values(input.ExpressionAttributeValues)[0]).slice(-8)}` }] };
+    });
+    db.on(GetCommand).callsFake(async (input: { Key: { PK: string } }) => ({ Item: newAccount(input.Key.PK.replace('CUSTOMER#', '')) }));
     db.on(TransactWriteCommand).callsFake(async (input: { TransactItems: Array<{ Put?: { Item: { transactionId: string } } }> }) => {
-      const id = input.TransactItems[0]!.Put!.Item.transactionId;
-      if (id.startsWith('slow')) await gate;
-      if (id.endsWith('throttled')) throw throttled();
+      const ids = input.TransactItems.map((item) => item.Put?.Item.transactionId);
+      // A pack is refused whole; the reasons say which award was throttled.
+      if (ids.some((id) => id?.endsWith('throttled')))
+        throw new TransactionCanceledException({
+          message: 'Transaction cancelled',
+          $metadata: { httpStatusCode: 400 },
+          CancellationReasons: ids.map((id) => ({ Code: id?.endsWith('throttled') ? 'ThrottlingError' : 'None' })),
+        });
       return {};
     });
+    const card = (n: number) => `4000 0000 0000 ${String(1000 + n)}`;
     const first = sqsEvent([
-      JSON.stringify(momaSale({ transactionId: 'slow-throttled' })),
-      JSON.stringify(momaSale({ transactionId: 'slow-ok' })),
+      JSON.stringify(momaSale({ transactionId: 'slow-throttled', cardNumber: card(1) })),
+      JSON.stringify(momaSale({ transactionId: 'slow-ok', cardNumber: card(2) })),
     ]);
     const second = sqsEvent([
-      JSON.stringify(momaSale({ transactionId: 'fast-ok' })),
-      JSON.stringify(momaSale({ transactionId: 'fast-throttled' })),
+      JSON.stringify(momaSale({ transactionId: 'fast-ok', cardNumber: card(3) })),
+      JSON.stringify(momaSale({ transactionId: 'fast-throttled', cardNumber: card(4) })),
     ]);
     for (const [i, r] of second.Records.entries()) r.messageId = `11111111-0000-4000-8000-${String(i).padStart(12, '0')}`;
 

@@ -11,12 +11,14 @@ import { DynamoDbLoyaltyLedger } from '../../shared/adapters/dynamodb/loyalty-le
 import { DynamoDbSaleReader } from '../../shared/adapters/dynamodb/sale-reader';
 import { tableDefinition } from '../../shared/adapters/dynamodb/table-definition';
 import { DEFAULT_PROGRAM } from '../../shared/domain/program';
+import { AwardPacker } from '../../shared/ingest/award-packer';
+import { CachingCustomerDirectory } from '../../shared/ingest/card-cache';
 import type { IngestDeps } from '../../shared/ingest/ingest-sale';
 import { systemClock } from '../../shared/ingest/ports';
 
 export const TEST_PEPPER = 'test-pepper-0123456789abcdef0123456789abcdef';
 
-/** A fresh table on the run's DynamoDB Local, with the real adapters wired to it. */
+/** A fresh table on the run's DynamoDB Local, with the real adapters wired to it as the ingest functions wire them. */
 export async function createTestTable() {
   const endpoint = process.env.HIVIS_TEST_DYNAMODB_ENDPOINT;
   if (!endpoint)
@@ -30,8 +32,8 @@ export async function createTestTable() {
   const deps: IngestDeps = {
     program: DEFAULT_PROGRAM,
     hasher,
-    directory: new DynamoDbCustomerDirectory(db, tableName),
-    ledger: new DynamoDbLoyaltyLedger(db, tableName),
+    directory: new CachingCustomerDirectory(new DynamoDbCustomerDirectory(db, tableName)),
+    ledger: new AwardPacker(new DynamoDbLoyaltyLedger(db, tableName)),
     failures: new DynamoDbFailureStore(db, tableName),
     clock: systemClock,
   };

@@ -19,9 +19,11 @@ import type {
   FileEventQueue,
   FileLedger,
   HoldResult,
-  LoyaltyLedger,
   ObjectRef,
   OutcomeCounts,
+  PackedAwardCommit,
+  PackingLedger,
+  PendingAward,
   SaleRecord,
   UnmatchedReason,
 } from '../../shared/ingest/ports';
@@ -42,13 +44,17 @@ type Fault<R> = Error | R | undefined;
  * commits only against the account version it was planned from (else `stale_account`), and an unmatched sale with
  * the same content can later be awarded. Faults are injected per call.
  */
-export class MemoryLedger implements LoyaltyLedger {
+export class MemoryLedger implements PackingLedger {
   readonly accounts = new Map<string, LoyaltyAccount>();
   readonly sales = new Map<string, StoredSale>();
   readonly conflicts: Array<{ sale: SaleRecord; existing: ExistingSale }> = [];
   /** Every account read, in order, with whether it asked for a strongly consistent read. */
   readonly reads: Array<{ userId: string; consistent: boolean }> = [];
   commits = 0;
+  /** The size of every pack committed through `commitAwards`, in order. */
+  readonly packs: number[] = [];
+  /** Called before every pack; an error is thrown for the whole pack, as DynamoDB refusing the transaction would. */
+  packFault?: (awards: readonly PendingAward[]) => Error | undefined;
   /** Called before every commit; lets a test inject DynamoDB errors or contention for chosen sales. */
   commitFault?: (sale: SaleRecord, attempt: number) => Fault<AwardCommit>;
   holdFault?: (sale: SaleRecord) => Fault<HoldResult>;
@@ -104,6 +110,28 @@ export class MemoryLedger implements LoyaltyLedger {
     this.accounts.set(plan.after.userId, { ...plan.after, version: plan.before.version + 1 });
     this.sales.set(sale.transactionId, { ...sale, status: 'awarded', userId: plan.after.userId });
     return { kind: 'committed' };
+  }
+
+  /** Packs commit all or nothing, as one transaction: the awards nothing refused come back `not_attempted`. */
+  async commitAwards(awards: readonly PendingAward[]): Promise<PackedAwardCommit[]> {
+    this.packs.push(awards.length);
+    const fault = this.packFault?.(awards);
+    if (fault) throw fault;
+    const refusals = awards.map(({ sale, plan }): AwardCommit | undefined => {
+      const existing = this.sales.get(sale.transactionId);
+      if (existing && !(existing.status === 'unmatched' && existing.contentHash === sale.contentHash))
+        return { kind: 'exists', existing: toExisting(existing) };
+      const current = this.accounts.get(plan.after.userId);
+      if (!current || current.version !== plan.before.version) return { kind: 'retry', reason: 'stale_account' };
+      return undefined;
+    });
+    if (refusals.some(Boolean)) return refusals.map((r) => r ?? { kind: 'not_attempted' });
+    for (const { sale, plan } of awards) {
+      this.commits += 1;
+      this.accounts.set(plan.after.userId, { ...plan.after, version: plan.before.version + 1 });
+      this.sales.set(sale.transactionId, { ...sale, status: 'awarded', userId: plan.after.userId });
+    }
+    return awards.map(() => ({ kind: 'committed' }));
   }
 
   async holdUnmatched(sale: SaleRecord, reason: UnmatchedReason): Promise<HoldResult> {

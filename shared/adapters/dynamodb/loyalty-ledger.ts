@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type CancellationReason, ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
@@ -6,8 +6,17 @@ import { ERASED_CUSTOMER, PSEUDONYM_PREFIX } from '../../domain/erasure';
 import type { AwardPlan, LoyaltyAccount } from '../../domain/loyalty';
 import { TIER_NAMES } from '../../domain/program';
 import { expiryAfterDays, expiryOf } from '../../domain/retention';
-import type { AwardCommit, ExistingSale, HoldResult, LoyaltyLedger, SaleRecord, UnmatchedReason } from '../../ingest/ports';
-import { accountStandingUpdate, cancellationCause } from './account-standing';
+import type {
+  AwardCommit,
+  ExistingSale,
+  HoldResult,
+  PackedAwardCommit,
+  PackingLedger,
+  PendingAward,
+  SaleRecord,
+  UnmatchedReason,
+} from '../../ingest/ports';
+import { accountStandingUpdate } from './account-standing';
 import { indexKeys, keys, TTL_ATTRIBUTE } from './table-keys';
 
 const count = z.number().int().nonnegative().default(0);
@@ -21,8 +30,8 @@ const storedAccountSchema = z.object({
   version: count,
 });
 
-/** Sales and loyalty accounts in DynamoDB: one transaction per award, guarded by conditions. */
-export class DynamoDbLoyaltyLedger implements LoyaltyLedger {
+/** Sales and loyalty accounts in DynamoDB: an award (or a pack of them) is one transaction, guarded by conditions. */
+export class DynamoDbLoyaltyLedger implements PackingLedger {
   /** `salesDays`: how long an awarded sale is kept (the program's `retention.salesDays`); as long as the account when null. */
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -52,62 +61,94 @@ export class DynamoDbLoyaltyLedger implements LoyaltyLedger {
   }
 
   async commitAward(sale: SaleRecord, plan: AwardPlan): Promise<AwardCommit> {
+    const [result] = await this.commitAwards([{ sale, plan }]);
+    if (result!.kind === 'failed') throw result!.error;
+    if (result!.kind === 'not_attempted') throw new Error(`sale ${sale.transactionId}: the transaction was cancelled without a reason`);
+    return result!;
+  }
+
+  /** Each award is its sale's put and its account's standing update: items 2i and 2i+1 of one transaction. */
+  async commitAwards(awards: readonly PendingAward[]): Promise<PackedAwardCommit[]> {
     const now = new Date().toISOString();
-    const { after } = plan;
     try {
       await this.db.send(
         new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: {
-                  ...keys.sale(sale.transactionId),
-                  GSI1PK: indexKeys.customerSales(after.userId),
-                  GSI1SK: `${sale.date}#${sale.transactionId}`,
-                  GSI3PK: indexKeys.byDay('SALE', sale.date),
-                  GSI3SK: `${sale.date}#${sale.transactionId}`,
-                  entity: 'sale',
-                  ...sale,
-                  status: 'awarded',
-                  userId: after.userId,
-                  points: plan.totalPoints,
-                  purchasePoints: plan.purchasePoints,
-                  bonusPoints: plan.bonusPoints,
-                  balanceAfter: after.points,
-                  lifetimePointsAfter: after.lifetimePoints,
-                  tierBefore: plan.before.tier,
-                  tierAfter: after.tier,
-                  punchCountAfter: after.punchCount,
-                  achievements: plan.achievements,
-                  awardedAt: now,
-                  ...(this.retention.salesDays === null ? {} : { [TTL_ATTRIBUTE]: expiryAfterDays(this.retention.salesDays, sale.date) }),
-                },
-                // A new sale, or one held as unmatched with the same content that now has its customer.
-                ConditionExpression: 'attribute_not_exists(PK) OR (#status = :unmatched AND contentHash = :contentHash)',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':unmatched': 'unmatched', ':contentHash': sale.contentHash },
-                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-              },
-            },
-            { Update: accountStandingUpdate(this.tableName, plan.before, after, now, { lastSaleAt: now }) },
-          ],
+          TransactItems: awards.flatMap(({ sale, plan }) => [
+            { Put: this.awardedSalePut(sale, plan, now) },
+            { Update: accountStandingUpdate(this.tableName, plan.before, plan.after, now, { lastSaleAt: now }) },
+          ]),
         }),
       );
-      return { kind: 'committed' };
+      return awards.map(() => ({ kind: 'committed' }));
     } catch (err) {
       if (!(err instanceof TransactionCanceledException)) throw err;
-      const cause = cancellationCause(err);
-      if (cause === 'item_condition') {
-        const saleReason = err.CancellationReasons![0]!;
-        const old = saleReason.Item
-          ? (unmarshall(saleReason.Item as never) as Record<string, unknown>)
-          : await this.readSale(sale.transactionId);
-        return { kind: 'exists', existing: toExisting(old) };
-      }
-      if (cause) return { kind: 'retry', reason: cause };
-      throw err;
+      const reasons = err.CancellationReasons ?? [];
+      const results = await Promise.all(awards.map(({ sale }, i) => this.cancelledAward(sale, reasons[2 * i], reasons[2 * i + 1], err)));
+      // Nobody's condition explains the cancellation: it is the whole transaction's.
+      if (results.every((r) => r.kind === 'not_attempted')) throw err;
+      return results;
     }
+  }
+
+  private async cancelledAward(
+    sale: SaleRecord,
+    saleReason: CancellationReason | undefined,
+    accountReason: CancellationReason | undefined,
+    err: TransactionCanceledException,
+  ): Promise<PackedAwardCommit> {
+    const saleCode = saleReason?.Code ?? 'None';
+    const accountCode = accountReason?.Code ?? 'None';
+    if (saleCode === 'ConditionalCheckFailed') {
+      const old = saleReason!.Item
+        ? (unmarshall(saleReason!.Item as never) as Record<string, unknown>)
+        : await this.readSale(sale.transactionId);
+      return { kind: 'exists', existing: toExisting(old) };
+    }
+    if (accountCode === 'ConditionalCheckFailed') return { kind: 'retry', reason: 'stale_account' };
+    if (saleCode === 'TransactionConflict' || accountCode === 'TransactionConflict')
+      return { kind: 'retry', reason: 'transaction_conflict' };
+    if (saleCode === 'None' && accountCode === 'None') return { kind: 'not_attempted' };
+    // Throttling, a validation error of this award's items: the error is this award's (classified by its reason codes).
+    const own = new TransactionCanceledException({
+      message: err.message,
+      $metadata: err.$metadata,
+      CancellationReasons: [saleReason ?? { Code: 'None' }, accountReason ?? { Code: 'None' }],
+    });
+    return { kind: 'failed', error: own };
+  }
+
+  private awardedSalePut(sale: SaleRecord, plan: AwardPlan, now: string) {
+    const { after } = plan;
+    return {
+      TableName: this.tableName,
+      Item: {
+        ...keys.sale(sale.transactionId),
+        GSI1PK: indexKeys.customerSales(after.userId),
+        GSI1SK: `${sale.date}#${sale.transactionId}`,
+        GSI3PK: indexKeys.byDay('SALE', sale.date),
+        GSI3SK: `${sale.date}#${sale.transactionId}`,
+        entity: 'sale',
+        ...sale,
+        status: 'awarded',
+        userId: after.userId,
+        points: plan.totalPoints,
+        purchasePoints: plan.purchasePoints,
+        bonusPoints: plan.bonusPoints,
+        balanceAfter: after.points,
+        lifetimePointsAfter: after.lifetimePoints,
+        tierBefore: plan.before.tier,
+        tierAfter: after.tier,
+        punchCountAfter: after.punchCount,
+        achievements: plan.achievements,
+        awardedAt: now,
+        ...(this.retention.salesDays === null ? {} : { [TTL_ATTRIBUTE]: expiryAfterDays(this.retention.salesDays, sale.date) }),
+      },
+      // A new sale, or one held as unmatched with the same content that now has its customer.
+      ConditionExpression: 'attribute_not_exists(PK) OR (#status = :unmatched AND contentHash = :contentHash)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':unmatched': 'unmatched', ':contentHash': sale.contentHash },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+    };
   }
 
   async holdUnmatched(sale: SaleRecord, reason: UnmatchedReason, candidates: number): Promise<HoldResult> {
