@@ -1,5 +1,5 @@
 import type { LoyaltyAccount } from '../domain/loyalty';
-import { BoundedCache } from './bounded-cache';
+import { BoundedCache } from '../support/bounded-cache';
 import { classifyError } from './errors';
 import type {
   AwardCommit,

@@ -1,4 +1,4 @@
-import { BoundedCache } from './bounded-cache';
+import { BoundedCache } from '../support/bounded-cache';
 import type { CardHashes, CustomerDirectory } from './ports';
 
 export interface CardCacheOptions {

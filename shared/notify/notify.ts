@@ -1,6 +1,7 @@
 import type { CommittedItem } from '../domain/committed-changes';
 import { deriveNotifications, type NotificationEvent } from '../domain/notifications';
 import type { ProgramConfig } from '../domain/program';
+import { BoundedCache } from '../support/bounded-cache';
 
 export interface NotificationPublisher {
   /** Publishes to every channel the event has; returns the channels used. */
@@ -9,7 +10,7 @@ export interface NotificationPublisher {
 
 export interface NotificationLog {
   begin(event: NotificationEvent): Promise<'publish' | 'already_published'>;
-  published(eventId: string, channels: string[]): Promise<void>;
+  published(event: NotificationEvent, channels: string[]): Promise<void>;
 }
 
 export interface CustomerContact {
@@ -21,7 +22,7 @@ export interface CustomerContact {
 
 /** How to reach a customer directly, and what they agreed to receive. */
 export interface CustomerContacts {
-  contactOf(userId: string): Promise<CustomerContact | undefined>;
+  contactOf(userId: string, options?: { fresh?: boolean }): Promise<CustomerContact | undefined>;
 }
 
 export interface NotifyDeps {
@@ -42,14 +43,39 @@ export async function notifyChange(
 ): Promise<NotificationEvent[]> {
   const sent: NotificationEvent[] = [];
   for (const event of deriveNotifications(before, after, deps.program)) {
-    const contact = event.audience === 'customer' && event.userId ? await deps.contacts.contactOf(event.userId) : undefined;
+    const consentNeeded = needsConsent(event, deps.program);
+    // A consent is read fresh each time (a withdrawal counts at once); a device endpoint may come from the cache.
+    const contact =
+      event.audience === 'customer' && event.userId ? await deps.contacts.contactOf(event.userId, { fresh: consentNeeded }) : undefined;
     // Without consent a marketing message is not sent anywhere, nor recorded as sent.
-    if (needsConsent(event, deps.program) && !contact?.marketingConsent) continue;
+    if (consentNeeded && !contact?.marketingConsent) continue;
     if ((await deps.log.begin(event)) === 'already_published') continue;
-    await deps.log.published(event.eventId, await deps.publisher.publish(event, contact?.pushEndpoint));
+    await deps.log.published(event, await deps.publisher.publish(event, contact?.pushEndpoint));
     sent.push(event);
   }
   return sent;
+}
+
+/** Remembers customers' contacts for a minute: most of a customer's events come together (an award, its punch card, its tier). */
+export class CachingCustomerContacts implements CustomerContacts {
+  private readonly contacts: BoundedCache<string, CustomerContact | undefined>;
+
+  constructor(
+    private readonly source: CustomerContacts,
+    options: { ttlMs?: number; maxEntries?: number; now?: () => number } = {},
+  ) {
+    this.contacts = new BoundedCache(options.maxEntries ?? 10_000, options.ttlMs ?? 60_000, options.now);
+  }
+
+  async contactOf(userId: string, options: { fresh?: boolean } = {}): Promise<CustomerContact | undefined> {
+    if (!options.fresh) {
+      const cached = this.contacts.get(userId);
+      if (cached) return cached;
+    }
+    const contact = await this.source.contactOf(userId, options);
+    if (contact) this.contacts.set(userId, contact);
+    return contact;
+  }
 }
 
 function needsConsent(event: NotificationEvent, program: ProgramConfig): boolean {

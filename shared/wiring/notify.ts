@@ -3,7 +3,7 @@ import { documentClient } from '../adapters/clients/dynamodb';
 import { DynamoDbCustomerContacts } from '../adapters/dynamodb/customer-contacts';
 import { DynamoDbNotificationLog } from '../adapters/dynamodb/notification-log';
 import { FileNotificationSink, SnsNotificationPublisher } from '../adapters/notification-publishers';
-import type { NotificationPublisher, NotifyDeps } from '../notify/notify';
+import { CachingCustomerContacts, type NotificationPublisher, type NotifyDeps } from '../notify/notify';
 import { readProgram, readTableName } from './config';
 
 /**
@@ -16,7 +16,7 @@ export function notifyDeps(logger: Logger, env: NodeJS.ProcessEnv = process.env)
     program: readProgram(env),
     log: new DynamoDbNotificationLog(documentClient, tableName),
     publisher: publisherFor(logger, env),
-    contacts: new DynamoDbCustomerContacts(documentClient, tableName),
+    contacts: new CachingCustomerContacts(new DynamoDbCustomerContacts(documentClient, tableName)),
   };
 }
 

@@ -75,9 +75,9 @@ export class MemoryNotificationLog implements NotificationLog {
     return 'publish';
   }
 
-  async published(eventId: string, channels: string[]): Promise<void> {
-    const entry = this.events.get(eventId);
-    if (!entry) throw new Error(`${eventId} was never begun`);
+  async published(event: NotificationEvent, channels: string[]): Promise<void> {
+    const entry = this.events.get(event.eventId);
+    if (!entry) throw new Error(`${event.eventId} was never begun`);
     Object.assign(entry, { status: 'published', channels });
   }
 

@@ -9,7 +9,8 @@ import { type AwardedCommittedSale, awardedSale, streamRecord, unmatchedSale } f
 function storedSale({ kind: _, ...sale }: ReturnType<typeof awardedSale> | ReturnType<typeof unmatchedSale>) {
   return {
     ...keys.sale(sale.transactionId),
-    GSI3PK: indexKeys.byDay(sale.status === 'unmatched' ? 'UNMATCHED' : 'SALE', sale.date),
+    GSI3PK:
+      sale.status === 'unmatched' ? indexKeys.byDay('UNMATCHED', sale.date) : indexKeys.byDayShard('SALE', sale.date, sale.transactionId),
     GSI3SK: `${sale.date}#${sale.transactionId}`,
     ...(sale.status === 'unmatched'
       ? { candidateCount: 0 }

@@ -4,7 +4,7 @@ import * as z from 'zod';
 import { daysBackwards } from '../../admin/days';
 import { InvalidCursorError } from '../../admin/errors';
 import type { AdminQueries, DayListing, DayRange, Listed, Page } from '../../admin/ports';
-import { GSI1, GSI3, indexKeys, withoutKeys } from './table-keys';
+import { type DayKind, GSI1, GSI3, indexKeys, isShardedDayKind, withoutKeys } from './table-keys';
 
 type Key = Record<string, unknown>;
 
@@ -15,7 +15,7 @@ const DAY_PARTITION = {
   conflicts: 'CONFLICT',
   failures: 'FAILURE',
   notifications: 'NOTIFICATION',
-} as const satisfies Record<DayListing, Parameters<typeof indexKeys.byDay>[0]>;
+} as const satisfies Record<DayListing, DayKind>;
 
 /** Longer than any cursor this adapter issues (two index keys of bounded ids, base64url, and a signature). */
 export const MAX_CURSOR_LENGTH = 2_048;
@@ -24,7 +24,10 @@ const keyPart = z.string().min(1).max(1_024);
 const dayPart = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 const dayPosition = z.strictObject({
   day: dayPart,
-  key: z.strictObject({ PK: keyPart, SK: keyPart, GSI3PK: keyPart, GSI3SK: keyPart }).optional(),
+  // Within one day partition, DynamoDB's own position; across a day's shards, the sort key of the last item listed.
+  key: z
+    .union([z.strictObject({ PK: keyPart, SK: keyPart, GSI3PK: keyPart, GSI3SK: keyPart }), z.strictObject({ GSI3SK: keyPart })])
+    .optional(),
 });
 const customerPosition = z.strictObject({ PK: keyPart, SK: keyPart, GSI1PK: keyPart, GSI1SK: keyPart });
 const envelope = z.strictObject({ listing: z.string().regex(/^[A-Za-z0-9_-]{22}$/), position: z.unknown() });
@@ -103,6 +106,12 @@ export async function walkDays<T>(options: {
   return { items };
 }
 
+/** A resume position can only be one this listing issued for that day: its own partition's key, or a day's sort key. */
+function keyFits(kind: DayKind, day: string, key: Record<string, string>): boolean {
+  if (isShardedDayKind(kind)) return Object.keys(key).length === 1 && key.GSI3SK!.startsWith(day);
+  return key.GSI3PK === indexKeys.dayPartitions(kind, day)[0];
+}
+
 /** Newest-first listings for the admin API, without scans: day partitions of GSI3, or a customer's GSI1 partition. */
 export class DynamoDbAdminQueries implements AdminQueries {
   constructor(
@@ -118,37 +127,82 @@ export class DynamoDbAdminQueries implements AdminQueries {
     const position = cursor ? this.cursors.open(listing, cursor, dayPosition) : undefined;
     if (
       position &&
-      (position.day < range.from ||
-        position.day > range.to ||
-        (position.key && position.key.GSI3PK !== indexKeys.byDay(kind, position.day)))
+      (position.day < range.from || position.day > range.to || (position.key && !keyFits(kind, position.day, position.key)))
     ) {
       throw new InvalidCursorError('holds a position this listing cannot have');
     }
     const days = daysBackwards(range).filter((day) => !position || day <= position.day);
+    const machine = filter?.machineId;
     return walkDays({
       days,
       startKey: position?.key,
       limit,
       seal: (at) => this.cursors.seal(listing, at),
-      query: async (day, startKey, room) => {
-        const page = await this.db.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: GSI3,
-            KeyConditionExpression: 'GSI3PK = :pk',
-            ExpressionAttributeValues: {
-              ':pk': indexKeys.byDay(kind, day),
-              ...(filter?.machineId ? { ':machine': filter.machineId } : {}),
-            },
-            FilterExpression: filter?.machineId ? 'machineId = :machine' : undefined,
-            ScanIndexForward: false,
-            Limit: room,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        return { items: (page.Items ?? []).map(withoutKeys), lastKey: page.LastEvaluatedKey };
-      },
+      query: (day, startKey, room) =>
+        isShardedDayKind(kind)
+          ? this.newestOfShards(indexKeys.dayPartitions(kind, day), startKey?.GSI3SK as string | undefined, room, machine)
+          : this.newestOf(indexKeys.dayPartitions(kind, day)[0]!, startKey, room, machine),
     });
+  }
+
+  /** One page of a day partition, newest first, from DynamoDB's position. */
+  private async newestOf(partition: string, startKey: Key | undefined, room: number, machineId?: string) {
+    const page = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: GSI3,
+        KeyConditionExpression: 'GSI3PK = :pk',
+        ExpressionAttributeValues: { ':pk': partition, ...(machineId ? { ':machine': machineId } : {}) },
+        FilterExpression: machineId ? 'machineId = :machine' : undefined,
+        ScanIndexForward: false,
+        Limit: room,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    return { items: (page.Items ?? []).map(withoutKeys), lastKey: page.LastEvaluatedKey };
+  }
+
+  /**
+   * The newest `room` items of a day across its shards, older than `before` (a sort key, unique per item for the
+   * sharded kinds): each shard gives its newest `room`, and the merge keeps the newest of all.
+   */
+  private async newestOfShards(partitions: string[], before: string | undefined, room: number, machineId?: string) {
+    const shards = await Promise.all(
+      partitions.map(async (partition) => {
+        const items: Record<string, unknown>[] = [];
+        let startKey: Key | undefined;
+        do {
+          const page = await this.db.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: GSI3,
+              KeyConditionExpression: before ? 'GSI3PK = :pk AND GSI3SK < :before' : 'GSI3PK = :pk',
+              ExpressionAttributeValues: {
+                ':pk': partition,
+                ...(before ? { ':before': before } : {}),
+                ...(machineId ? { ':machine': machineId } : {}),
+              },
+              FilterExpression: machineId ? 'machineId = :machine' : undefined,
+              ScanIndexForward: false,
+              Limit: room,
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          items.push(...(page.Items ?? []));
+          startKey = page.LastEvaluatedKey;
+        } while (startKey && items.length < room);
+        return { items, more: startKey !== undefined || items.length > room };
+      }),
+    );
+    const merged = shards
+      .flatMap((shard) => shard.items)
+      .sort((a, b) => (String(a.GSI3SK) < String(b.GSI3SK) ? 1 : String(a.GSI3SK) > String(b.GSI3SK) ? -1 : 0));
+    const taken = merged.slice(0, room);
+    const more = merged.length > room || shards.some((shard) => shard.more);
+    return {
+      items: taken.map(withoutKeys),
+      lastKey: more && taken.length > 0 ? { GSI3SK: String(taken.at(-1)!.GSI3SK) } : undefined,
+    };
   }
 
   /** A customer's sales, newest first, optionally within a date range. */

@@ -40,14 +40,20 @@ const customerPartition = (db: DynamoDBDocumentClient, tableName: string, userId
     ConsistentRead: true,
   });
 
-const notificationsOfDay = (db: DynamoDBDocumentClient, tableName: string, userId: string, day: string) =>
-  queryAll(db, {
-    TableName: tableName,
-    IndexName: GSI3,
-    KeyConditionExpression: 'GSI3PK = :pk',
-    FilterExpression: 'userId = :user',
-    ExpressionAttributeValues: { ':pk': indexKeys.byDay('NOTIFICATION', day), ':user': userId },
-  });
+const notificationsOfDay = async (db: DynamoDBDocumentClient, tableName: string, userId: string, day: string) =>
+  (
+    await Promise.all(
+      indexKeys.dayPartitions('NOTIFICATION', day).map((partition) =>
+        queryAll(db, {
+          TableName: tableName,
+          IndexName: GSI3,
+          KeyConditionExpression: 'GSI3PK = :pk',
+          FilterExpression: 'userId = :user',
+          ExpressionAttributeValues: { ':pk': partition, ':user': userId },
+        }),
+      ),
+    )
+  ).flat();
 
 /** The records an export reads beside the profile, cards and sales. */
 export class DynamoDbCustomerRecords implements CustomerRecords {

@@ -125,7 +125,7 @@ export class DynamoDbLoyaltyLedger implements PackingLedger {
         ...keys.sale(sale.transactionId),
         GSI1PK: indexKeys.customerSales(after.userId),
         GSI1SK: `${sale.date}#${sale.transactionId}`,
-        GSI3PK: indexKeys.byDay('SALE', sale.date),
+        GSI3PK: indexKeys.byDayShard('SALE', sale.date, sale.transactionId),
         GSI3SK: `${sale.date}#${sale.transactionId}`,
         entity: 'sale',
         ...sale,

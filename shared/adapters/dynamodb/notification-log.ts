@@ -6,7 +6,10 @@ import { indexKeys, TTL_ATTRIBUTE } from './table-keys';
 
 const key = (eventId: string) => ({ PK: `NOTIFICATION#${eventId}`, SK: 'NOTIFICATION' });
 
-/** A short-lived record of every notification (kept 30 days), which also makes publishing effectively once. */
+/**
+ * A short-lived record of every notification (kept 30 days), which also makes publishing effectively once: claimed
+ * before it is published, and indexed by day (for the admin listing and exports) once it is.
+ */
 export class DynamoDbNotificationLog {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -19,10 +22,9 @@ export class DynamoDbNotificationLog {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
+          // No index keys yet: only a published notification is listed, so the claim costs no index write.
           Item: {
             ...key(event.eventId),
-            GSI3PK: indexKeys.byDay('NOTIFICATION', event.occurredAt),
-            GSI3SK: `${event.occurredAt}#${event.eventId}`,
             entity: 'notification',
             ...event,
             status: 'pending',
@@ -40,14 +42,20 @@ export class DynamoDbNotificationLog {
     }
   }
 
-  async published(eventId: string, channels: string[]): Promise<void> {
+  async published(event: NotificationEvent, channels: string[]): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: key(eventId),
-        UpdateExpression: 'SET #status = :published, publishedAt = :now, channels = :channels',
+        Key: key(event.eventId),
+        UpdateExpression: 'SET #status = :published, publishedAt = :now, channels = :channels, GSI3PK = :pk, GSI3SK = :sk',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':published': 'published', ':now': new Date().toISOString(), ':channels': channels },
+        ExpressionAttributeValues: {
+          ':published': 'published',
+          ':now': new Date().toISOString(),
+          ':channels': channels,
+          ':pk': indexKeys.byDayShard('NOTIFICATION', event.occurredAt, event.eventId),
+          ':sk': `${event.occurredAt}#${event.eventId}`,
+        },
       }),
     );
   }
