@@ -122,6 +122,20 @@ export interface ObjectRef {
   eTag: string;
   versionId?: string;
   size?: number;
+  /** One byte range of a large file, processed by its own worker: the records whose line starts in [start, end). */
+  part?: FilePart;
+}
+
+export interface FilePart {
+  index: number;
+  count: number;
+  start: number;
+  end: number;
+}
+
+export interface OpenOptions {
+  /** Bytes from `start` to `end` (inclusive), or to the end of the object when `end` is absent. */
+  range?: { start: number; end?: number };
 }
 
 export interface OpenedObject {
@@ -130,6 +144,8 @@ export interface OpenedObject {
   checksumSha256?: string;
   /** The object's Content-Encoding metadata (for example `gzip`), when it was stored with one. */
   contentEncoding?: string;
+  /** The whole object's size in bytes (not the range's), when S3 said. */
+  size?: number;
 }
 
 export class ObjectMissingError extends Error {
@@ -141,7 +157,7 @@ export class ObjectMissingError extends Error {
 }
 
 export interface ObjectStore {
-  open(ref: ObjectRef): Promise<OpenedObject>;
+  open(ref: ObjectRef, options?: OpenOptions): Promise<OpenedObject>;
 }
 
 /** How many records ended in each outcome: of a file, a message or a CSV upload. */

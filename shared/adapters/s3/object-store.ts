@@ -1,11 +1,12 @@
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { ObjectMissingError, type ObjectRef, type ObjectStore } from '../../ingest/ports';
+import { ObjectMissingError, type ObjectRef, type ObjectStore, type OpenOptions } from '../../ingest/ports';
 
 export class S3ObjectStore implements ObjectStore {
   constructor(private readonly s3: S3Client) {}
 
-  async open(ref: ObjectRef) {
+  async open(ref: ObjectRef, options: OpenOptions = {}) {
+    const range = options.range;
     try {
       const out = await this.s3.send(
         new GetObjectCommand({
@@ -14,12 +15,21 @@ export class S3ObjectStore implements ObjectStore {
           VersionId: ref.versionId,
           // Pin the content we were told about: a newer upload under the same key has its own notification.
           IfMatch: ref.versionId ? undefined : quoted(ref.eTag),
-          ChecksumMode: 'ENABLED',
+          // A range's checksum is not the object's: asked for only when the whole object is read.
+          ...(range ? { Range: `bytes=${range.start}-${range.end ?? ''}` } : { ChecksumMode: 'ENABLED' }),
         }),
       );
       const checksum =
-        out.ChecksumSHA256 && !out.ChecksumSHA256.includes('-') && out.ChecksumType !== 'COMPOSITE' ? out.ChecksumSHA256 : undefined;
-      return { body: out.Body as Readable, checksumSha256: checksum, contentEncoding: out.ContentEncoding };
+        !range && out.ChecksumSHA256 && !out.ChecksumSHA256.includes('-') && out.ChecksumType !== 'COMPOSITE'
+          ? out.ChecksumSHA256
+          : undefined;
+      const size = range ? Number(out.ContentRange?.split('/')[1]) : out.ContentLength;
+      return {
+        body: out.Body as Readable,
+        checksumSha256: checksum,
+        contentEncoding: out.ContentEncoding,
+        size: size !== undefined && Number.isFinite(size) ? size : undefined,
+      };
     } catch (err) {
       if (
         err instanceof NoSuchKey ||
