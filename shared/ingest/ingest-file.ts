@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
-import { type Readable, Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { describeFile, describeOrigin, type SaleOrigin } from '../domain/sale';
 import { classifyError, describeError, TransientIngestError } from './errors';
-import { type DecodedFile, decodeFileBody } from './file-decoding';
+import { type DecodedFile, decodeFileBody, FileReadError } from './file-decoding';
+import { DEFAULT_FAN_OUT, type FanOutPolicy, partLines, partReadStart, partsOf, planParts } from './file-parts';
 import { type IngestDeps, ingestRecord, type RecordOutcome } from './ingest-sale';
 import { type FileEntry, type FileFormat, formatForKey, parseMomaFile, SUPPORTED_EXTENSIONS } from './moma-file-parser';
 import {
   emptyCounts,
+  type FileEventQueue,
   type FileLedger,
   ObjectMissingError,
   type ObjectRef,
@@ -18,6 +20,9 @@ import {
 export interface FileIngestDeps extends IngestDeps {
   objects: ObjectStore;
   files: FileLedger;
+  /** Where a large file's parts are queued, each for its own worker; without it every file is read by one worker. */
+  fileEvents?: FileEventQueue;
+  fanOut?: FanOutPolicy;
   /** Sales awarded in parallel within one file. */
   concurrency?: number;
   checkpointEveryRecords?: number;
@@ -27,7 +32,7 @@ export interface FileIngestDeps extends IngestDeps {
   shouldYield?: () => boolean;
 }
 
-export type FileStatus = 'processed' | 'already_processed' | 'checksum_mismatch' | 'unreadable' | 'yielded';
+export type FileStatus = 'processed' | 'already_processed' | 'checksum_mismatch' | 'unreadable' | 'yielded' | 'fanned_out';
 
 export interface FileResult {
   status: FileStatus;
@@ -39,6 +44,9 @@ export interface FileResult {
 export const fileFailureKey = (ref: ObjectRef) => `s3://${ref.bucket}/${ref.key}@${ref.eTag}`;
 
 export const EMPTY_FILE_REASON = 'empty file: no records';
+
+/** How long a fanned-out file stays claimed while its parts run; past it, reconcile queues the file and its parts again. */
+export const FAN_OUT_LEASE_MS = 30 * 60_000;
 
 /**
  * Streams one Moma file through validation and award. Progress is checkpointed, so a crashed or yielded worker's
@@ -53,10 +61,15 @@ export async function ingestFile(ref: ObjectRef, deps: FileIngestDeps): Promise<
   if (claim.kind === 'in_progress_elsewhere') {
     throw new TransientIngestError(`${describeFile(ref)} is being processed by another worker until ${claim.leaseExpiresAt}`);
   }
+  if (claim.parts) return resumeParts(ref, claim.parts, deps);
   const format = formatForKey(ref.key);
   // Recorded as finished, so neither a redelivery nor reconcile queues it again.
   if (!format) return finishUnreadable(ref, `unsupported file type: expected one of ${Object.keys(SUPPORTED_EXTENSIONS).join(', ')}`, deps);
   try {
+    if (ref.part) {
+      if (format !== 'ndjson') return finishUnreadable(ref, `only NDJSON files are read in parts; this is ${format}`, deps);
+      return await ingestPart(ref, claim.resumeFromIndex, leaseMs, deps);
+    }
     return await ingestClaimedFile(ref, format, claim.resumeFromIndex, leaseMs, deps);
   } catch (err) {
     if (classifyError(err) === 'transient') throw err;
@@ -79,7 +92,6 @@ async function ingestClaimedFile(
   leaseMs: number,
   deps: FileIngestDeps,
 ): Promise<FileResult> {
-  const counts = emptyCounts();
   let opened: OpenedObject;
   try {
     opened = await deps.objects.open(ref);
@@ -116,78 +128,36 @@ async function ingestClaimedFile(
     return finishUnreadable(ref, `unreadable file: ${decoded.reason}`, deps);
   }
 
-  const progress = new FileProgress(
+  const objectBytes = opened.size ?? ref.size ?? 0;
+  const policy = deps.fanOut ?? DEFAULT_FAN_OUT;
+  // A large plain NDJSON file read from its start goes to parts (its lines can be found from any byte); JSON, CSV
+  // (a quoted field may hold a newline) and compressed files are read whole, in turns if need be.
+  if (
+    deps.fileEvents &&
+    resumeFromIndex === 0 &&
+    format === 'ndjson' &&
+    decoded.encoding === 'utf-8' &&
+    !decoded.gzip &&
+    objectBytes >= policy.thresholdBytes
+  ) {
+    opened.body.destroy();
+    const parts = planParts(objectBytes, policy);
+    await deps.files.fanOut(ref, { count: parts.length, objectBytes }, FAN_OUT_LEASE_MS);
+    await deps.fileEvents.enqueueMany(parts.map((part) => ({ ...ref, size: objectBytes, part })));
+    return { status: 'fanned_out', counts: emptyCounts(), records: 0 };
+  }
+
+  const run = await awardEntries(
     ref,
-    deps.files,
+    parseMomaFile(decoded.stream, format),
     resumeFromIndex,
     leaseMs,
-    deps.checkpointEveryRecords ?? 500,
-    deps.checkpointEveryMs ?? 15_000,
+    deps,
+    wholeFilePlaces(ref, format),
+    () => opened.body.destroy(),
   );
-  const concurrency = deps.concurrency ?? 16;
-  const inFlight = new Map<number, Promise<void>>();
-  const lanes = new Lanes();
-  let records = 0;
-  let yielded = false;
-
-  const handle = async (entry: FileEntry) => {
-    try {
-      const outcome = await ingestEntry(ref, format, entry, deps);
-      counts[outcome] += 1;
-      progress.count(outcome);
-    } catch (err) {
-      // Only transient errors reach here (a record's permanent errors are its failure): stop, save, retry later.
-      progress.fail(entry.index, err);
-    } finally {
-      inFlight.delete(entry.index);
-    }
-  };
-
-  try {
-    for await (const entry of parseMomaFile(decoded.stream, format)) {
-      records = entry.index + 1;
-      if (entry.index < resumeFromIndex) continue;
-      if (deps.shouldYield?.()) {
-        yielded = true;
-        break;
-      }
-      while (inFlight.size >= concurrency) await Promise.race(inFlight.values());
-      if (progress.failure) break;
-      inFlight.set(
-        entry.index,
-        lanes.run(cardLane(entry), () => handle(entry)),
-      );
-      progress.started(entry.index);
-      if (progress.due()) await progress.save(inFlight.keys());
-    }
-  } catch (err) {
-    await Promise.all(inFlight.values());
-    if (classifyError(err) === 'transient') {
-      opened.body.destroy();
-      await progress.save(inFlight.keys(), { releaseLease: true });
-      throw err instanceof Error && err.name === 'FileReadError'
-        ? new TransientIngestError(err.message, (err as { cause?: unknown }).cause)
-        : err;
-    }
-    // The parser cannot go past this point, and would stop here again: the rest of the file is one failure.
-    if (!progress.failure && records >= resumeFromIndex) {
-      await deps.failures.recordFailure({
-        sourceId: `${fileFailureKey(ref)}#${records}`,
-        source: describeOrigin({ kind: 's3', bucket: ref.bucket, key: ref.key, index: records }),
-        reason: `the file could not be read past record ${records}: ${describeError(err)}`,
-      });
-      counts.failed += 1;
-      progress.count('failed');
-    }
-  }
-  await Promise.all(inFlight.values());
-  const stoppedEarly = progress.failure !== undefined || yielded;
-  if (stoppedEarly) {
-    opened.body.destroy();
-    await progress.save(inFlight.keys(), { releaseLease: true });
-  }
-  if (progress.failure) throw new TransientIngestError(`${describeFile(ref)} stopped at record ${progress.failureIndex}`, progress.failure);
-  if (yielded) return { status: 'yielded', counts, records };
+  if (run.stopped) return run.stopped;
+  const { counts, records, progress } = run;
 
   // Drain whatever the parser left unread, so the checksum covers the whole object.
   if (!opened.body.destroyed) await drain(hashed);
@@ -211,6 +181,93 @@ async function ingestClaimedFile(
   return { status, counts, records };
 }
 
+/**
+ * Awards a file's (or a part's) entries, several at a time, sales on one card in turn, saving a resumable checkpoint as
+ * it goes. Stops early when the worker must yield, and throws a transient error (after saving) when one stopped it.
+ */
+async function awardEntries(
+  ref: ObjectRef,
+  entries: AsyncIterable<FileEntry>,
+  resumeFromIndex: number,
+  leaseMs: number,
+  deps: FileIngestDeps,
+  places: EntryPlaces,
+  stopReading: () => void,
+): Promise<{ counts: OutcomeCounts; records: number; progress: FileProgress; stopped?: FileResult }> {
+  const counts = emptyCounts();
+  const progress = new FileProgress(
+    ref,
+    deps.files,
+    resumeFromIndex,
+    leaseMs,
+    deps.checkpointEveryRecords ?? 500,
+    deps.checkpointEveryMs ?? 15_000,
+  );
+  const concurrency = deps.concurrency ?? 16;
+  const inFlight = new Map<number, Promise<void>>();
+  const lanes = new Lanes();
+  let records = 0;
+  let yielded = false;
+
+  const handle = async (entry: FileEntry) => {
+    try {
+      const outcome = await ingestEntry(entry, places, deps);
+      counts[outcome] += 1;
+      progress.count(outcome);
+    } catch (err) {
+      // Only transient errors reach here (a record's permanent errors are its failure): stop, save, retry later.
+      progress.fail(entry.index, err);
+    } finally {
+      inFlight.delete(entry.index);
+    }
+  };
+
+  try {
+    for await (const entry of entries) {
+      records = entry.index + 1;
+      if (entry.index < resumeFromIndex) continue;
+      if (deps.shouldYield?.()) {
+        yielded = true;
+        break;
+      }
+      while (inFlight.size >= concurrency) await Promise.race(inFlight.values());
+      if (progress.failure) break;
+      inFlight.set(
+        entry.index,
+        lanes.run(cardLane(entry), () => handle(entry)),
+      );
+      progress.started(entry.index);
+      if (progress.due()) await progress.save(inFlight.keys());
+    }
+  } catch (err) {
+    await Promise.all(inFlight.values());
+    if (classifyError(err) === 'transient') {
+      stopReading();
+      await progress.save(inFlight.keys(), { releaseLease: true });
+      throw err instanceof Error && err.name === 'FileReadError'
+        ? new TransientIngestError(err.message, (err as { cause?: unknown }).cause)
+        : err;
+    }
+    // The parser cannot go past this point, and would stop here again: the rest of the file is one failure.
+    if (!progress.failure && records >= resumeFromIndex) {
+      await deps.failures.recordFailure({
+        ...places.rest(records),
+        reason: `the file could not be read past record ${records}: ${describeError(err)}`,
+      });
+      counts.failed += 1;
+      progress.count('failed');
+    }
+  }
+  await Promise.all(inFlight.values());
+  const stoppedEarly = progress.failure !== undefined || yielded;
+  if (stoppedEarly) {
+    stopReading();
+    await progress.save(inFlight.keys(), { releaseLease: true });
+  }
+  if (progress.failure) throw new TransientIngestError(`${describeFile(ref)} stopped at record ${progress.failureIndex}`, progress.failure);
+  return { counts, records, progress, stopped: yielded ? { status: 'yielded' as const, counts, records } : undefined };
+}
+
 async function drain(stream: Readable): Promise<void> {
   if (stream.readableEnded || stream.destroyed) return;
   await new Promise<void>((resolve) => {
@@ -223,25 +280,115 @@ async function drain(stream: Readable): Promise<void> {
   });
 }
 
-async function ingestEntry(ref: ObjectRef, format: FileFormat, entry: FileEntry, deps: IngestDeps): Promise<RecordOutcome> {
-  // A line names a record of NDJSON or CSV; a JSON file may hold many records on one line, so its byte offset counts too.
-  const offset = format === 'json' ? entry.offset : undefined;
-  const origin: SaleOrigin = {
-    kind: 's3',
-    bucket: ref.bucket,
-    key: ref.key,
-    eTag: ref.eTag,
-    versionId: ref.versionId,
-    index: entry.index,
-    line: entry.line,
-    offset,
+/** Where an entry is, for people (its origin) and as the key of its failure. */
+interface EntryPlaces {
+  origin(entry: FileEntry): SaleOrigin;
+  failureKey(entry: FileEntry): string;
+  /** The failure of everything from record `records` on, when the parser cannot go further. */
+  rest(records: number): { sourceId: string; source: string };
+}
+
+function wholeFilePlaces(ref: ObjectRef, format: FileFormat): EntryPlaces {
+  return {
+    // A line names a record of NDJSON or CSV; a JSON file may hold many records on one line, so its byte offset counts too.
+    origin: (entry) => ({
+      kind: 's3',
+      bucket: ref.bucket,
+      key: ref.key,
+      eTag: ref.eTag,
+      versionId: ref.versionId,
+      index: entry.index,
+      line: entry.line,
+      offset: format === 'json' ? entry.offset : undefined,
+    }),
+    failureKey: (entry) => `${fileFailureKey(ref)}#${entry.index}`,
+    rest: (records) => ({
+      sourceId: `${fileFailureKey(ref)}#${records}`,
+      source: describeOrigin({ kind: 's3', bucket: ref.bucket, key: ref.key, index: records }),
+    }),
   };
-  const failureKey = `${fileFailureKey(ref)}#${entry.index}`;
+}
+
+/** A part knows no line numbers (the lines before it are unread): its records are placed by their byte offset in the file. */
+function partPlaces(ref: ObjectRef, window: { firstByte?: number }): EntryPlaces {
+  const offsetOf = (entry: FileEntry) => (window.firstByte ?? ref.part!.start) + (entry.offset ?? 0);
+  return {
+    origin: (entry) => ({
+      kind: 's3',
+      bucket: ref.bucket,
+      key: ref.key,
+      eTag: ref.eTag,
+      versionId: ref.versionId,
+      index: entry.index,
+      offset: offsetOf(entry),
+    }),
+    failureKey: (entry) => `${fileFailureKey(ref)}#@${offsetOf(entry)}`,
+    rest: (records) => ({
+      sourceId: `${fileFailureKey(ref)}#part${ref.part!.index}+${records}`,
+      source: `${describeFile(ref)} part ${ref.part!.index + 1} of ${ref.part!.count}, after its record ${records}`,
+    }),
+  };
+}
+
+async function ingestEntry(entry: FileEntry, places: EntryPlaces, deps: IngestDeps): Promise<RecordOutcome> {
+  const origin = places.origin(entry);
+  const failureKey = places.failureKey(entry);
   if ('parseError' in entry) {
     await deps.failures.recordFailure({ sourceId: failureKey, source: describeOrigin(origin), reason: entry.parseError, raw: entry.raw });
     return 'failed';
   }
   return ingestRecord(entry.record, origin, failureKey, deps);
+}
+
+/**
+ * One part of a fanned-out NDJSON file: its byte range (from one byte early, to find its first whole line) read to the
+ * end of its last line, its records awarded like a file's, and on completion its counts added to the file's.
+ */
+async function ingestPart(ref: ObjectRef, resumeFromIndex: number, leaseMs: number, deps: FileIngestDeps): Promise<FileResult> {
+  const part = ref.part!;
+  let opened: OpenedObject;
+  try {
+    opened = await deps.objects.open(ref, { range: { start: partReadStart(part) } });
+  } catch (err) {
+    if (err instanceof ObjectMissingError) return finishUnreadable(ref, err.message, deps);
+    if (classifyError(err) === 'permanent') return finishUnreadable(ref, `S3 refused to read the object: ${describeError(err)}`, deps);
+    await deps.files.checkpoint(ref, resumeFromIndex, emptyCounts(), 0);
+    throw new TransientIngestError(`could not open ${describeFile(ref)} part ${part.index + 1}`, err);
+  }
+  const window: { firstByte?: number } = {};
+  const lines = Readable.from(partLines(asBuffers(opened.body), part, window));
+  const run = await awardEntries(ref, parseMomaFile(lines, 'ndjson'), resumeFromIndex, leaseMs, deps, partPlaces(ref, window), () => {
+    lines.destroy();
+    opened.body.destroy();
+  });
+  opened.body.destroy();
+  if (run.stopped) return run.stopped;
+  await deps.files.complete(ref, { status: 'processed', delta: run.progress.takeDelta(), records: run.records });
+  return { status: 'processed', counts: run.counts, records: run.records };
+}
+
+async function* asBuffers(body: Readable): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of body) yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+  } catch (err) {
+    throw err instanceof FileReadError ? err : new FileReadError(err);
+  }
+}
+
+/**
+ * A fanned-out file claimed again (its parts outlived its lease, or reconcile found it): finished if its parts are,
+ * else every part is queued again (a finished part's worker finds it processed) and the file's lease renewed.
+ */
+async function resumeParts(
+  ref: ObjectRef,
+  parts: { count: number; done: number; objectBytes: number },
+  deps: FileIngestDeps,
+): Promise<FileResult> {
+  if (await deps.files.finishParts(ref)) return { status: 'processed', counts: emptyCounts(), records: 0 };
+  if (!deps.fileEvents) throw new TransientIngestError(`${describeFile(ref)} has unfinished parts and no queue to send them to`);
+  await deps.files.fanOut(ref, { count: parts.count, objectBytes: parts.objectBytes }, FAN_OUT_LEASE_MS);
+  await deps.fileEvents.enqueueMany(partsOf(parts.objectBytes, parts.count).map((part) => ({ ...ref, size: parts.objectBytes, part })));
+  return { status: 'fanned_out', counts: emptyCounts(), records: 0 };
 }
 
 /**

@@ -172,7 +172,8 @@ export interface OutcomeCounts {
 export const emptyCounts = (): OutcomeCounts => ({ awarded: 0, duplicate: 0, conflict: 0, unmatched: 0, failed: 0 });
 
 export type FileClaim =
-  | { kind: 'claimed'; resumeFromIndex: number }
+  /** `parts`: the file was fanned out to parts, this many of which are done. */
+  | { kind: 'claimed'; resumeFromIndex: number; parts?: { count: number; done: number; objectBytes: number } }
   | { kind: 'already_processed' }
   | { kind: 'in_progress_elsewhere'; leaseExpiresAt: string };
 
@@ -181,6 +182,13 @@ export interface FileLedger {
   claim(ref: ObjectRef, leaseMs: number): Promise<FileClaim>;
   /** Saves progress: every record before `nextIndex` is done; the counts are added to the file's totals. */
   checkpoint(ref: ObjectRef, nextIndex: number, delta: OutcomeCounts, leaseMs: number): Promise<void>;
+  /**
+   * Hands the file to `parts.count` parts (their refs carry `part`): the file stays claimed for `leaseMs` while they
+   * run, and is finished when its last part is; a part's completion adds its counts and records to the file's.
+   */
+  fanOut(ref: ObjectRef, parts: { count: number; objectBytes: number }, leaseMs: number): Promise<void>;
+  /** Finishes a fanned-out file whose parts are all done; false while some are not. */
+  finishParts(ref: ObjectRef): Promise<boolean>;
   /** Finishes the file for good (it is never re-queued); `reason` says why an unreadable or empty file has no records. */
   complete(
     ref: ObjectRef,
@@ -199,6 +207,7 @@ export interface FileLedger {
 export interface FileEventQueue {
   /** Queues the file for (re)processing, in the shape of an S3 ObjectCreated notification. */
   enqueue(ref: ObjectRef): Promise<void>;
+  enqueueMany(refs: ObjectRef[]): Promise<void>;
 }
 
 export interface Clock {

@@ -8,6 +8,6 @@ import { once } from './lazy';
 export const fileContainer = once(async () => {
   const { config, deps, activity } = await ingestContainer();
   const { objects, files, fileEvents } = fileStorage(config.tableName, required(config.fileEventsQueueUrl, 'FILE_EVENTS_QUEUE_URL'));
-  const fileDeps: FileIngestDeps = { ...deps, objects, files };
+  const fileDeps: FileIngestDeps = { ...deps, objects, files, fileEvents };
   return { config, deps: fileDeps, objects, fileEvents, activity };
 });

@@ -212,12 +212,16 @@ type FileItem = {
   reason?: string;
   attempts: number;
   leaseExpiresAt: number;
+  partCount?: number;
+  partsDone?: number;
+  partObjectBytes?: number;
 };
 
 /** Processed files with their leases; leases run on `clock` (the system clock unless a test passes its own). */
 export class MemoryFileLedger implements FileLedger {
   readonly files = new Map<string, FileItem>();
-  private readonly id = (ref: ObjectRef) => `${ref.bucket}/${ref.key}@${ref.eTag}`;
+  private readonly id = (ref: ObjectRef) => `${ref.bucket}/${ref.key}@${ref.eTag}${ref.part ? `#part${ref.part.index}` : ''}`;
+  private readonly fileOf = (ref: ObjectRef) => this.files.get(this.id({ ...ref, part: undefined }));
 
   constructor(private readonly clock: Clock = { now: () => new Date() }) {}
 
@@ -240,7 +244,13 @@ export class MemoryFileLedger implements FileLedger {
     next.attempts += 1;
     next.leaseExpiresAt = this.clock.now().getTime() + leaseMs;
     this.files.set(this.id(ref), next);
-    return { kind: 'claimed', resumeFromIndex: next.nextIndex };
+    return {
+      kind: 'claimed',
+      resumeFromIndex: next.nextIndex,
+      ...(next.partCount !== undefined
+        ? { parts: { count: next.partCount, done: next.partsDone ?? 0, objectBytes: next.partObjectBytes ?? 0 } }
+        : {}),
+    };
   }
 
   /** Only the file's current worker saves progress: a file finished meanwhile (or never claimed) is a transient error. */
@@ -253,6 +263,21 @@ export class MemoryFileLedger implements FileLedger {
     add(item.counts, delta);
   }
 
+  async fanOut(ref: ObjectRef, parts: { count: number; objectBytes: number }, leaseMs: number): Promise<void> {
+    const item = this.files.get(this.id(ref))!;
+    item.partCount = parts.count;
+    item.partObjectBytes = parts.objectBytes;
+    item.partsDone ??= 0;
+    item.leaseExpiresAt = this.clock.now().getTime() + leaseMs;
+  }
+
+  async finishParts(ref: ObjectRef): Promise<boolean> {
+    const item = this.files.get(this.id(ref));
+    if (!item || item.status !== 'processing' || item.partsDone !== item.partCount) return false;
+    item.status = 'processed';
+    return true;
+  }
+
   async complete(ref: ObjectRef, result: { status: string; delta: OutcomeCounts; records: number; reason?: string }): Promise<void> {
     const item = this.files.get(this.id(ref)) ?? {
       status: 'processing',
@@ -261,9 +286,17 @@ export class MemoryFileLedger implements FileLedger {
       attempts: 0,
       leaseExpiresAt: 0,
     };
+    if (ref.part && item.status !== 'processing') return;
     Object.assign(item, { status: result.status, records: result.records, nextIndex: result.records, reason: result.reason });
     add(item.counts, result.delta);
     this.files.set(this.id(ref), item);
+    if (ref.part) {
+      const file = this.fileOf(ref)!;
+      add(file.counts, item.counts);
+      file.partsDone = (file.partsDone ?? 0) + 1;
+      file.records = (file.records ?? 0) + result.records;
+      await this.finishParts({ ...ref, part: undefined });
+    }
   }
 
   async findUnfinished(refs: ObjectRef[], now: Date = this.clock.now()): Promise<ObjectRef[]> {

@@ -1,10 +1,11 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { maskCardNumbersInText } from '../../domain/card-number';
 import { expiryOf } from '../../domain/retention';
 import { describeOrigin } from '../../domain/sale';
 import { TransientIngestError } from '../../ingest/errors';
+import { backoffMs } from '../../ingest/optimistic-retry';
 import type { FileClaim, FileLedger, ObjectRef, OutcomeCounts } from '../../ingest/ports';
 import { boundText, FAILURE_LIMITS } from './failure-store';
 import { fileId, indexKeys, keys, TTL_ATTRIBUTE } from './table-keys';
@@ -54,7 +55,20 @@ export class DynamoDbFileLedger implements FileLedger {
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return { kind: 'claimed', resumeFromIndex: Number(out.Attributes?.nextIndex ?? 0) };
+      const partCount = out.Attributes?.partCount;
+      return {
+        kind: 'claimed',
+        resumeFromIndex: Number(out.Attributes?.nextIndex ?? 0),
+        ...(typeof partCount === 'number'
+          ? {
+              parts: {
+                count: partCount,
+                done: Number(out.Attributes?.partsDone ?? 0),
+                objectBytes: Number(out.Attributes?.partObjectBytes ?? 0),
+              },
+            }
+          : {}),
+      };
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
       const old = err.Item ? unmarshall(err.Item as never) : {};
@@ -65,21 +79,20 @@ export class DynamoDbFileLedger implements FileLedger {
 
   async checkpoint(ref: ObjectRef, nextIndex: number, delta: OutcomeCounts, leaseMs: number): Promise<void> {
     const now = new Date();
+    const update = {
+      TableName: this.tableName,
+      Key: fileKey(ref),
+      ...buildUpdate(
+        {
+          set: { nextIndex, leaseExpiresAt: new Date(now.getTime() + leaseMs).toISOString(), updatedAt: now.toISOString() },
+          add: countAttributes(delta),
+        },
+        { names: { '#status': 'status' }, values: { ':processing': 'processing' } },
+      ),
+      ConditionExpression: '#status = :processing',
+    };
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: fileKey(ref),
-          ...buildUpdate(
-            {
-              set: { nextIndex, leaseExpiresAt: new Date(now.getTime() + leaseMs).toISOString(), updatedAt: now.toISOString() },
-              add: countAttributes(delta),
-            },
-            { names: { '#status': 'status' }, values: { ':processing': 'processing' } },
-          ),
-          ConditionExpression: '#status = :processing',
-        }),
-      );
+      await this.db.send(new UpdateCommand(update));
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
       // Another worker finished the file after this one's lease expired: let the redelivery find it processed.
@@ -87,10 +100,74 @@ export class DynamoDbFileLedger implements FileLedger {
     }
   }
 
+  async fanOut(ref: ObjectRef, parts: { count: number; objectBytes: number }, leaseMs: number): Promise<void> {
+    const now = new Date();
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: fileKey(ref),
+        ...buildUpdate(
+          {
+            set: {
+              partCount: parts.count,
+              partObjectBytes: parts.objectBytes,
+              leaseExpiresAt: new Date(now.getTime() + leaseMs).toISOString(),
+              updatedAt: now.toISOString(),
+            },
+            setIfMissing: { partsDone: 0, fannedOutAt: now.toISOString() },
+          },
+          { names: { '#status': 'status' }, values: { ':processing': 'processing' } },
+        ),
+        ConditionExpression: '#status = :processing',
+      }),
+    );
+  }
+
+  async finishParts(ref: ObjectRef): Promise<boolean> {
+    const now = new Date().toISOString();
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: fileKey(ref),
+          ...buildUpdate(
+            {
+              set: {
+                status: 'processed',
+                completedAt: now,
+                updatedAt: now,
+                GSI3PK: indexKeys.byDay('FILE', now),
+                GSI3SK: `${now}#${fileId(ref.bucket, ref.key, ref.eTag)}`,
+              },
+              remove: ['leaseExpiresAt'],
+            },
+            { names: { '#status': 'status', '#done': 'partsDone', '#count': 'partCount' }, values: { ':processing': 'processing' } },
+          ),
+          ConditionExpression: '#status = :processing AND #done = #count',
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  /** What a finished part adds to its file's record: its counts and records, and itself to the parts done. */
+  private fileTotals(part: ObjectRef, totals: OutcomeCounts, records: number, now: Date) {
+    return {
+      TableName: this.tableName,
+      Key: fileKey({ ...part, part: undefined }),
+      ...buildUpdate({ set: { updatedAt: now.toISOString() }, add: { ...countAttributes(totals), partsDone: 1, records } }),
+      ConditionExpression: 'attribute_exists(PK)',
+    };
+  }
+
   async complete(
     ref: ObjectRef,
     result: { status: string; sha256?: string; delta: OutcomeCounts; records: number; reason?: string },
   ): Promise<void> {
+    if (ref.part) return this.completePart(ref, result);
     const now = new Date().toISOString();
     await this.db.send(
       new UpdateCommand({
@@ -114,6 +191,60 @@ export class DynamoDbFileLedger implements FileLedger {
         }),
       }),
     );
+  }
+
+  /**
+   * A part is finished once: its completion and its whole counts (those its checkpoints saved, and the last delta)
+   * added to the file's are one transaction. Only the part's lease holder completes it, so the counts read first
+   * are still its own when it writes. Parts finishing together may conflict on the file's record: tried again.
+   */
+  private async completePart(ref: ObjectRef, result: { status: string; delta: OutcomeCounts; records: number; reason?: string }) {
+    for (let attempt = 1; ; attempt++) {
+      const now = new Date();
+      const saved = (await this.db.send(new GetCommand({ TableName: this.tableName, Key: fileKey(ref), ConsistentRead: true }))).Item;
+      if (saved?.status !== 'processing') break;
+      const totals = Object.fromEntries(
+        COUNT_NAMES.map((name) => [name, Number(saved[`${name}Count`] ?? 0) + result.delta[name]]),
+      ) as unknown as OutcomeCounts;
+      try {
+        await this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: fileKey(ref),
+                  ...buildUpdate(
+                    {
+                      set: {
+                        status: result.status,
+                        records: result.records,
+                        nextIndex: result.records,
+                        reason: result.reason === undefined ? null : boundText(result.reason, FAILURE_LIMITS.reason),
+                        completedAt: now.toISOString(),
+                        updatedAt: now.toISOString(),
+                      },
+                      add: countAttributes(result.delta),
+                      remove: ['leaseExpiresAt'],
+                    },
+                    { names: { '#status': 'status' }, values: { ':processing': 'processing' } },
+                  ),
+                  ConditionExpression: '#status = :processing',
+                },
+              },
+              { Update: this.fileTotals(ref, totals, result.records, now) },
+            ],
+          }),
+        );
+        break;
+      } catch (err) {
+        // Finished already (by this part's earlier attempt): its counts are in the file's totals once.
+        if (isPartRefused(err)) break;
+        if (!isConflict(err) || attempt >= 10) throw err;
+        await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
+      }
+    }
+    await this.finishParts({ ...ref, part: undefined });
   }
 
   async findUnfinished(refs: ObjectRef[], now: Date): Promise<ObjectRef[]> {
@@ -149,13 +280,25 @@ export class DynamoDbFileLedger implements FileLedger {
   }
 }
 
-const fileKey = (ref: ObjectRef) => keys.file(ref.bucket, ref.key, ref.eTag);
+/** A file's record, and beside it (same partition) one record per part of a fanned-out file. */
+const fileKey = (ref: ObjectRef) => {
+  const key = keys.file(ref.bucket, ref.key, ref.eTag);
+  return ref.part ? { PK: key.PK, SK: `PART#${String(ref.part.index).padStart(4, '0')}` } : key;
+};
+
+const isConflict = (err: unknown) =>
+  err instanceof TransactionCanceledException && (err.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict');
+
+/** The part's own condition (still processing) refused the transaction. */
+const isPartRefused = (err: unknown) =>
+  err instanceof TransactionCanceledException && err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed';
 
 const describeFile = (ref: ObjectRef) => describeOrigin({ kind: 's3-file', bucket: ref.bucket, key: ref.key });
 
 /** What identifies the file to a reader: the object key only masked, as it may hold a card number. */
 const fileIdentity = (ref: ObjectRef) => ({
-  entity: 'file',
+  entity: ref.part ? 'file_part' : 'file',
+  ...(ref.part ? { partIndex: ref.part.index, partStart: ref.part.start, partEnd: ref.part.end } : {}),
   fileId: fileId(ref.bucket, ref.key, ref.eTag),
   bucket: ref.bucket,
   objectKey: maskCardNumbersInText(ref.key),

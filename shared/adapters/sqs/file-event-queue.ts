@@ -21,7 +21,10 @@ export class SqsFileEventQueue implements FileEventQueue {
       const out = await this.sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: this.queueUrl,
-          Entries: batch.map((ref, n) => ({ Id: String(n), MessageBody: JSON.stringify(toS3Notification(ref, 'hi-vis:Reconciled')) })),
+          Entries: batch.map((ref, n) => ({
+            Id: String(n),
+            MessageBody: JSON.stringify(toS3Notification(ref, ref.part ? 'hi-vis:Part' : 'hi-vis:Reconciled')),
+          })),
         }),
       );
       if (out.Failed?.length)

@@ -2,8 +2,15 @@ import * as z from 'zod';
 import { maskCardNumbersInText } from '../../domain/card-number';
 import type { ObjectRef } from '../../ingest/ports';
 
+const offset = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+/** A part of a large file, on the events this system queues itself (S3 never sends one). */
+const partSchema = z
+  .strictObject({ index: z.number().int().nonnegative(), count: z.number().int().min(1).max(10_000), start: offset, end: offset })
+  .refine((p) => p.index < p.count && p.start < p.end, { message: 'a part needs index < count and start < end' });
+
 const s3RecordSchema = z.object({
   eventName: z.string(),
+  hiVisPart: partSchema.optional(),
   s3: z.object({
     bucket: z.object({ name: z.string().min(1) }),
     object: z.object({
@@ -44,6 +51,7 @@ export function parseS3Notification(body: string): ParsedNotification {
     eTag: r.s3.object.eTag ?? '',
     versionId: r.s3.object.versionId,
     size: r.s3.object.size,
+    ...(r.hiVisPart ? { part: r.hiVisPart } : {}),
   }));
   const withoutETag = refs.find((r) => !r.eTag);
   if (withoutETag) return { kind: 'invalid', reason: `notification for ${maskCardNumbersInText(withoutETag.key)} has no eTag` };
@@ -60,6 +68,7 @@ export function toS3Notification(ref: ObjectRef, eventName = 'ObjectCreated:Put'
         awsRegion: process.env.AWS_REGION ?? 'us-east-1',
         eventTime: eventTime.toISOString(),
         eventName,
+        ...(ref.part ? { hiVisPart: ref.part } : {}),
         userIdentity: { principalId: 'hi-vis' },
         requestParameters: { sourceIPAddress: '127.0.0.1' },
         responseElements: { 'x-amz-request-id': '0', 'x-amz-id-2': '0' },

@@ -1,0 +1,136 @@
+import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../../shared/adapters/dynamodb/table-keys';
+import { type FileIngestDeps, ingestFile } from '../../shared/ingest/ingest-file';
+import type { ObjectRef } from '../../shared/ingest/ports';
+import { createTestTable, type TestTable } from '../support/dynamodb';
+import { MemoryFileEventQueue } from '../support/fakes';
+import { MemoryObjectStore } from '../support/memory-objects';
+import { momaSale } from '../support/moma';
+import { cardNumberFor } from '../support/workload';
+
+let table: TestTable;
+// Enough customers for the parts' awards in flight at once (8 parts x 16) not to contend much for one account.
+const CUSTOMERS = 200;
+
+beforeAll(async () => {
+  table = await createTestTable();
+  for (let c = 0; c < CUSTOMERS; c += 20)
+    await Promise.all(Array.from({ length: 20 }, (_, k) => table.addCustomer(`part-${c + k}`, cardNumberFor(500 + c + k))));
+});
+afterAll(() => table.destroy());
+
+/** 1,200 lines: every 20th broken JSON, every 25th an invalid amount, every 30th a repeat of the line before. */
+function largeFile(prefix: string) {
+  const lines: string[] = [];
+  for (let i = 0; i < 1_200; i++) {
+    if (i % 20 === 7) lines.push('{"transactionId": "broken", ');
+    else if (i % 25 === 3)
+      lines.push(JSON.stringify(momaSale({ transactionId: `${prefix}-${i}`, amount: -5, cardNumber: cardNumberFor(500) })));
+    else if (i % 30 === 29) lines.push(lines[i - 1]!);
+    else
+      lines.push(
+        JSON.stringify(momaSale({ transactionId: `${prefix}-${i}`, amount: 150, cardNumber: cardNumberFor(500 + (i % CUSTOMERS)) })),
+      );
+  }
+  return lines;
+}
+
+function expectedOf(lines: string[]) {
+  const ids = new Set<string>();
+  let failed = 0;
+  let duplicate = 0;
+  for (const line of lines) {
+    let record: { transactionId: string; amount: number };
+    try {
+      record = JSON.parse(line);
+    } catch {
+      failed += 1;
+      continue;
+    }
+    if (record.amount < 0) failed += 1;
+    else if (ids.has(record.transactionId)) duplicate += 1;
+    else ids.add(record.transactionId);
+  }
+  return { awarded: ids.size, failed, duplicate };
+}
+
+async function purchasesOfAll() {
+  let total = 0;
+  for (let c = 0; c < CUSTOMERS; c++) total += Number((await table.customers.getCustomer(`part-${c}`))!.purchaseCount);
+  return total;
+}
+
+describe('a large NDJSON file fanned out to byte-range parts, on DynamoDB Local', () => {
+  test('the parts, run at once and one of them twice, award every sale once; the file finishes with the sums', async () => {
+    const objects = new MemoryObjectStore();
+    const queue = new MemoryFileEventQueue();
+    const deps: FileIngestDeps = {
+      ...table.deps,
+      objects,
+      files: table.files,
+      fileEvents: queue,
+      fanOut: { thresholdBytes: 20_000, partBytes: 24_000, maxParts: 50 },
+    };
+    const lines = largeFile('FAN');
+    const ref = objects.put('transactions/large.ndjson', `${lines.join('\n')}\n`);
+    const before = await purchasesOfAll();
+
+    expect(await ingestFile(ref, deps)).toMatchObject({ status: 'fanned_out' });
+    const parts = queue.queued.filter((r): r is ObjectRef & { part: NonNullable<ObjectRef['part']> } => r.part !== undefined);
+    expect(parts.length).toBeGreaterThan(5);
+    const results = await Promise.all([...parts, parts[2]!].map((part) => ingestFile(part, deps).catch((err: Error) => err.message)));
+    expect(results.filter((r) => typeof r === 'object' && r.status === 'processed').length).toBe(parts.length);
+
+    const expected = expectedOf(lines);
+    const file = (await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.file(ref.bucket, ref.key, ref.eTag) }))).Item!;
+    expect(file).toMatchObject({
+      status: 'processed',
+      partCount: parts.length,
+      partsDone: parts.length,
+      records: lines.length,
+      awardedCount: expected.awarded,
+      failedCount: expected.failed,
+      duplicateCount: expected.duplicate,
+    });
+    expect((await purchasesOfAll()) - before).toBe(expected.awarded);
+    // Each bad line is one failure, placed by its byte offset in the file.
+    const failures = (
+      (
+        await table.db.send(
+          new ScanCommand({ TableName: table.tableName, FilterExpression: 'entity = :f', ExpressionAttributeValues: { ':f': 'failure' } }),
+        )
+      ).Items ?? []
+    ).filter((f) => String(f.source).includes('large.ndjson'));
+    expect(failures).toHaveLength(expected.failed);
+    const offsets = failures.map((f) => Number(/byte (\d+)/.exec(String(f.source))?.[1]));
+    const text = `${lines.join('\n')}\n`;
+    for (const offset of offsets) expect(text.slice(offset).startsWith('{"transactionId"')).toBe(true);
+  });
+
+  test('a file claimed again while its parts are unfinished queues them again; finished ones are skipped', async () => {
+    const objects = new MemoryObjectStore();
+    const queue = new MemoryFileEventQueue();
+    const deps: FileIngestDeps = {
+      ...table.deps,
+      objects,
+      files: table.files,
+      fileEvents: queue,
+      fanOut: { thresholdBytes: 20_000, partBytes: 40_000, maxParts: 50 },
+      leaseMs: 1,
+    };
+    const lines = largeFile('REFAN');
+    const ref = objects.put('transactions/refan.ndjson', lines.join('\n'));
+    await ingestFile(ref, deps);
+    const parts = [...queue.queued];
+    queue.queued.length = 0;
+    await ingestFile(parts[0]!, deps);
+    // The file's lease ran out (a lost part message): reconcile's redelivery finds it and sends every part again.
+    await table.files.fanOut(ref, { count: parts.length, objectBytes: ref.size! }, -1);
+    expect(await ingestFile(ref, deps)).toMatchObject({ status: 'fanned_out' });
+    expect(queue.queued).toHaveLength(parts.length);
+    const again = await Promise.all(queue.queued.map((part) => ingestFile(part, deps)));
+    expect(again[0]).toMatchObject({ status: 'already_processed' });
+    const file = (await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.file(ref.bucket, ref.key, ref.eTag) }))).Item!;
+    expect(file).toMatchObject({ status: 'processed', records: lines.length, awardedCount: expectedOf(lines).awarded });
+  });
+});
