@@ -273,7 +273,7 @@ export class MemoryFileLedger implements FileLedger {
 
   async finishParts(ref: ObjectRef): Promise<boolean> {
     const item = this.files.get(this.id(ref));
-    if (!item || item.status !== 'processing' || item.partsDone !== item.partCount) return false;
+    if (item?.status !== 'processing' || item.partsDone !== item.partCount) return false;
     item.status = 'processed';
     return true;
   }
