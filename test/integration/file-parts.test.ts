@@ -134,3 +134,14 @@ describe('a large NDJSON file fanned out to byte-range parts, on DynamoDB Local'
     expect(file).toMatchObject({ status: 'processed', records: lines.length, awardedCount: expectedOf(lines).awarded });
   });
 });
+
+describe('a part event for a file that was never fanned out', () => {
+  test('is read and finished on its own, not retried for ever', async () => {
+    const objects = new MemoryObjectStore();
+    const deps: FileIngestDeps = { ...table.deps, objects, files: table.files };
+    const ref = objects.put('transactions/orphan.ndjson', `${largeFile('ORPHAN').slice(0, 50).join('\n')}\n`);
+    const part = { ...ref, part: { index: 0, count: 2, start: 0, end: 2_000 } };
+    expect(await ingestFile(part, deps)).toMatchObject({ status: 'processed' });
+    expect(await ingestFile(part, deps)).toMatchObject({ status: 'already_processed' });
+  });
+});
