@@ -38,6 +38,11 @@ export interface HiVisStackProps extends StackProps {
   momaExternalId?: string;
   /** Source maps in the function bundles, turned on (default off: exceptions cost more with them). */
   sourceMaps?: boolean;
+  /**
+   * Write units a second the loyalty table takes at once (pre-warmed: a one-time charge); a new on-demand table takes
+   * 4,000 and grows with use. README, Performance: what a 1,000,000-record file needs.
+   */
+  tableWarmWriteUnits?: number;
 }
 
 /** The topology (shared/topology.ts) on AWS: what is stored, how work arrives, each function bound to what it uses. */
@@ -50,6 +55,7 @@ export class HiVisLoyaltyStack extends Stack {
     const storage = new Storage(this, 'Storage', {
       bucketName: props.bucketName,
       momaFileRetentionDays: props.momaFileRetentionDays ?? MOMA_FILE_LIFECYCLE.defaultRetentionDays,
+      tableWarmWriteUnits: props.tableWarmWriteUnits,
     });
     const messaging = new Messaging(this, 'Messaging', { bucket: storage.bucket, momaQueueName: props.momaQueueName });
     this.functions = Object.fromEntries(

@@ -36,7 +36,17 @@ export function stackPropsFromContext(read: ContextReader): HiVisStackProps {
     momaFileRetentionDays: days(text('momaFileRetentionDays'), 'momaFileRetentionDays', MOMA_FILE_LIFECYCLE.defaultRetentionDays),
     momaAccountId,
     momaExternalId,
+    tableWarmWriteUnits: writeUnits(text('tableWarmWriteUnits')),
   };
+}
+
+function writeUnits(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  // DynamoDB's floor for a pre-warmed table is the default it already has; its ceiling is the account's table quota.
+  if (!Number.isInteger(n) || n < 4_000 || n > 40_000)
+    throw new Error(`context tableWarmWriteUnits must be a whole number of write units a second from 4000 to 40000, not "${value}"`);
+  return n;
 }
 
 function flag(value: string | undefined, key: string, fallback: boolean): boolean {

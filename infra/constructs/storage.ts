@@ -14,6 +14,8 @@ export interface StorageProps {
   bucketName?: string;
   /** Days Moma's files are kept in the bucket before they expire. */
   momaFileRetentionDays: number;
+  /** Write units a second the loyalty table is pre-warmed for; DynamoDB's default for a new table when absent. */
+  tableWarmWriteUnits?: number;
 }
 
 /** What the system keeps: Moma's files (and their access logs), the loyalty table, and the card pepper. */
@@ -57,6 +59,7 @@ export class Storage extends ArchitecturePart {
     this.table = retainedTable(this, 'Loyalty', TABLE_INDEXES, {
       stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
       timeToLiveAttribute: TTL_ATTRIBUTE,
+      ...(props.tableWarmWriteUnits ? { warmThroughput: { writeUnitsPerSecond: props.tableWarmWriteUnits } } : {}),
     });
     this.auditTable = retainedTable(this, 'Audit', AUDIT_INDEXES, { timeToLiveAttribute: AUDIT_TTL_ATTRIBUTE });
 
@@ -106,7 +109,7 @@ function retainedTable(
   scope: Construct,
   id: string,
   indexes: readonly { indexName: string; partitionKey: string; sortKey: string }[],
-  props: Pick<dynamodb.TableProps, 'stream' | 'timeToLiveAttribute'>,
+  props: Pick<dynamodb.TableProps, 'stream' | 'timeToLiveAttribute' | 'warmThroughput'>,
 ): dynamodb.Table {
   const table = new dynamodb.Table(scope, id, {
     partitionKey: { name: 'PK', type: dynamodb.AttributeType.STRING },

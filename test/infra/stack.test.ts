@@ -442,8 +442,19 @@ describe('data protection in the stack', () => {
   };
   let withMoma: Template;
   beforeAll(() => {
-    withMoma = synthesised({ momaAccountId: MOMA_ACCOUNT, momaExternalId: 'moma-hivis-7f3a', momaFileRetentionDays: 730 });
+    withMoma = synthesised({
+      momaAccountId: MOMA_ACCOUNT,
+      momaExternalId: 'moma-hivis-7f3a',
+      momaFileRetentionDays: 730,
+      tableWarmWriteUnits: 12_000,
+    });
   }, 120_000);
+
+  test('the loyalty table is pre-warmed only when asked (tableWarmWriteUnits)', () => {
+    const warmOf = (t: Template) => resourceOf(t, 'AWS::DynamoDB::Table', 'Loyalty')[1].Properties.WarmThroughput;
+    expect(warmOf(template)).toBeUndefined();
+    expect(warmOf(withMoma)).toEqual({ WriteUnitsPerSecond: 12_000 });
+  });
 
   const resourceOf = (t: Template, type: string, idPrefix: string) =>
     Object.entries(t.findResources(type)).find(([id]) => id.startsWith(idPrefix))!;
@@ -611,6 +622,8 @@ describe('the stack settings from CDK context', () => {
     [{ momaAccountId: '111122223333' }, 'context momaExternalId is required with momaAccountId'],
     [{ momaAccountId: '111122223333', momaExternalId: 'has spaces in it' }, 'context momaExternalId must be 2 to 1224'],
     [{ bucketName: { nested: true } }, 'context bucketName must be a string'],
+    [{ tableWarmWriteUnits: '100' }, 'context tableWarmWriteUnits must be a whole number of write units a second from 4000'],
+    [{ tableWarmWriteUnits: 'lots' }, 'context tableWarmWriteUnits must be a whole number'],
   ])('%j is refused: %s', (context, message) => {
     expect(() => from(context)).toThrow(message);
   });
