@@ -4,7 +4,7 @@ import * as z from 'zod';
 import { daysBackwards } from '../../admin/days';
 import { InvalidCursorError } from '../../admin/errors';
 import type { AdminQueries, DayListing, DayRange, Listed, Page } from '../../admin/ports';
-import { type DayKind, GSI1, GSI3, indexKeys, isShardedDayKind, withoutKeys } from './table-keys';
+import { type DayKind, type DayShard, dayShards, GSI1, GSI3, indexKeys, isShardedDayKind, withoutKeys } from './table-keys';
 
 type Key = Record<string, unknown>;
 
@@ -140,7 +140,7 @@ export class DynamoDbAdminQueries implements AdminQueries {
       seal: (at) => this.cursors.seal(listing, at),
       query: (day, startKey, room) =>
         isShardedDayKind(kind)
-          ? this.newestOfShards(indexKeys.dayPartitions(kind, day), startKey?.GSI3SK as string | undefined, room, machine)
+          ? this.newestOfShards(dayShards(kind, day), startKey?.GSI3SK as string | undefined, room, machine)
           : this.newestOf(indexKeys.dayPartitions(kind, day)[0]!, startKey, room, machine),
     });
   }
@@ -166,19 +166,20 @@ export class DynamoDbAdminQueries implements AdminQueries {
    * The newest `room` items of a day across its shards, older than `before` (a sort key, unique per item for the
    * sharded kinds): each shard gives its newest `room`, and the merge keeps the newest of all.
    */
-  private async newestOfShards(partitions: string[], before: string | undefined, room: number, machineId?: string) {
-    const shards = await Promise.all(
-      partitions.map(async (partition) => {
-        const items: Record<string, unknown>[] = [];
+  private async newestOfShards(shards: readonly DayShard[], before: string | undefined, room: number, machineId?: string) {
+    const read = await Promise.all(
+      shards.map(async (shard) => {
+        const items: { sortKey: string; item: Record<string, unknown> }[] = [];
         let startKey: Key | undefined;
         do {
           const page = await this.db.send(
             new QueryCommand({
               TableName: this.tableName,
-              IndexName: GSI3,
-              KeyConditionExpression: before ? 'GSI3PK = :pk AND GSI3SK < :before' : 'GSI3PK = :pk',
+              IndexName: shard.indexName,
+              KeyConditionExpression: before ? '#pk = :pk AND #sk < :before' : '#pk = :pk',
+              ExpressionAttributeNames: { '#pk': shard.partitionKey, ...(before ? { '#sk': shard.sortKey } : {}) },
               ExpressionAttributeValues: {
-                ':pk': partition,
+                ':pk': shard.partition,
                 ...(before ? { ':before': before } : {}),
                 ...(machineId ? { ':machine': machineId } : {}),
               },
@@ -188,20 +189,22 @@ export class DynamoDbAdminQueries implements AdminQueries {
               ExclusiveStartKey: startKey,
             }),
           );
-          items.push(...(page.Items ?? []));
+          items.push(...(page.Items ?? []).map((item) => ({ sortKey: String(item[shard.sortKey]), item })));
           startKey = page.LastEvaluatedKey;
         } while (startKey && items.length < room);
-        return { items, more: startKey !== undefined || items.length > room };
+        return {
+          items,
+          more: startKey !== undefined || items.length > room,
+        };
       }),
     );
-    const merged = shards
-      .flatMap((shard) => shard.items)
-      .sort((a, b) => (String(a.GSI3SK) < String(b.GSI3SK) ? 1 : String(a.GSI3SK) > String(b.GSI3SK) ? -1 : 0));
+    const merged = read.flatMap((shard) => shard.items).sort((a, b) => (a.sortKey < b.sortKey ? 1 : a.sortKey > b.sortKey ? -1 : 0));
     const taken = merged.slice(0, room);
-    const more = merged.length > room || shards.some((shard) => shard.more);
+    const more = merged.length > room || read.some((shard) => shard.more);
     return {
-      items: taken.map(withoutKeys),
-      lastKey: more && taken.length > 0 ? { GSI3SK: String(taken.at(-1)!.GSI3SK) } : undefined,
+      items: taken.map(({ item }) => withoutKeys(item)),
+      // Named GSI3SK whatever the shard's own sort key: the sharded kinds' sort keys share one format (<at>#<id>).
+      lastKey: more && taken.length > 0 ? { GSI3SK: taken.at(-1)!.sortKey } : undefined,
     };
   }
 

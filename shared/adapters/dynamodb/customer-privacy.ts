@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { CustomerErasure, CustomerRecords, ErasureStart, Listed } from '../../admin/ports';
 import { ERASED_CUSTOMER, PSEUDONYM_PREFIX } from '../../domain/erasure';
-import { GSI1, GSI3, indexKeys, keys, withoutKeys } from './table-keys';
+import { dayShards, GSI1, indexKeys, keys, withoutKeys } from './table-keys';
 
 /** The account figures an erased customer's pseudonymous account keeps, so balances and tiers add up as before. */
 const ACCOUNT_FIGURES = ['points', 'lifetimePoints', 'tier', 'punchCount', 'punchCardsCompleted', 'purchaseCount', 'createdAt'] as const;
@@ -43,13 +43,14 @@ const customerPartition = (db: DynamoDBDocumentClient, tableName: string, userId
 const notificationsOfDay = async (db: DynamoDBDocumentClient, tableName: string, userId: string, day: string) =>
   (
     await Promise.all(
-      indexKeys.dayPartitions('NOTIFICATION', day).map((partition) =>
+      dayShards('NOTIFICATION', day).map((shard) =>
         queryAll(db, {
           TableName: tableName,
-          IndexName: GSI3,
-          KeyConditionExpression: 'GSI3PK = :pk',
+          IndexName: shard.indexName,
+          KeyConditionExpression: '#pk = :pk',
           FilterExpression: 'userId = :user',
-          ExpressionAttributeValues: { ':pk': partition, ':user': userId },
+          ExpressionAttributeNames: { '#pk': shard.partitionKey },
+          ExpressionAttributeValues: { ':pk': shard.partition, ':user': userId },
         }),
       ),
     )

@@ -1,62 +1,49 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { NotificationEvent } from '../../domain/notifications';
 import { expiryOf } from '../../domain/retention';
-import { indexKeys, TTL_ATTRIBUTE } from './table-keys';
-
-const key = (eventId: string) => ({ PK: `NOTIFICATION#${eventId}`, SK: 'NOTIFICATION' });
+import { BoundedCache } from '../../support/bounded-cache';
+import { keys, TTL_ATTRIBUTE } from './table-keys';
 
 /**
- * A short-lived record of every notification (kept 30 days), which also makes publishing effectively once: claimed
- * before it is published, and indexed by day (for the admin listing and exports) once it is.
+ * A short-lived record of every notification (kept 30 days): one item per event, written once it is published, in its
+ * day's shard of the table itself (listed by day without an index). Publishing is at least once: a stream batch
+ * delivered again to this process publishes nothing it already did; one retried after a crash may repeat the events
+ * its failed record had already published (the stream resumes from the failed record, not the batch).
  */
 export class DynamoDbNotificationLog {
+  private readonly recent = new BoundedCache<string, true>(50_000, 60 * 60_000);
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
-  /** Records the event unless it is already recorded; says whether it still has to be published. */
   async begin(event: NotificationEvent): Promise<'publish' | 'already_published'> {
+    return this.recent.get(event.eventId) ? 'already_published' : 'publish';
+  }
+
+  async published(event: NotificationEvent, channels: string[]): Promise<void> {
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          // No index keys yet: only a published notification is listed, so the claim costs no index write.
           Item: {
-            ...key(event.eventId),
+            ...keys.notification(event.occurredAt, event.eventId),
             entity: 'notification',
             ...event,
-            status: 'pending',
+            status: 'published',
+            publishedAt: new Date().toISOString(),
+            channels,
             [TTL_ATTRIBUTE]: expiryOf('notifications', new Date()),
           },
           ConditionExpression: 'attribute_not_exists(PK)',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return 'publish';
     } catch (err) {
+      // Recorded by an earlier delivery of the same change.
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      // Recorded before: publish again only if the earlier attempt never finished.
-      return (err.Item?.status as { S?: string } | undefined)?.S === 'published' ? 'already_published' : 'publish';
     }
-  }
-
-  async published(event: NotificationEvent, channels: string[]): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: key(event.eventId),
-        UpdateExpression: 'SET #status = :published, publishedAt = :now, channels = :channels, GSI3PK = :pk, GSI3SK = :sk',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':published': 'published',
-          ':now': new Date().toISOString(),
-          ':channels': channels,
-          ':pk': indexKeys.byDayShard('NOTIFICATION', event.occurredAt, event.eventId),
-          ':sk': `${event.occurredAt}#${event.eventId}`,
-        },
-      }),
-    );
+    this.recent.set(event.eventId, true);
   }
 }

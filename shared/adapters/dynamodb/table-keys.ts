@@ -10,12 +10,14 @@
  * | conflict        | SALE#<transactionId>   | CONFLICT#<contentHash> |                                |                     | CONFLICT#<day> / <at>#<id>  |
  * | failure         | FAILURE#<failureId>    | FAILURE                |                                |                     | FAILURE#<day> / <at>#<id>   |
  * | processed file  | FILE#<fileId>          | FILE                   |                                |                     | FILE#<day> / <at>#<fileId>  |
- * | notification    | NOTIFICATION#<eventId> | NOTIFICATION           |                                |                     | NOTIFICATION#<day>#<shard> / <at>#<id> |
+ * | notification    | NOTIFICATION#<day>#<shard> | <at>#<eventId>     |                                |                     |                             |
  *
  * Day-partitioned GSI3 keys keep any one partition from running hot when a bad file produces a burst of failures.
- * Every sale and every notification writes its day's index partition, so those are split further into DAY_SHARDS
- * shards by a hash of the item's id (an index partition takes about 1,000 writes a second: 16 shards lift the
- * ceiling to about 16,000 sales a second); the admin listings read a day's shards in parallel and merge them.
+ * Every sale writes its day's index partition, so those are split further into DAY_SHARDS shards by a hash of the
+ * sale's id (a partition takes about 1,000 writes a second: 16 shards lift the ceiling to about 16,000 sales a
+ * second); notifications are listed by day from the table itself, sharded alike (no index write). The admin listings
+ * read a day's shards in parallel and merge them. (Notifications written before this layout carry GSI3 keys
+ * NOTIFICATION#<day>[#<shard>], read too until they expire.)
  * A file's id is a hash of its bucket, key and ETag, so an object key that holds a card number is never a table key.
  */
 
@@ -42,7 +44,18 @@ export const keys = {
   conflict: (transactionId: string, contentHash: string) => ({ PK: `SALE#${transactionId}`, SK: `CONFLICT#${contentHash}` }),
   failure: (failureId: string) => ({ PK: `FAILURE#${failureId}`, SK: 'FAILURE' }),
   file: (bucket: string, key: string, eTag: string) => ({ PK: `FILE#${fileId(bucket, key, eTag)}`, SK: 'FILE' }),
+  /** A notification, in its day's shard: the key follows from the event, so a second record of it is the same item. */
+  notification: (occurredAt: string, eventId: string) => ({
+    PK: notificationPartition(day(occurredAt), shardOf(eventId)),
+    SK: `${occurredAt}#${eventId}`,
+  }),
 };
+
+const notificationPartition = (dayText: string, shard: number) => `NOTIFICATION#${dayText}#${shard}`;
+
+/** Every table partition of a day's notifications. */
+export const notificationPartitions = (dayText: string) =>
+  Array.from({ length: DAY_SHARDS }, (_, shard) => notificationPartition(dayText, shard));
 
 /**
  * The identity of one stored version of an object: SHA-256 over bucket, key and ETag (an identity, not a secret; the
@@ -103,3 +116,20 @@ export const cardLinkKeys = (userId: string, card: { fullHash?: string; lastFour
   GSI2PK: indexKeys.cardByLastFourHash(card.lastFourHash),
   GSI2SK: `CUSTOMER#${userId}`,
 });
+
+/** One partition of a day's items: of GSI3, or (notifications) of the table itself. */
+export interface DayShard {
+  indexName?: string;
+  partitionKey: string;
+  sortKey: string;
+  partition: string;
+}
+
+/** Where a sharded kind's items of a day are: its GSI3 shards; for notifications, the table's own day shards first. */
+export function dayShards(kind: ShardedDayKind, day: string): DayShard[] {
+  const indexed = indexKeys
+    .dayPartitions(kind, day)
+    .map((partition) => ({ indexName: GSI3, partitionKey: 'GSI3PK', sortKey: 'GSI3SK', partition }));
+  if (kind !== 'NOTIFICATION') return indexed;
+  return [...notificationPartitions(day).map((partition) => ({ partitionKey: 'PK', sortKey: 'SK', partition })), ...indexed];
+}
