@@ -33,8 +33,8 @@ export interface NotifyDeps {
 }
 
 /**
- * Announces what one committed change achieved. At-least-once delivery from the stream becomes effectively
- * once: each event is recorded under its deterministic id before it is published, and marked when done.
+ * Announces what one committed change achieved, each event under its deterministic id: published, then recorded. A
+ * change delivered again publishes only what was not published yet (the log knows what this process published).
  */
 export async function notifyChange(
   before: CommittedItem | undefined,
