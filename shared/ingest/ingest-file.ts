@@ -45,6 +45,9 @@ export const fileFailureKey = (ref: ObjectRef) => `s3://${ref.bucket}/${ref.key}
 
 export const EMPTY_FILE_REASON = 'empty file: no records';
 
+/** Records one file worker awards at once by default: a full pack of awards (see AwardPacker). */
+export const FILE_RECORDS_IN_FLIGHT = 25;
+
 /** How long a fanned-out file stays claimed while its parts run; past it, reconcile queues the file and its parts again. */
 export const FAN_OUT_LEASE_MS = 30 * 60_000;
 
@@ -203,7 +206,7 @@ async function awardEntries(
     deps.checkpointEveryRecords ?? 500,
     deps.checkpointEveryMs ?? 15_000,
   );
-  const concurrency = deps.concurrency ?? 16;
+  const concurrency = deps.concurrency ?? FILE_RECORDS_IN_FLIGHT;
   const inFlight = new Map<number, Promise<void>>();
   const lanes = new Lanes();
   let records = 0;
