@@ -14,9 +14,9 @@ const cacheKey = (card: Pick<CardHashes, 'fullHash' | 'lastFourHash'>) =>
   card.fullHash !== undefined ? `full:${card.fullHash}` : `last4:${card.lastFourHash}`;
 
 /**
- * Remembers, briefly, which customer a card belongs to, so a card that buys again skips the index query. Only a card
- * matching exactly one customer is remembered: an unknown or ambiguous card is looked up every time (it may be
- * linked any moment). A stale account forgets the card, and an award is always guarded by the account's version.
+ * Remembers, briefly, which customer a card belongs to, so a card that buys again skips the index query. Only a full
+ * card number matching exactly one customer is remembered: an unknown, ambiguous or last-four-only card is looked up
+ * every time (it may be linked, or become ambiguous, any moment). A stale account forgets the card, and an award is always guarded by the account's version.
  */
 export class CachingCustomerDirectory implements CustomerDirectory {
   private readonly cards: BoundedCache<string, string>;
@@ -29,6 +29,8 @@ export class CachingCustomerDirectory implements CustomerDirectory {
   }
 
   async findCustomersByCard(card: CardHashes, limit?: number): Promise<string[]> {
+    // Only a full card number is remembered: a last four shared by one customer now may be ambiguous the next moment.
+    if (card.fullHash === undefined) return this.directory.findCustomersByCard(card, limit);
     const key = cacheKey(card);
     const cached = this.cards.get(key);
     if (cached !== undefined) return [cached];

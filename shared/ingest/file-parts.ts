@@ -11,6 +11,9 @@ export interface FanOutPolicy {
   maxParts: number;
 }
 
+/** How long a fanned-out file stays claimed after its parts last made progress; past it, reconcile queues it again. */
+export const FAN_OUT_LEASE_MS = 30 * 60_000;
+
 export const DEFAULT_FAN_OUT: FanOutPolicy = { thresholdBytes: 24 * 1024 * 1024, partBytes: 8 * 1024 * 1024, maxParts: 100 };
 
 export function planParts(size: number, policy: FanOutPolicy): FilePart[] {
@@ -27,6 +30,12 @@ export function partsOf(size: number, count: number): FilePart[] {
     end: Math.min(size, (index + 1) * partBytes),
   }));
 }
+
+/** Whether a part event names one of the parts the file was cut into (part events could be replayed or forged). */
+export const isPartOf = (part: FilePart, file: { count: number; objectBytes: number }) => {
+  const planned = part.count === file.count ? partsOf(file.objectBytes, file.count)[part.index] : undefined;
+  return planned !== undefined && planned.start === part.start && planned.end === part.end;
+};
 
 /** Where a part starts reading: one byte early, which tells whether its first byte begins a line. */
 export const partReadStart = (part: FilePart) => Math.max(0, part.start - 1);

@@ -3,13 +3,14 @@ import { Readable, Transform } from 'node:stream';
 import { describeFile, describeOrigin, type SaleOrigin } from '../domain/sale';
 import { classifyError, describeError, TransientIngestError } from './errors';
 import { type DecodedFile, decodeFileBody, FileReadError } from './file-decoding';
-import { DEFAULT_FAN_OUT, type FanOutPolicy, partLines, partReadStart, partsOf, planParts } from './file-parts';
+import { DEFAULT_FAN_OUT, FAN_OUT_LEASE_MS, type FanOutPolicy, isPartOf, partLines, partReadStart, partsOf, planParts } from './file-parts';
 import { type IngestDeps, ingestRecord, type RecordOutcome } from './ingest-sale';
 import { type FileEntry, type FileFormat, formatForKey, parseMomaFile, SUPPORTED_EXTENSIONS } from './moma-file-parser';
 import {
   emptyCounts,
   type FileEventQueue,
   type FileLedger,
+  type FilePart,
   ObjectMissingError,
   type ObjectRef,
   type ObjectStore,
@@ -48,9 +49,6 @@ export const EMPTY_FILE_REASON = 'empty file: no records';
 /** Records one file worker awards at once by default: a full pack of awards (see AwardPacker). */
 export const FILE_RECORDS_IN_FLIGHT = 25;
 
-/** How long a fanned-out file stays claimed while its parts run; past it, reconcile queues the file and its parts again. */
-export const FAN_OUT_LEASE_MS = 30 * 60_000;
-
 /**
  * Streams one Moma file through validation and award. Progress is checkpointed, so a crashed or yielded worker's
  * successor resumes where it left off; every sale is deduplicated by id regardless. Whatever the file holds, it ends
@@ -59,8 +57,13 @@ export const FAN_OUT_LEASE_MS = 30 * 60_000;
  */
 export async function ingestFile(ref: ObjectRef, deps: FileIngestDeps): Promise<FileResult> {
   const leaseMs = deps.leaseMs ?? 120_000;
+  if (ref.part && !(await isPlannedPart(ref, deps))) return { status: 'unreadable', counts: { ...emptyCounts(), failed: 1 }, records: 0 };
   const claim = await deps.files.claim(ref, leaseMs);
-  if (claim.kind === 'already_processed') return { status: 'already_processed', counts: emptyCounts(), records: 0 };
+  if (claim.kind === 'already_processed') {
+    // A part finished before its file could be (a crash between the two): the file is finished now.
+    if (ref.part) await deps.files.finishParts({ ...ref, part: undefined });
+    return { status: 'already_processed', counts: emptyCounts(), records: 0 };
+  }
   if (claim.kind === 'in_progress_elsewhere') {
     throw new TransientIngestError(`${describeFile(ref)} is being processed by another worker until ${claim.leaseExpiresAt}`);
   }
@@ -146,7 +149,7 @@ async function ingestClaimedFile(
     opened.body.destroy();
     const parts = planParts(objectBytes, policy);
     await deps.files.fanOut(ref, { count: parts.length, objectBytes }, FAN_OUT_LEASE_MS);
-    await deps.fileEvents.enqueueMany(parts.map((part) => ({ ...ref, size: objectBytes, part })));
+    await queueParts(ref, parts, objectBytes, deps.fileEvents, deps);
     return { status: 'fanned_out', counts: emptyCounts(), records: 0 };
   }
 
@@ -389,9 +392,41 @@ async function resumeParts(
 ): Promise<FileResult> {
   if (await deps.files.finishParts(ref)) return { status: 'processed', counts: emptyCounts(), records: 0 };
   if (!deps.fileEvents) throw new TransientIngestError(`${describeFile(ref)} has unfinished parts and no queue to send them to`);
-  await deps.files.fanOut(ref, { count: parts.count, objectBytes: parts.objectBytes }, FAN_OUT_LEASE_MS);
-  await deps.fileEvents.enqueueMany(partsOf(parts.objectBytes, parts.count).map((part) => ({ ...ref, size: parts.objectBytes, part })));
+  const finished = new Set((await deps.files.fanOutState(ref))?.finished ?? []);
+  // Its last part finished meanwhile: nothing left to send.
+  if (!(await deps.files.fanOut(ref, { count: parts.count, objectBytes: parts.objectBytes }, FAN_OUT_LEASE_MS)))
+    return { status: 'processed', counts: emptyCounts(), records: 0 };
+  const unfinished = partsOf(parts.objectBytes, parts.count).filter((part) => !finished.has(part.index));
+  await queueParts(ref, unfinished, parts.objectBytes, deps.fileEvents, deps);
   return { status: 'fanned_out', counts: emptyCounts(), records: 0 };
+}
+
+/** Queues parts of a file; if that fails, the file's lease is let go, so its redelivery queues them again at once. */
+async function queueParts(ref: ObjectRef, parts: FilePart[], objectBytes: number, queue: FileEventQueue, deps: FileIngestDeps) {
+  try {
+    await queue.enqueueMany(parts.map((part) => ({ ...ref, size: objectBytes, part })));
+  } catch (err) {
+    await deps.files.checkpoint(ref, 0, emptyCounts(), 0);
+    throw new TransientIngestError(`could not queue the parts of ${describeFile(ref)}`, err);
+  }
+}
+
+/**
+ * A part event is acted on only if it names a part the file was cut into: a replayed or forged one (another range, a
+ * part of a file never fanned out) is one failure for review, and touches no record.
+ */
+async function isPlannedPart(ref: ObjectRef, deps: FileIngestDeps): Promise<boolean> {
+  const state = await deps.files.fanOutState({ ...ref, part: undefined });
+  if (state && isPartOf(ref.part!, state)) return true;
+  const { index, count, start, end } = ref.part!;
+  await deps.failures.recordFailure({
+    sourceId: `${fileFailureKey(ref)}#part:${index}/${count}:${start}-${end}`,
+    source: describeFile(ref),
+    reason: state
+      ? `a part event for bytes ${start}-${end} (part ${index + 1} of ${count}) that is not one of the ${state.count} parts the file was cut into`
+      : `a part event (part ${index + 1} of ${count}) for a file that was never cut into parts`,
+  });
+  return false;
 }
 
 /**

@@ -183,10 +183,13 @@ export interface FileLedger {
   /** Saves progress: every record before `nextIndex` is done; the counts are added to the file's totals. */
   checkpoint(ref: ObjectRef, nextIndex: number, delta: OutcomeCounts, leaseMs: number): Promise<void>;
   /**
-   * Hands the file to `parts.count` parts (their refs carry `part`): the file stays claimed for `leaseMs` while they
-   * run, and is finished when its last part is; a part's completion adds its counts and records to the file's.
+   * Hands the file to `parts.count` parts (their refs carry `part`): the file stays claimed for `leaseMs`, renewed as
+   * its parts progress, and is finished when its last part is; a part's completion adds its counts and records to the
+   * file's. False when the file is no longer being processed (its last part finished meanwhile).
    */
-  fanOut(ref: ObjectRef, parts: { count: number; objectBytes: number }, leaseMs: number): Promise<void>;
+  fanOut(ref: ObjectRef, parts: { count: number; objectBytes: number }, leaseMs: number): Promise<boolean>;
+  /** How a fanned-out file was cut, and which of its parts are finished; undefined for a file never fanned out. */
+  fanOutState(ref: ObjectRef): Promise<{ count: number; objectBytes: number; finished: number[] } | undefined>;
   /** Finishes a fanned-out file whose parts are all done; false while some are not. */
   finishParts(ref: ObjectRef): Promise<boolean>;
   /** Finishes the file for good (it is never re-queued); `reason` says why an unreadable or empty file has no records. */

@@ -56,7 +56,10 @@ export async function notifyChange(
   return sent;
 }
 
-/** Remembers customers' contacts for a minute: most of a customer's events come together (an award, its punch card, its tier). */
+/**
+ * Remembers customers' contacts for ten seconds: a customer's events come together (an award, its punch card, its
+ * tier), and a removed device (an erasure, a new endpoint) stops receiving within that time.
+ */
 export class CachingCustomerContacts implements CustomerContacts {
   private readonly contacts: BoundedCache<string, CustomerContact | undefined>;
 
@@ -64,7 +67,7 @@ export class CachingCustomerContacts implements CustomerContacts {
     private readonly source: CustomerContacts,
     options: { ttlMs?: number; maxEntries?: number; now?: () => number } = {},
   ) {
-    this.contacts = new BoundedCache(options.maxEntries ?? 10_000, options.ttlMs ?? 60_000, options.now);
+    this.contacts = new BoundedCache(options.maxEntries ?? 10_000, options.ttlMs ?? 10_000, options.now);
   }
 
   async contactOf(userId: string, options: { fresh?: boolean } = {}): Promise<CustomerContact | undefined> {

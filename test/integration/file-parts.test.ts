@@ -54,6 +54,25 @@ function expectedOf(lines: string[]) {
   return { awarded: ids.size, failed, duplicate };
 }
 
+/** Every stored failure, page after page (a scan returns a megabyte at a time). */
+async function allFailures() {
+  const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await table.db.send(
+      new ScanCommand({
+        TableName: table.tableName,
+        FilterExpression: 'entity = :f',
+        ExpressionAttributeValues: { ':f': 'failure' },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
 async function purchasesOfAll() {
   let total = 0;
   for (let c = 0; c < CUSTOMERS; c++) total += Number((await table.customers.getCustomer(`part-${c}`))!.purchaseCount);
@@ -94,20 +113,14 @@ describe('a large NDJSON file fanned out to byte-range parts, on DynamoDB Local'
     });
     expect((await purchasesOfAll()) - before).toBe(expected.awarded);
     // Each bad line is one failure, placed by its byte offset in the file.
-    const failures = (
-      (
-        await table.db.send(
-          new ScanCommand({ TableName: table.tableName, FilterExpression: 'entity = :f', ExpressionAttributeValues: { ':f': 'failure' } }),
-        )
-      ).Items ?? []
-    ).filter((f) => String(f.source).includes('large.ndjson'));
+    const failures = (await allFailures()).filter((f) => String(f.source).includes('large.ndjson'));
     expect(failures).toHaveLength(expected.failed);
     const offsets = failures.map((f) => Number(/byte (\d+)/.exec(String(f.source))?.[1]));
     const text = `${lines.join('\n')}\n`;
     for (const offset of offsets) expect(text.slice(offset).startsWith('{"transactionId"')).toBe(true);
   });
 
-  test('a file claimed again while its parts are unfinished queues them again; finished ones are skipped', async () => {
+  test('a file claimed again while its parts are unfinished queues those again, not the finished ones', async () => {
     const objects = new MemoryObjectStore();
     const queue = new MemoryFileEventQueue();
     const deps: FileIngestDeps = {
@@ -127,21 +140,47 @@ describe('a large NDJSON file fanned out to byte-range parts, on DynamoDB Local'
     // The file's lease ran out (a lost part message): reconcile's redelivery finds it and sends every part again.
     await table.files.fanOut(ref, { count: parts.length, objectBytes: ref.size! }, -1);
     expect(await ingestFile(ref, deps)).toMatchObject({ status: 'fanned_out' });
-    expect(queue.queued).toHaveLength(parts.length);
-    const again = await Promise.all(queue.queued.map((part) => ingestFile(part, deps)));
-    expect(again[0]).toMatchObject({ status: 'already_processed' });
+    // Only the parts not finished yet go again.
+    expect(queue.queued.map((r) => r.part!.index)).toEqual(parts.slice(1).map((r) => r.part!.index));
+    await Promise.all(queue.queued.map((part) => ingestFile(part, deps)));
     const file = (await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.file(ref.bucket, ref.key, ref.eTag) }))).Item!;
     expect(file).toMatchObject({ status: 'processed', records: lines.length, awardedCount: expectedOf(lines).awarded });
   });
 });
 
-describe('a part event for a file that was never fanned out', () => {
-  test('is read and finished on its own, not retried for ever', async () => {
+describe('part events that name no part of the file', () => {
+  test('a part of a file never cut into parts, or a range the file was not cut at, is one failure and touches nothing', async () => {
     const objects = new MemoryObjectStore();
-    const deps: FileIngestDeps = { ...table.deps, objects, files: table.files };
-    const ref = objects.put('transactions/orphan.ndjson', `${largeFile('ORPHAN').slice(0, 50).join('\n')}\n`);
-    const part = { ...ref, part: { index: 0, count: 2, start: 0, end: 2_000 } };
-    expect(await ingestFile(part, deps)).toMatchObject({ status: 'processed' });
-    expect(await ingestFile(part, deps)).toMatchObject({ status: 'already_processed' });
+    const queue = new MemoryFileEventQueue();
+    const deps: FileIngestDeps = {
+      ...table.deps,
+      objects,
+      files: table.files,
+      fileEvents: queue,
+      fanOut: { thresholdBytes: 20_000, partBytes: 40_000, maxParts: 50 },
+    };
+    const whole = objects.put('transactions/orphan.ndjson', `${largeFile('ORPHAN').slice(0, 50).join('\n')}\n`);
+    expect(await ingestFile({ ...whole, part: { index: 0, count: 2, start: 0, end: 2_000 } }, deps)).toMatchObject({
+      status: 'unreadable',
+    });
+
+    const lines = largeFile('FORGED');
+    const ref = objects.put('transactions/forged.ndjson', lines.join('\n'));
+    await ingestFile(ref, deps);
+    const real = queue.queued[0]!.part!;
+    // A forged first part covering one line would mark the real first part done without reading it.
+    expect(await ingestFile({ ...ref, part: { ...real, end: 10 } }, deps)).toMatchObject({ status: 'unreadable' });
+    expect(await ingestFile({ ...ref, part: { ...real, index: real.count, count: real.count } }, deps)).toMatchObject({
+      status: 'unreadable',
+    });
+    await Promise.all(queue.queued.map((part) => ingestFile(part, deps)));
+    const file = (await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.file(ref.bucket, ref.key, ref.eTag) }))).Item!;
+    expect(file).toMatchObject({ status: 'processed', records: lines.length, partsDone: real.count });
+    const refused = (await allFailures()).filter((f) => /part event/.test(String(f.reason)));
+    expect(refused.map((f) => String(f.reason)).sort()).toEqual([
+      expect.stringContaining('for a file that was never cut into parts'),
+      expect.stringContaining('bytes 0-10 (part 1 of 5) that is not one of the 5 parts'),
+      expect.stringContaining('part 6 of 5) that is not one of the 5 parts'),
+    ]);
   });
 });

@@ -263,12 +263,24 @@ export class MemoryFileLedger implements FileLedger {
     add(item.counts, delta);
   }
 
-  async fanOut(ref: ObjectRef, parts: { count: number; objectBytes: number }, leaseMs: number): Promise<void> {
+  async fanOut(ref: ObjectRef, parts: { count: number; objectBytes: number }, leaseMs: number): Promise<boolean> {
     const item = this.files.get(this.id(ref))!;
+    if (item.status !== 'processing') return false;
     item.partCount = parts.count;
     item.partObjectBytes = parts.objectBytes;
     item.partsDone ??= 0;
     item.leaseExpiresAt = this.clock.now().getTime() + leaseMs;
+    return true;
+  }
+
+  async fanOutState(ref: ObjectRef) {
+    const file = this.fileOf(ref);
+    if (file?.partCount === undefined) return undefined;
+    const finished = Array.from({ length: file.partCount }, (_, index) => index).filter((index) => {
+      const part = this.files.get(this.id({ ...ref, part: { index, count: 0, start: 0, end: 0 } }));
+      return part !== undefined && part.status !== 'processing';
+    });
+    return { count: file.partCount, objectBytes: file.partObjectBytes ?? 0, finished };
   }
 
   async finishParts(ref: ObjectRef): Promise<boolean> {

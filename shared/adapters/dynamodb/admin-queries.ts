@@ -198,7 +198,8 @@ export class DynamoDbAdminQueries implements AdminQueries {
         };
       }),
     );
-    const merged = read.flatMap((shard) => shard.items).sort((a, b) => (a.sortKey < b.sortKey ? 1 : a.sortKey > b.sortKey ? -1 : 0));
+    // Newest first in DynamoDB's own order of keys (UTF-8 bytes), which the `<` of the next page's condition follows.
+    const merged = read.flatMap((shard) => shard.items).sort((a, b) => Buffer.compare(Buffer.from(b.sortKey), Buffer.from(a.sortKey)));
     const taken = merged.slice(0, room);
     const more = merged.length > room || read.some((shard) => shard.more);
     return {

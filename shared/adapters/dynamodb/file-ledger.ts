@@ -1,10 +1,18 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { maskCardNumbersInText } from '../../domain/card-number';
 import { expiryOf } from '../../domain/retention';
 import { describeOrigin } from '../../domain/sale';
 import { TransientIngestError } from '../../ingest/errors';
+import { FAN_OUT_LEASE_MS } from '../../ingest/file-parts';
 import { backoffMs } from '../../ingest/optimistic-retry';
 import type { FileClaim, FileLedger, ObjectRef, OutcomeCounts } from '../../ingest/ports';
 import { boundText, FAILURE_LIMITS } from './failure-store';
@@ -93,6 +101,7 @@ export class DynamoDbFileLedger implements FileLedger {
     };
     try {
       await this.db.send(new UpdateCommand(update));
+      if (ref.part) await this.renewFileLease(ref, now);
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
       // Another worker finished the file after this one's lease expired: let the redelivery find it processed.
@@ -100,27 +109,82 @@ export class DynamoDbFileLedger implements FileLedger {
     }
   }
 
-  async fanOut(ref: ObjectRef, parts: { count: number; objectBytes: number }, leaseMs: number): Promise<void> {
+  async fanOut(ref: ObjectRef, parts: { count: number; objectBytes: number }, leaseMs: number): Promise<boolean> {
     const now = new Date();
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: fileKey(ref),
-        ...buildUpdate(
-          {
-            set: {
-              partCount: parts.count,
-              partObjectBytes: parts.objectBytes,
-              leaseExpiresAt: new Date(now.getTime() + leaseMs).toISOString(),
-              updatedAt: now.toISOString(),
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: fileKey(ref),
+          ...buildUpdate(
+            {
+              set: {
+                partCount: parts.count,
+                partObjectBytes: parts.objectBytes,
+                leaseExpiresAt: new Date(now.getTime() + leaseMs).toISOString(),
+                updatedAt: now.toISOString(),
+              },
+              setIfMissing: { partsDone: 0, fannedOutAt: now.toISOString() },
             },
-            setIfMissing: { partsDone: 0, fannedOutAt: now.toISOString() },
-          },
-          { names: { '#status': 'status' }, values: { ':processing': 'processing' } },
-        ),
-        ConditionExpression: '#status = :processing',
-      }),
-    );
+            { names: { '#status': 'status' }, values: { ':processing': 'processing' } },
+          ),
+          ConditionExpression: '#status = :processing',
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  async fanOutState(ref: ObjectRef): Promise<{ count: number; objectBytes: number; finished: number[] } | undefined> {
+    const file = fileKey({ ...ref, part: undefined });
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'PK = :pk',
+          ExpressionAttributeValues: { ':pk': file.PK },
+          ProjectionExpression: 'SK, #status, partCount, partObjectBytes, partIndex',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    const record = items.find((item) => item.SK === file.SK);
+    if (typeof record?.partCount !== 'number') return undefined;
+    return {
+      count: record.partCount,
+      objectBytes: Number(record.partObjectBytes ?? 0),
+      finished: items
+        .filter((item) => item.SK !== file.SK && item.status !== 'processing' && typeof item.partIndex === 'number')
+        .map((item) => item.partIndex as number),
+    };
+  }
+
+  /** A part's progress keeps its file claimed (a file of many parts may take longer than one lease). */
+  private async renewFileLease(part: ObjectRef, now: Date) {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: fileKey({ ...part, part: undefined }),
+          ...buildUpdate(
+            { set: { leaseExpiresAt: new Date(now.getTime() + FAN_OUT_LEASE_MS).toISOString() } },
+            { names: { '#status': 'status' }, values: { ':processing': 'processing' } },
+          ),
+          ConditionExpression: '#status = :processing',
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
   }
 
   async finishParts(ref: ObjectRef): Promise<boolean> {
@@ -158,7 +222,10 @@ export class DynamoDbFileLedger implements FileLedger {
     return {
       TableName: this.tableName,
       Key: fileKey({ ...part, part: undefined }),
-      ...buildUpdate({ set: { updatedAt: now.toISOString() }, add: { ...countAttributes(totals), partsDone: 1, records } }),
+      ...buildUpdate({
+        set: { updatedAt: now.toISOString(), leaseExpiresAt: new Date(now.getTime() + FAN_OUT_LEASE_MS).toISOString() },
+        add: { ...countAttributes(totals), partsDone: 1, records },
+      }),
       ConditionExpression: 'attribute_exists(PK)',
     };
   }

@@ -83,6 +83,8 @@ export class DynamoDbLoyaltyLedger implements PackingLedger {
     } catch (err) {
       if (!(err instanceof TransactionCanceledException)) throw err;
       const reasons = err.CancellationReasons ?? [];
+      // One reason per item, in order, or no award can be told its own.
+      if (reasons.length !== 2 * awards.length) throw err;
       const results = await Promise.all(awards.map(({ sale }, i) => this.cancelledAward(sale, reasons[2 * i], reasons[2 * i + 1], err)));
       // Nobody's condition explains the cancellation: it is the whole transaction's.
       if (results.every((r) => r.kind === 'not_attempted')) throw err;
