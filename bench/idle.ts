@@ -7,9 +7,13 @@ import { coreShare, cpuSeconds } from './process-cpu';
 
 export interface IdleFigures {
   seconds: number;
-  /** Share of one core, averaged over the window: the stack's Node process, DynamoDB Local's JVM, and both. */
+  /**
+   * Share of one core, averaged over the window: the stack's Node process, DynamoDB Local's JVM, the other child
+   * processes (cognito-local), and all of them.
+   */
   nodeCore: number;
   dynamoDbLocalCore: number;
+  otherChildrenCore: number;
   totalCore: number;
 }
 
@@ -27,7 +31,8 @@ export async function measureIdle(settleSeconds = 10, windowSeconds = 30): Promi
     return {
       seconds: windowSeconds,
       nodeCore: round(share.node),
-      dynamoDbLocalCore: round(share.children),
+      dynamoDbLocalCore: round(share.jvm),
+      otherChildrenCore: round(share.children - share.jvm),
       totalCore: round(share.node + share.children),
     };
   } finally {

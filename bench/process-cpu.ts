@@ -6,6 +6,7 @@ const TICKS_PER_SECOND = 100;
 interface ProcStat {
   pid: number;
   ppid: number;
+  command: string;
   cpuSeconds: number;
 }
 
@@ -17,6 +18,7 @@ function readStat(pid: string): ProcStat | undefined {
     return {
       pid: Number(pid),
       ppid: Number(fields[1]),
+      command: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')),
       cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND,
     };
   } catch {
@@ -26,9 +28,10 @@ function readStat(pid: string): ProcStat | undefined {
 
 /**
  * CPU seconds used so far by this Node process and, separately, by every process it started (DynamoDB Local's JVM
- * and its guard): what the local stack costs the machine, whatever the wall clock does.
+ * and its guard, cognito-local's Node): what the local stack costs the machine, whatever the wall clock does. `jvm` is
+ * the Java processes among the children (DynamoDB Local), part of `children`.
  */
-export function cpuSeconds(): { node: number; children: number } {
+export function cpuSeconds(): { node: number; children: number; jvm: number } {
   const own = process.cpuUsage();
   const stats = readdirSync('/proc')
     .filter((name) => /^\d+$/.test(name))
@@ -37,16 +40,22 @@ export function cpuSeconds(): { node: number; children: number } {
   const byParent = new Map<number, ProcStat[]>();
   for (const s of stats) byParent.set(s.ppid, [...(byParent.get(s.ppid) ?? []), s]);
   let children = 0;
+  let jvm = 0;
   const pending = [...(byParent.get(process.pid) ?? [])];
   while (pending.length > 0) {
     const next = pending.pop()!;
     children += next.cpuSeconds;
+    if (next.command === 'java') jvm += next.cpuSeconds;
     pending.push(...(byParent.get(next.pid) ?? []));
   }
-  return { node: (own.user + own.system) / 1e6, children };
+  return { node: (own.user + own.system) / 1e6, children, jvm };
 }
 
 /** CPU used between two readings, as a share of one core over `seconds` of wall clock. */
 export function coreShare(before: ReturnType<typeof cpuSeconds>, after: ReturnType<typeof cpuSeconds>, seconds: number) {
-  return { node: (after.node - before.node) / seconds, children: (after.children - before.children) / seconds };
+  return {
+    node: (after.node - before.node) / seconds,
+    children: (after.children - before.children) / seconds,
+    jvm: (after.jvm - before.jvm) / seconds,
+  };
 }

@@ -1,34 +1,32 @@
 import '../local/sdk-notice';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { LocalStackClient, waitFor } from '../local/local-client';
-import { startLocalStack } from '../local/local-stack';
+import { type LocalStack, startLocalStack } from '../local/local-stack';
 import { dynamoDbClient } from '../shared/adapters/clients/dynamodb';
-import { tableDefinition } from '../shared/adapters/dynamodb/table-definition';
-import { keys } from '../shared/adapters/dynamodb/table-keys';
-import { FUNCTIONS } from '../shared/topology';
+import { keys, TABLE_INDEXES } from '../shared/adapters/dynamodb/table-keys';
+import type { FunctionName } from '../shared/topology';
 import { customersFor, salesFor, toNdjson } from '../test/support/workload';
 import { measureBundles } from './bundles';
-import { CapacityMeter } from './capacity';
+import { CapacityMeter, type Usage } from './capacity';
+import { type CeilingMeasurement, type CpuSplit, cpuSplit, measureCeiling, pipelineConcurrency, round } from './ceiling';
+import { costPerMillion } from './cost';
 import { measureIdle } from './idle';
+import { type Item, itemSize, PRICES, PRICING_RULES } from './pricing';
+import { cpuSeconds } from './process-cpu';
+import { printTable } from './report';
+import { StreamBacklog } from './stream-backlog';
 
-/** List prices (us-east-1, on demand), written into the output next to the figures they produce. */
-const PRICES = {
-  dynamodbPerMillionWriteUnits: 0.625,
-  dynamodbPerMillionReadUnits: 0.125,
-  lambdaPerGbSecondArm64: 0.0000133334,
-  lambdaPerMillionRequests: 0.2,
-  sqsPerMillionRequests: 0.4,
-  s3PerThousandPuts: 0.005,
-  s3PerThousandGets: 0.0004,
-};
+const INGEST: FunctionName[] = ['ingestFile', 'ingestMessage'];
+const STREAM: FunctionName[] = ['stats', 'notify'];
+/** The functions a sale costs: the two ingest paths and the stream functions it sets off. */
+const PER_SALE: FunctionName[] = [...INGEST, ...STREAM];
 
-const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
@@ -43,7 +41,7 @@ async function main() {
         sales: 2_000,
         messageLatencySamples: 15,
         fileLatencySamples: 3,
-        ceilingWrites: 1_000,
+        ceiling: { warmupSeconds: 5, windowSeconds: 5, windows: 3 },
         largeFile: [100_000, 200_000],
       }
     : {
@@ -51,98 +49,64 @@ async function main() {
         sales: 20_000,
         messageLatencySamples: 50,
         fileLatencySamples: 10,
-        ceilingWrites: 6_000,
+        ceiling: { warmupSeconds: 10, windowSeconds: 10, windows: 3 },
         largeFile: [100_000, 1_000_000],
       };
   const log = (line: string) => console.error(`[bench] ${line}`);
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
 
-  const meter = new CapacityMeter();
+  // On the handlers' shared client before the local stack loads them; the driver's client is metered as `bench`.
+  const meter = new CapacityMeter(TABLE_INDEXES);
   meter.install(dynamoDbClient);
   const stateDir = mkdtempSync(path.join(tmpdir(), 'hivis-bench-'));
   const stack = await startLocalStack({ stateDir, fresh: true, log: (l) => log(l) });
   const local = new LocalStackClient(stack.endpoints, stateDir);
-  const results: Record<string, unknown> = {
+  meter.install(local.db, 'bench');
+  const backlog = new StreamBacklog({
+    endpoint: stack.endpoints.dynamodbEndpoint,
+    region: stack.endpoints.region,
+    tableName: stack.endpoints.tableName,
+    dataDir: stack.endpoints.dataDir,
+    functions: STREAM,
+  });
+  const inFlight = pipelineConcurrency();
+  const results: Record<string, any> = {
     mode: quick ? 'quick' : 'full',
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: round(totalmem() / 2 ** 30, 1), node: process.version },
     startedAt: new Date().toISOString(),
   };
+  // Each ceiling measurement on a DynamoDB Local of its own (see measureCeiling): the stack's would slow down after it.
+  const ceiling = (label: string) =>
+    measureCeiling({
+      label,
+      customers: size.customers,
+      concurrency: inFlight.concurrency,
+      log,
+      ...size.ceiling,
+    });
   try {
-    // The ceiling on the fresh database, before the pipeline runs: DynamoDB Local slows as its data grows.
-    const ceilingBefore = await measureCeiling(stack.endpoints.dynamodbEndpoint, size.ceilingWrites, 20);
-    log(`ceiling before the pipeline: ${round(ceilingBefore, 1)} award writes/s`);
+    // The ceiling before the pipeline runs, and again after it.
+    log(`ceiling before the pipeline: ${inFlight.arithmetic} awards in flight`);
+    const ceilingBefore = await ceiling('before');
+    log(`ceiling before: ${ceilingBefore.windows.map((w) => w.awardsPerSec).join(', ')} awards/s`);
 
-    // Throughput: the batch workload, files and messages at once, 10% of sales sent by both paths.
-    log(`throughput: ${size.sales} sales for ${size.customers} customers`);
-    await local.addCustomers(customersFor('bench', size.customers));
-    const perCustomer = size.sales / size.customers;
-    const sales = salesFor('BENCH', size.customers, perCustomer, 275);
-    const viaFiles = sales.filter((_, i) => i % 2 === 0);
-    const viaMessages = sales.filter((_, i) => i % 2 === 1);
-    const both = sales.filter((_, i) => i % 10 === 0);
-    const fileChunks = chunk([...viaFiles, ...both.filter((_, i) => i % 2 === 1)], 500);
-    const messageBodies = [...viaMessages, ...both.filter((_, i) => i % 2 === 0)];
-    const before = meter.snapshot();
-    const started = Date.now();
-    await Promise.all([
-      ...fileChunks.map((records, i) => local.putMomaFile(`transactions/bench-${i}.ndjson`, toNdjson(records))),
-      sendAll(local, messageBodies),
-    ]);
-    const ingestFunctions = ['ingestFile', 'ingestMessage'];
-    await waitFor(
-      async () => CapacityMeter.diff(meter.snapshot(), before, ingestFunctions).transactions >= size.sales,
-      'every sale awarded',
-      30 * 60_000,
-      100,
-    );
-    const seconds = (Date.now() - started) / 1000;
-    const ingest = CapacityMeter.diff(meter.snapshot(), before, ingestFunctions);
-    const pipelineSalesPerSec = size.sales / seconds;
-    log(`pipeline: ${round(pipelineSalesPerSec, 1)} sales/s`);
+    const pipeline = await runPipeline(stack, local, meter, backlog, size, log);
 
-    // Latency, on a quiet pipeline: the stream functions catch up first.
-    await drainStreams(local);
+    log('latency, on the quiet pipeline');
     const latency = await measureLatency(local, size);
     log(`latency: message p95 ${latency.messageP95Ms} ms, file p95 ${latency.fileP95Ms} ms`);
-    const allFunctions = CapacityMeter.diff(meter.snapshot(), before, Object.keys(FUNCTIONS));
 
-    // Ceiling: the same DynamoDB Local, the bare award write, the same concurrency, with the pipeline at rest.
+    // The pipeline at rest, so nothing else works meanwhile.
     await Promise.all(stack.mappings.map((m) => m.stop({ graceful: true })));
-    const ceilingAfter = await measureCeiling(stack.endpoints.dynamodbEndpoint, Math.round(size.ceilingWrites / 4), 20);
-    log(`ceiling after the pipeline: ${round(ceilingAfter, 1)} award writes/s`);
-    // The ratio is taken against the higher of the two, the conservative choice.
-    const ceilingSalesPerSec = Math.max(ceilingBefore, ceilingAfter);
+    log('ceiling after the pipeline');
+    const ceilingAfter = await ceiling('after');
+    log(`ceiling after: ${ceilingAfter.windows.map((w) => w.awardsPerSec).join(', ')} awards/s`);
 
-    results.throughput = {
-      sales: size.sales,
-      customers: size.customers,
-      sentByBothPaths: both.length,
-      seconds: round(seconds, 1),
-      pipelineSalesPerSec: round(pipelineSalesPerSec, 1),
-      ceilingSalesPerSec: round(ceilingSalesPerSec, 1),
-      ceilingBeforePipeline: round(ceilingBefore, 1),
-      ceilingAfterPipeline: round(ceilingAfter, 1),
-      ratio: round(pipelineSalesPerSec / ceilingSalesPerSec, 2),
-      goal: 'ratio >= 0.8',
-    };
-    results.capacity = {
-      perAwardedSale: {
-        writeUnits: round(ingest.writeUnits / size.sales),
-        readUnits: round(ingest.readUnits / size.sales),
-        requests: round(ingest.requests / size.sales),
-      },
-      perSaleIncludingStreamFunctions: {
-        writeUnits: round(allFunctions.writeUnits / size.sales),
-        readUnits: round(allFunctions.readUnits / size.sales),
-        requests: round(allFunctions.requests / size.sales),
-      },
-      byFunction: meter.snapshot(),
-      writeUnitsByCommand: Object.fromEntries([...meter.writeUnitsByCommand.entries()].map(([k, v]) => [k, round(v)])),
-      goal: 'at most 4 write units and 1 read unit per sale (ingest path)',
-      note: 'DynamoDB Local charges a transaction whose put carries GSI keys as 8 table units plus 4 per index (16 here); with no index keys it is 4. Real DynamoDB charges 2 per item and 2 per index write in a transaction (about 8).',
-    };
-    results.latency = { ...latency, goal: 'p95 under 1500 ms for a message, under 3000 ms for a 100-record file' };
+    Object.assign(results, summarize(pipeline, ceilingBefore, ceilingAfter, inFlight, size.ceiling, quick));
+    results.latency = { ...latency, goal: 'p95 under 500 ms for a message, under 3000 ms for a 100-record file' };
+    results.capacity.meterErrors = { count: meter.meterErrors, first: meter.firstMeterError };
   } finally {
+    backlog.destroy();
     local.destroy();
     await stack.stop();
   }
@@ -159,16 +123,305 @@ async function main() {
   const bundles = await measureBundles(quick ? 3 : 7);
   results.coldStart = {
     functions: bundles.map(({ largestInputsKb: _, ...b }) => b),
-    goal: 'bundle under 500 KB and initialisation under 150 ms per function',
+    goal: 'ingest and stream functions (ingestFile, ingestMessage, stats, notify): bundle under 350 KB and initialisation under 100 ms; adminApi: bundle under 500 KB; reconcile: no goal set',
   };
   log('idle: the local stack with nothing to do');
   results.idle = { ...(await measureIdle(10, quick ? 15 : 30)), goal: 'under 0.02 of a core in total (Node and DynamoDB Local)' };
-  results.cost = costPerMillion(results, bundles);
   results.prices = PRICES;
 
   mkdirSync(path.join(__dirname, 'results'), { recursive: true });
   writeFileSync(path.join(__dirname, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
   printTable(results);
+}
+
+interface PipelineRun {
+  sales: number;
+  customers: number;
+  fileRecords: number;
+  messageRecords: number;
+  files: number;
+  sentByBothPaths: number;
+  /** Until every sale was awarded. */
+  seconds: number;
+  /** From the last award until the queues were empty and the stream functions had handled every change. */
+  drainSeconds: number;
+  cpuUntilAwarded: CpuSplit;
+  cpuUntilDrained: CpuSplit;
+  /** DynamoDB use per function, from the start until drained. */
+  usage: Record<string, Usage>;
+  storage: ReturnType<CapacityMeter['images']['storageByKind']>;
+  imageCheck: Awaited<ReturnType<typeof checkImages>>;
+  notifications: { records: number; publishes: number };
+}
+
+/**
+ * The batch workload, files and messages at once, 10% of sales sent by both paths: timed until every sale is awarded,
+ * metered until the queues are empty and the stream functions have handled every change it made.
+ */
+async function runPipeline(
+  stack: LocalStack,
+  local: LocalStackClient,
+  meter: CapacityMeter,
+  backlog: StreamBacklog,
+  size: { customers: number; sales: number },
+  log: (line: string) => void,
+): Promise<PipelineRun> {
+  log(`throughput: ${size.sales} sales for ${size.customers} customers`);
+  await local.addCustomers(customersFor('bench', size.customers));
+  const sales = salesFor('BENCH', size.customers, size.sales / size.customers, 275);
+  const both = sales.filter((_, i) => i % 10 === 0);
+  const fileRecords = [...sales.filter((_, i) => i % 2 === 0), ...both.filter((_, i) => i % 2 === 1)];
+  const messageBodies = [...sales.filter((_, i) => i % 2 === 1), ...both.filter((_, i) => i % 2 === 0)];
+  const fileChunks = chunk(fileRecords, 500);
+  const sink = path.join(stack.endpoints.dataDir, 'notifications.ndjson');
+  const sinkBefore = notificationLines(sink);
+
+  const before = meter.snapshot();
+  const cpuStart = cpuSeconds();
+  const started = performance.now();
+  await Promise.all([
+    ...fileChunks.map((records, i) => local.putMomaFile(`transactions/bench-${i}.ndjson`, toNdjson(records))),
+    sendAll(local, messageBodies),
+  ]);
+  await waitFor(
+    async () => CapacityMeter.diff(meter.snapshot(), before, INGEST).awardedSales >= size.sales,
+    'every sale awarded',
+    30 * 60_000,
+    100,
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const cpuAwarded = cpuSeconds();
+  log(`pipeline: ${round(size.sales / seconds, 1)} sales/s; waiting for the stream functions`);
+
+  await drain(local, meter, backlog);
+  const drainSeconds = (performance.now() - started) / 1000 - seconds;
+  const cpuDrained = cpuSeconds();
+  const usage = CapacityMeter.diffByFunction(meter.snapshot(), before);
+  log(`drained ${round(drainSeconds, 1)} s after the last award`);
+  const sinkAfter = notificationLines(sink);
+  return {
+    sales: size.sales,
+    customers: size.customers,
+    fileRecords: fileRecords.length,
+    messageRecords: messageBodies.length,
+    files: fileChunks.length,
+    sentByBothPaths: both.length,
+    seconds,
+    drainSeconds,
+    cpuUntilAwarded: cpuSplit(cpuStart, cpuAwarded),
+    cpuUntilDrained: cpuSplit(cpuStart, cpuDrained),
+    usage,
+    storage: meter.images.storageByKind(stack.endpoints.tableName, TABLE_INDEXES),
+    imageCheck: await checkImages(stack, meter),
+    notifications: { records: sinkAfter.records - sinkBefore.records, publishes: sinkAfter.publishes - sinkBefore.publishes },
+  };
+}
+
+/**
+ * Waits until the queues are empty (nothing waiting, nothing in flight), the stream functions' request counts have
+ * stood still for two seconds, and then the stream pollers have no backlog: every stream record is behind the
+ * checkpoint its poller saves once the function has handled it. The backlog is read only once the cheap signs say
+ * done, so reading the stream does not compete with the pollers while they catch up.
+ */
+async function drain(local: LocalStackClient, meter: CapacityMeter, backlog: StreamBacklog) {
+  const streamRequests = () => STREAM.map((fn) => meter.usageOf(fn).requests).join(',');
+  let last = '';
+  let stillSince = Date.now();
+  await waitFor(
+    async () => {
+      const depths = await Promise.all([
+        local.queueDepth(local.endpoints.momaQueueUrl),
+        local.queueDepth(local.endpoints.fileEventsQueueUrl),
+      ]);
+      const now = streamRequests();
+      if (now !== last || depths.some((d) => d > 0)) {
+        last = now;
+        stillSince = Date.now();
+        return false;
+      }
+      if (Date.now() - stillSince < 2_000) return false;
+      const behind = Object.values(await backlog.count()).reduce((a, b) => a + b, 0);
+      if (behind === 0) return true;
+      stillSince = Date.now();
+      return false;
+    },
+    'the queues to drain and the stream functions to catch up',
+    10 * 60_000,
+    250,
+  );
+}
+
+/**
+ * How well the meter knows the items it priced: a sample of what it remembers, evenly spread over each kind's items,
+ * read back whole with an unmetered client, its remembered size against the real one.
+ */
+async function checkImages(stack: LocalStack, meter: CapacityMeter, perKind = 20) {
+  const client = new DynamoDBClient({
+    endpoint: stack.endpoints.dynamodbEndpoint,
+    region: stack.endpoints.region,
+    credentials: stack.endpoints.credentials,
+  });
+  const all: Record<string, { pk: string; sk: string; size: number }[]> = {};
+  for (const image of meter.images.of(stack.endpoints.tableName)) {
+    const kind = (image.keys.PK ?? '').split('#')[0]!;
+    all[kind] ??= [];
+    all[kind].push({ pk: image.keys.PK!, sk: image.keys.SK!, size: image.size });
+  }
+  const taken = Object.fromEntries(
+    Object.entries(all).map(([kind, list]) => {
+      const step = Math.max(1, Math.floor(list.length / perKind));
+      return [kind, list.filter((_, i) => i % step === 0).slice(0, perKind)];
+    }),
+  );
+  const byKind: Record<string, { sampled: number; meanBytes: number; meanAbsErrorBytes: number; maxAbsErrorBytes: number }> = {};
+  try {
+    for (const [kind, list] of Object.entries(taken)) {
+      const errors: number[] = [];
+      let total = 0;
+      for (const { pk, sk, size } of list) {
+        const out = await client.send(new GetItemCommand({ TableName: stack.endpoints.tableName, Key: { PK: { S: pk }, SK: { S: sk } } }));
+        const actual = itemSize(out.Item as Item | undefined);
+        total += actual;
+        errors.push(Math.abs(actual - size));
+      }
+      byKind[kind] = {
+        sampled: list.length,
+        meanBytes: round(total / list.length, 1),
+        meanAbsErrorBytes: round(errors.reduce((a, b) => a + b, 0) / list.length, 1),
+        maxAbsErrorBytes: Math.max(...errors),
+      };
+    }
+  } finally {
+    client.destroy();
+  }
+  return byKind;
+}
+
+/** Notifications the local sink holds: one line each; publishes are the SNS calls they stand for (topic, push). */
+function notificationLines(file: string) {
+  if (!existsSync(file)) return { records: 0, publishes: 0 };
+  const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  let publishes = 0;
+  for (const line of lines) {
+    const channels = (JSON.parse(line) as { channels?: string[] }).channels ?? ['local-sink'];
+    publishes += channels.length;
+  }
+  return { records: lines.length, publishes };
+}
+
+/** Every figure of the run, as written to latest.json: throughput against the ceiling, CPU, capacity, cost. */
+function summarize(
+  p: PipelineRun,
+  before: CeilingMeasurement,
+  after: CeilingMeasurement,
+  inFlight: ReturnType<typeof pipelineConcurrency>,
+  ceilingSize: { warmupSeconds: number; windowSeconds: number; windows: number },
+  quick: boolean,
+) {
+  const pipelineSalesPerSec = p.sales / p.seconds;
+  // The conservative ceiling: the higher of the two medians.
+  const basis = after.medianPerSec >= before.medianPerSec ? after : before;
+  const perSale = (split: CpuSplit) => ({
+    node: round(split.node / p.sales, 6),
+    jvm: round(split.jvm / p.sales, 6),
+    total: round(split.total / p.sales, 6),
+  });
+  const pipelineCpu = perSale(p.cpuUntilDrained);
+  // The conservative CPU ratio: against the ceiling that used less CPU per award.
+  const cpuBasis = after.cpuSecondsPerAward.total <= before.cpuSecondsPerAward.total ? after : before;
+  const ratioOf = (a: number, b: number) => round(a / Math.max(1e-12, b), 2);
+
+  const use = (fns: readonly string[]) => CapacityMeter.diff(p.usage, {}, fns);
+  const ingest = use(INGEST);
+  const all = use(PER_SALE);
+  const file = use(['ingestFile']);
+  const message = use(['ingestMessage']);
+  const path = (u: Usage, records: number) => ({
+    records,
+    awarded: u.awardedSales,
+    requests: u.requests,
+    requestsPerSale: round(u.requests / records, 3),
+    realWriteUnitsPerSale: round(u.real.writeUnits / records, 3),
+    realReadUnitsPerSale: round(u.real.readUnits / records, 3),
+    byCommandPerSale: Object.fromEntries(Object.entries(u.byCommand).map(([k, v]) => [k, round(v / records, 3)])),
+  });
+  const units = (u: Usage) => ({
+    realWriteUnits: round(u.real.writeUnits / p.sales, 3),
+    realReadUnits: round(u.real.readUnits / p.sales, 3),
+    realIndexWriteUnits: round(u.real.indexWriteUnits / p.sales, 3),
+    realFailedWriteUnits: round(u.real.failedWriteUnits / p.sales, 3),
+    localWriteUnits: round(u.local.writeUnits / p.sales, 3),
+    localReadUnits: round(u.local.readUnits / p.sales, 3),
+    requests: round(u.requests / p.sales, 3),
+  });
+  const functions = Object.fromEntries(
+    PER_SALE.map((fn) => [fn, { invocations: p.usage[fn]?.invocations ?? 0, requests: p.usage[fn]?.requests ?? 0 }]),
+  );
+
+  return {
+    ceiling: {
+      concurrency: inFlight.concurrency,
+      concurrencyArithmetic: inFlight.arithmetic,
+      windows: `${ceilingSize.windows} windows of ${ceilingSize.windowSeconds} s after a discarded ${ceilingSize.warmupSeconds} s warm-up${quick ? ' (quick mode: 5 s windows; full runs use 10 s)' : ''}`,
+      before,
+      after,
+      conservativeMedianPerSec: basis.medianPerSec,
+      basis: basis.label,
+    },
+    throughput: {
+      sales: p.sales,
+      customers: p.customers,
+      fileRecords: p.fileRecords,
+      messageRecords: p.messageRecords,
+      files: p.files,
+      sentByBothPaths: p.sentByBothPaths,
+      seconds: round(p.seconds, 1),
+      pipelineSalesPerSec: round(pipelineSalesPerSec, 1),
+      ceilingSalesPerSec: basis.medianPerSec,
+      ceilingBasis: `the ${basis.label}-pipeline ceiling's median (the higher of before ${before.medianPerSec} and after ${after.medianPerSec})`,
+      ratio: round(pipelineSalesPerSec / basis.medianPerSec, 2),
+      streamFunctionsCaughtUpAfterSeconds: round(p.drainSeconds, 1),
+      goal: 'ratio >= 0.8',
+    },
+    cpu: {
+      pipelineUntilAwarded: { seconds: round(p.seconds, 1), perSale: perSale(p.cpuUntilAwarded) },
+      pipelineUntilDrained: { seconds: round(p.seconds + p.drainSeconds, 1), perSale: pipelineCpu },
+      ceilingBefore: before.cpuSecondsPerAward,
+      ceilingAfter: after.cpuSecondsPerAward,
+      ratio: {
+        node: ratioOf(pipelineCpu.node, cpuBasis.cpuSecondsPerAward.node),
+        jvm: ratioOf(pipelineCpu.jvm, cpuBasis.cpuSecondsPerAward.jvm),
+        total: ratioOf(pipelineCpu.total, cpuBasis.cpuSecondsPerAward.total),
+        ceiling: cpuBasis.label,
+        basis: `pipeline until every change was handled (ingest, stats, notify) over the ${cpuBasis.label}-pipeline ceiling, the one with less CPU per award`,
+      },
+      note: "CPU seconds per sale (per award for the ceilings). Node is this whole process: the functions, the S3, SQS and Cognito emulators, the benchmark's driver and meter. JVM is DynamoDB Local's Java processes: during a ceiling its own instance and the stack's idle one. Other children (cognito-local) count in the total only. The ceiling's Node share is the award code, its client and the idle stack.",
+    },
+    capacity: {
+      pricingRules: PRICING_RULES,
+      perSale: { ingest: units(ingest), ingestStatsNotify: units(all) },
+      perSaleByFunction: Object.fromEntries(PER_SALE.map((fn) => [fn, units(use([fn]))])),
+      byPath: { file: path(file, p.fileRecords), message: path(message, p.messageRecords) },
+      byFunction: p.usage,
+      storageByKind: p.storage,
+      itemSizeCheck: p.imageCheck,
+      goals:
+        'requests per sale (ingest function alone): file path <= 1.2, message path <= 2.2; real write units per sale (ingest + stats + notify) <= 8, read units <= 1',
+      note: "local units are DynamoDB Local's ConsumedCapacity (it charges the award transaction 16 with index keys); real units are computed from the requests by pricingRules. Per sale: per distinct sale of the workload; per path: per record delivered by that path (duplicates included).",
+    },
+    notifications: p.notifications,
+    cost: costPerMillion({
+      sales: p.sales,
+      writeUnitsPerSale: all.real.writeUnits / p.sales,
+      readUnitsPerSale: all.real.readUnits / p.sales,
+      storage: p.storage,
+      nodeCpuSecondsPerSale: p.cpuUntilDrained.node / p.sales,
+      functions,
+      messageRecords: p.messageRecords,
+      files: p.files,
+      publishes: p.notifications.publishes,
+    }),
+  };
 }
 
 function chunk<T>(items: T[], size: number): T[][] {
@@ -183,18 +436,6 @@ async function sendAll(local: LocalStackClient, bodies: unknown[]) {
       for (let i = next++; i < batches.length; i = next++) await local.sendMomaBatch(batches[i]!);
     }),
   );
-}
-
-async function drainStreams(local: LocalStackClient) {
-  await waitFor(
-    async () =>
-      (await local.queueDepth(local.endpoints.momaQueueUrl)) === 0 && (await local.queueDepth(local.endpoints.fileEventsQueueUrl)) === 0,
-    'the queues to drain',
-    10 * 60_000,
-    250,
-  );
-  // The stream functions have caught up when the newest sale's notification exists.
-  await new Promise((r) => setTimeout(r, 2_000));
 }
 
 async function measureLatency(local: LocalStackClient, size: { messageLatencySamples: number; fileLatencySamples: number }) {
@@ -262,123 +503,6 @@ async function purchaseCounts(local: LocalStackClient, userIds: string[]) {
     }),
   );
   return new Map((out.Responses?.[local.endpoints.tableName] ?? []).map((i) => [String(i.userId), Number(i.purchaseCount)]));
-}
-
-/** The bare minimal award: one TransactWriteItems of a sale put (if absent) and a customer update, N writers. */
-export async function measureCeiling(endpoint: string, writes: number, concurrency: number): Promise<number> {
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
-  const db = DynamoDBDocumentClient.from(client);
-  const table = `bench-ceiling-${Date.now()}`;
-  // No stream on the ceiling's table: nothing reads it, and DynamoDB Local slows down for every table while an
-  // unread stream grows (measured here: the pipeline fell from ~130 to ~20 sales/s after a ceiling run with one).
-  await client.send(new CreateTableCommand({ ...tableDefinition(table), StreamSpecification: undefined }));
-  const customers = 2_000;
-  for (let c = 0; c < customers; c += 50)
-    await Promise.all(
-      Array.from({ length: 50 }, (_, k) =>
-        db.send(new PutCommand({ TableName: table, Item: { ...keys.customer(`c${c + k}`), points: 0, version: 0 } })),
-      ),
-    );
-  let next = 0;
-  const started = Date.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (let i = next++; i < writes; i = next++) {
-        await db.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: table,
-                  Item: { ...keys.sale(`CEIL-${i}`), amountCents: 275, points: 27 },
-                  ConditionExpression: 'attribute_not_exists(PK)',
-                },
-              },
-              {
-                Update: {
-                  TableName: table,
-                  Key: keys.customer(`c${i % customers}`),
-                  UpdateExpression: 'ADD points :p, version :one',
-                  ExpressionAttributeValues: { ':p': 27, ':one': 1 },
-                },
-              },
-            ],
-          }),
-        );
-      }
-    }),
-  );
-  const rate = writes / ((Date.now() - started) / 1000);
-  client.destroy();
-  return rate;
-}
-
-function costPerMillion(results: Record<string, unknown>, bundles: { function: string }[]) {
-  const capacity = results.capacity as { perSaleIncludingStreamFunctions: { writeUnits: number; readUnits: number } };
-  const million = 1_000_000;
-  // Lambda: the ingest functions' measured time per sale, at their configured memory; files of 500 records.
-  const throughput = results.throughput as { seconds: number; sales: number };
-  const ingestGbSecondsPerSale = ((throughput.seconds / throughput.sales) * FUNCTIONS.ingestFile.memoryMb) / 1024;
-  const dynamodb =
-    (capacity.perSaleIncludingStreamFunctions.writeUnits * PRICES.dynamodbPerMillionWriteUnits +
-      capacity.perSaleIncludingStreamFunctions.readUnits * PRICES.dynamodbPerMillionReadUnits) *
-    1;
-  const lambda =
-    ingestGbSecondsPerSale * million * PRICES.lambdaPerGbSecondArm64 + (million / 10) * (PRICES.lambdaPerMillionRequests / million) * 3;
-  // SQS: per real-time message one send, one receive share and one delete; per file one notification (send, receive, delete).
-  const sqs = (3 + 3 / 500) * PRICES.sqsPerMillionRequests;
-  const s3 = (million / 500) * (PRICES.s3PerThousandPuts / 1000 + PRICES.s3PerThousandGets / 1000);
-  void bundles;
-  return {
-    dollarsPerMillionSales: round(dynamodb + lambda + sqs + s3),
-    breakdown: { dynamodb: round(dynamodb), lambda: round(lambda), sqs: round(sqs), s3: round(s3) },
-    assumptions:
-      'DynamoDB units as measured (all functions); Lambda GB-seconds from the measured wall time per sale at 1 GB (an upper bound: the local run shares one machine); 10 sales per Lambda batch, 3 functions per sale; SQS 3 requests per sale; S3 one PUT and one GET per 500-record file',
-  };
-}
-
-function printTable(results: Record<string, any>) {
-  const t = results.throughput;
-  const c = results.capacity.perAwardedSale;
-  const l = results.latency;
-  const rows: [string, string, string][] = [
-    ['pipeline sales/s', String(t.pipelineSalesPerSec), ''],
-    ['ceiling (bare award write) /s', String(t.ceilingSalesPerSec), ''],
-    ['ratio', String(t.ratio), t.ratio >= 0.8 ? 'meets >= 0.8' : 'MISSES >= 0.8'],
-    ['write units per sale (ingest)', String(c.writeUnits), c.writeUnits <= 4 ? 'meets <= 4' : 'MISSES <= 4'],
-    ['read units per sale (ingest)', String(c.readUnits), c.readUnits <= 1 ? 'meets <= 1' : 'MISSES <= 1'],
-    ['DynamoDB requests per sale (ingest)', String(c.requests), ''],
-    ['message latency p50 / p95 ms', `${l.messageP50Ms} / ${l.messageP95Ms}`, l.messageP95Ms < 1500 ? 'meets < 1500' : 'MISSES < 1500'],
-    ['100-record file latency p50 / p95 ms', `${l.fileP50Ms} / ${l.fileP95Ms}`, l.fileP95Ms < 3000 ? 'meets < 3000' : 'MISSES < 3000'],
-    ...results.largeFile.map(
-      (f: any) =>
-        [
-          `large file ${f.records} records: rec/s, peak RSS MB`,
-          `${f.recordsPerSec}, ${f.peakRssMb}`,
-          f.peakRssMb < 300 ? 'meets < 300 MB' : 'MISSES < 300 MB',
-        ] as [string, string, string],
-    ),
-    ...results.coldStart.functions.map(
-      (f: any) =>
-        [
-          `${f.function}: bundle KB, init ms`,
-          `${f.bundleKb}, ${f.initMs}`,
-          f.bundleKb < 500 && f.initMs < 150
-            ? 'meets'
-            : `MISSES${f.bundleKb >= 500 ? ' < 500 KB' : ''}${f.initMs >= 150 ? ' < 150 ms' : ''}`,
-        ] as [string, string, string],
-    ),
-    [
-      'idle local stack, share of a core (Node + JVM)',
-      `${results.idle.nodeCore} + ${results.idle.dynamoDbLocalCore}`,
-      results.idle.totalCore < 0.02 ? 'meets < 0.02' : 'MISSES < 0.02',
-    ],
-    ['$ per million sales', String(results.cost.dollarsPerMillionSales), JSON.stringify(results.cost.breakdown)],
-  ];
-  const width = Math.max(...rows.map((r) => r[0].length));
-  console.log(`\nHi-Vis Loyalty benchmark (${results.mode}, ${results.machine.cpus} cores, ${results.machine.node})\n`);
-  for (const [name, value, verdict] of rows) console.log(`${name.padEnd(width)}  ${value.padEnd(14)}  ${verdict}`);
-  console.log('\nwritten to bench/results/latest.json');
 }
 
 if (require.main === module) {
