@@ -40,6 +40,9 @@ export interface StreamMappingOptions {
  * past what succeeded (honouring `batchItemFailures`); a failing batch is retried, then skipped after
  * `retryAttempts`, as Lambda does.
  */
+/** How often a batching window looks for more records. */
+const WINDOW_READ_MS = 100;
+
 export function streamMapping(options: StreamMappingOptions): Mapping & { nudge(): void } {
   const { spec, streams } = options;
   const checkpoints = readCheckpoints(options);
@@ -85,6 +88,38 @@ export function streamMapping(options: StreamMappingOptions): Mapping & { nudge(
     }
     const records = out.Records ?? [];
     const selected = records.filter((r) => spec.trigger.filters.some((f) => matches(f, r)));
+    // Lambda's batching window: once a record is there, more are gathered for up to the window, or to a full batch.
+    const windowEnds = Date.now() + spec.trigger.maxBatchingWindowSeconds * 1000;
+    while (selected.length > 0 && selected.length < spec.trigger.batchSize && out.NextShardIterator && Date.now() < windowEnds) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(WINDOW_READ_MS, windowEnds - Date.now())));
+      let more: GetRecordsCommandOutput;
+      try {
+        more = await streams.send(new GetRecordsCommand({ ShardIterator: out.NextShardIterator, Limit: spec.trigger.batchSize }));
+      } catch {
+        break;
+      }
+      const room = spec.trigger.batchSize - selected.length;
+      const fresh = more.Records ?? [];
+      // Read up to the record that fills the batch: the rest comes again from the iterator after the checkpoint.
+      let taken = 0;
+      let added = 0;
+      for (const record of fresh) {
+        if (added >= room) break;
+        taken += 1;
+        if (spec.trigger.filters.some((f) => matches(f, record))) {
+          selected.push(record);
+          added += 1;
+        }
+      }
+      records.push(...fresh.slice(0, taken));
+      if (taken < fresh.length) {
+        // The iterator past the whole page would skip what was not taken: take a new one from the checkpoint.
+        out = { ...more, NextShardIterator: undefined };
+        iterators.delete(shardId);
+        break;
+      }
+      out = more;
+    }
     if (selected.length > 0) {
       const failedAt = await invokeWithRetries(selected.map((r) => toLambdaRecord(r, options.streamArn, options.region)));
       if (failedAt) {
@@ -96,7 +131,7 @@ export function streamMapping(options: StreamMappingOptions): Mapping & { nudge(
       checkpoints[shardId] = records[records.length - 1]!.dynamodb!.SequenceNumber!;
       await saveCheckpoints();
     }
-    iterators.set(shardId, out.NextShardIterator);
+    if (out.NextShardIterator || iterators.has(shardId)) iterators.set(shardId, out.NextShardIterator);
     return records.length;
   }
 
