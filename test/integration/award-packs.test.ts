@@ -42,7 +42,7 @@ async function pendingAward(transactionId: string, prefix: string, customer: num
 }
 
 async function addCustomers(prefix: string, count: number) {
-  for (let c = 0; c < count; c++) await table.addCustomer(`${prefix}-${c}`, cardNumberFor(CARD_OFFSETS[prefix]! + c));
+  await Promise.all(Array.from({ length: count }, (_, c) => table.addCustomer(`${prefix}-${c}`, cardNumberFor(CARD_OFFSETS[prefix]! + c))));
 }
 
 describe('awards packed in one TransactWriteItems, on DynamoDB Local', () => {
@@ -83,7 +83,7 @@ describe('awards packed in one TransactWriteItems, on DynamoDB Local', () => {
   test('through the packer: duplicates, conflicts and stale accounts mixed in packs end exactly as one transaction each would', async () => {
     await addCustomers('mix2', 12);
     // Customer 0..11; every third sale a redelivery, every fifth a changed amount under an id already awarded.
-    const sales = Array.from({ length: 120 }, (_, i) => {
+    const sales = Array.from({ length: 72 }, (_, i) => {
       const id = i % 3 === 2 ? i - 1 : i;
       const customer = id % 12;
       const amount = i % 5 === 4 && id !== i ? 900 : 100;
@@ -107,15 +107,14 @@ describe('awards packed in one TransactWriteItems, on DynamoDB Local', () => {
       maxAttempts: 40,
     });
     const [a, b] = [processDeps(), processDeps()];
-    const sales = Array.from({ length: 200 }, (_, i) => saleOf(`TWIN-${i}`, 'twin', i % 20));
+    const sales = Array.from({ length: 100 }, (_, i) => saleOf(`TWIN-${i}`, 'twin', i % 20));
     // Both processes receive every sale (the same file and its messages), in different orders.
     const outcomes = await Promise.all([
       ...sales.map((s) => ingestSale(s, SQS, a)),
       ...[...sales].reverse().map((s) => ingestSale(s, SQS, b)),
     ]);
-    expect(outcomes.filter((o) => o === 'awarded')).toHaveLength(200);
-    expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(200);
-    for (let c = 0; c < 20; c++)
-      expect(await table.customers.getCustomer(`twin-${c}`)).toMatchObject({ purchaseCount: 10, points: 100 + 50, punchCardsCompleted: 1 });
+    expect(outcomes.filter((o) => o === 'awarded')).toHaveLength(100);
+    expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(100);
+    for (let c = 0; c < 20; c++) expect(await table.customers.getCustomer(`twin-${c}`)).toMatchObject({ purchaseCount: 5, points: 50 });
   });
 });

@@ -29,14 +29,18 @@ beforeAll(async () => {
     );
   };
   // 90 sales over two days, in their shards, and 6 written before the sharding, in the unsharded day partition.
-  for (let i = 0; i < 90; i++) {
-    const date = new Date(Date.UTC(2025, 2, 1 + Math.floor(i / 45), 8, 0, i)).toISOString();
-    await put(`SH-${i}`, date, indexKeys.byDayShard('SALE', date, `SH-${i}`), `VEND-${i % 3}`);
-  }
-  for (let i = 0; i < 6; i++) {
-    const date = new Date(Date.UTC(2025, 2, 2, 9, 0, i)).toISOString();
-    await put(`LEGACY-${i}`, date, `SALE#${date.slice(0, 10)}`, 'VEND-0');
-  }
+  await Promise.all(
+    Array.from({ length: 90 }, (_, i) => {
+      const date = new Date(Date.UTC(2025, 2, 1 + Math.floor(i / 45), 8, 0, i)).toISOString();
+      return put(`SH-${i}`, date, indexKeys.byDayShard('SALE', date, `SH-${i}`), `VEND-${i % 3}`);
+    }),
+  );
+  await Promise.all(
+    Array.from({ length: 6 }, (_, i) => {
+      const date = new Date(Date.UTC(2025, 2, 2, 9, 0, i)).toISOString();
+      return put(`LEGACY-${i}`, date, `SALE#${date.slice(0, 10)}`, 'VEND-0');
+    }),
+  );
 });
 afterAll(async () => {
   await table.destroy();
@@ -62,7 +66,7 @@ describe('sales listed across the day shards, on DynamoDB Local', () => {
     expect(shards.size).toBeGreaterThan(DAY_SHARDS / 2);
   });
 
-  test.each([1, 7, 50, 200])('pages of %i list every sale once, newest first, the unsharded ones among them', async (limit) => {
+  test.each([3, 50, 200])('pages of %i list every sale once, newest first, the unsharded ones among them', async (limit) => {
     const listed = await listAll(limit);
     expect(listed).toHaveLength(96);
     expect(new Set(listed).size).toBe(96);
