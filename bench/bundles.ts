@@ -3,6 +3,7 @@ import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
+import { functionBundleAliases } from '../infra/function-bundling';
 import { FUNCTIONS, type FunctionName } from '../shared/topology';
 
 const ROOT = path.join(__dirname, '..');
@@ -32,6 +33,8 @@ export async function measureBundles(runs = 5): Promise<BundleFigures[]> {
       outfile,
       metafile: true,
       logLevel: 'silent',
+      // As the stack bundles them: the Lambda-only credential provider in place of the SDK's whole chain.
+      alias: functionBundleAliases(),
     });
     const inputs = Object.entries(result.metafile.outputs[path.relative(process.cwd(), outfile)]?.inputs ?? {})
       .map(([p, v]) => ({ path: p.replace(/^.*node_modules\//, ''), kb: Math.round(v.bytesInOutput / 1024) }))

@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SqsClient } from '../shared/adapters/aws/sqs';
+import { S3Reader } from '../shared/adapters/s3/s3-reader';
 import { toS3Notification } from '../shared/adapters/sqs/s3-notification';
 import type { ObjectRef } from '../shared/ingest/ports';
 import { WATCHED_PREFIXES } from '../shared/topology';
@@ -22,8 +23,11 @@ export interface Emulators {
   dynamodb: RunningDynamoDb;
   sqsServer: SqsEmulator & { restoreSaved(): Promise<number> };
   s3Endpoint: string;
-  /** The stack's own clients (provisioning, recovery, the S3 notifications), never behind the fault proxy. */
-  clients: { dynamodb: DynamoDBClient; streams: DynamoDBStreamsClient; sqs: SQSClient; s3: S3Client };
+  /**
+   * The stack's own clients (provisioning, recovery, the S3 notifications), never behind the fault proxy; `s3` and
+   * `fileEvents` are the functions' small clients, for the shared adapters recovery uses.
+   */
+  clients: { dynamodb: DynamoDBClient; streams: DynamoDBStreamsClient; sqs: SQSClient; s3: S3Reader; fileEvents: SqsClient };
 }
 
 export interface EmulatorOptions {
@@ -71,10 +75,11 @@ export async function startEmulators(options: EmulatorOptions, teardown: Teardow
     dynamodb: new DynamoDBClient({ ...clientConfig, endpoint: dynamodb.endpoint }),
     streams: new DynamoDBStreamsClient({ ...clientConfig, endpoint: dynamodb.endpoint }),
     sqs: new SQSClient({ ...clientConfig, endpoint: sqsServer.endpoint }),
-    s3: new S3Client({ ...clientConfig, endpoint: s3Endpoint, forcePathStyle: true }),
+    s3: new S3Reader({ ...clientConfig, endpoint: s3Endpoint, forcePathStyle: true }),
+    fileEvents: new SqsClient({ ...clientConfig, endpoint: sqsServer.endpoint }),
   };
   teardown.add(async () => {
-    for (const client of Object.values(clients)) client.destroy();
+    for (const client of [clients.dynamodb, clients.streams, clients.sqs]) client.destroy();
   });
   return { dynamodb, sqsServer, s3Endpoint, clients };
 }

@@ -171,7 +171,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       tableName,
       bucket,
       s3: clients.s3,
-      sqs: clients.sqs,
+      sqs: clients.fileEvents,
       fileEventsQueueUrl: queues.fileEvents.url,
       log,
     });

@@ -1,11 +1,11 @@
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { SqsClient } from '../shared/adapters/aws/sqs';
 import { auditTableDefinition } from '../shared/adapters/dynamodb/audit-log';
 import { DynamoDbFileLedger } from '../shared/adapters/dynamodb/file-ledger';
 import { tableDefinition } from '../shared/adapters/dynamodb/table-definition';
 import { S3ObjectStore } from '../shared/adapters/s3/object-store';
+import type { S3Reader } from '../shared/adapters/s3/s3-reader';
 import { SqsFileEventQueue } from '../shared/adapters/sqs/file-event-queue';
 import { reconcileFiles } from '../shared/ingest/reconcile';
 import { type QueueName, WATCHED_PREFIXES } from '../shared/topology';
@@ -62,8 +62,8 @@ export async function recoverUnfinishedFiles(options: {
   dynamodb: DynamoDBClient;
   tableName: string;
   bucket: string;
-  s3: S3Client;
-  sqs: SQSClient;
+  s3: S3Reader;
+  sqs: SqsClient;
   fileEventsQueueUrl: string;
   log: (line: string) => void;
 }) {

@@ -1,13 +1,12 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { AdminError } from '../../shared/admin/errors';
 import { responseBody, serveAdminRequest } from '../../shared/admin/http';
 import { ROUTES } from '../../shared/admin/routes';
-import { createLogger } from '../../shared/observability/logger';
+import { createJsonLogger, injectLambdaContext } from '../../shared/observability/json-logger';
 import { adminContainer } from '../../shared/wiring/admin';
 
-const logger = createLogger('admin-api');
+const logger = createJsonLogger('admin-api');
 
 const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 => ({
   statusCode,

@@ -1,16 +1,15 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseS3Notification } from '../../shared/adapters/sqs/s3-notification';
 import { describeFile, describeOrigin } from '../../shared/domain/sale';
 import { describeError, isTransient } from '../../shared/ingest/errors';
 import { ingestFile } from '../../shared/ingest/ingest-file';
-import { createLogger } from '../../shared/observability/logger';
+import { createJsonLogger, injectLambdaContext } from '../../shared/observability/json-logger';
 import { FILE_YIELD_MARGIN_MS } from '../../shared/topology';
 import { fileContainer } from '../../shared/wiring/files';
 
-const logger = createLogger('ingest-file');
+const logger = createJsonLogger('ingest-file');
 
 async function processFileEvent(record: SQSRecord, context: Context): Promise<void> {
   const { deps, fileEvents, activity } = await fileContainer();

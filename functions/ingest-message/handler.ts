@@ -1,14 +1,13 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { describeOrigin } from '../../shared/domain/sale';
 import { describeError, isTransient } from '../../shared/ingest/errors';
 import { ingestMessage } from '../../shared/ingest/ingest-message';
-import { createLogger } from '../../shared/observability/logger';
+import { createJsonLogger, injectLambdaContext } from '../../shared/observability/json-logger';
 import { ingestContainer } from '../../shared/wiring/ingest';
 
-const logger = createLogger('ingest-message');
+const logger = createJsonLogger('ingest-message');
 
 export const handler = middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   const { deps, activity } = await ingestContainer();

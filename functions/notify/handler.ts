@@ -1,12 +1,11 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { decodeStreamRecord, sequenceNumberOf } from '../../shared/adapters/dynamodb/stream-images';
 import { notifyChange } from '../../shared/notify/notify';
-import { createLogger } from '../../shared/observability/logger';
+import { createJsonLogger, injectLambdaContext } from '../../shared/observability/json-logger';
 import { notifyDeps } from '../../shared/wiring/notify';
 
-const logger = createLogger('notify');
+const logger = createJsonLogger('notify');
 const deps = notifyDeps(logger);
 
 /** Records are handled in stream order; the first that fails is reported, and the stream retries from there. */

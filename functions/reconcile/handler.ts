@@ -1,12 +1,11 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
 import { reconcileFiles } from '../../shared/ingest/reconcile';
-import { createLogger } from '../../shared/observability/logger';
+import { createJsonLogger, injectLambdaContext } from '../../shared/observability/json-logger';
 import { RECONCILE_MIN_AGE_MS, WATCHED_PREFIXES } from '../../shared/topology';
 import { reconcileContainer } from '../../shared/wiring/reconcile';
 
-const logger = createLogger('reconcile');
+const logger = createJsonLogger('reconcile');
 
 export const handler = middy(async (event: ScheduledEvent) => {
   const { bucket, deps, activity } = await reconcileContainer();

@@ -1,13 +1,12 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { decodeStreamRecord, sequenceNumberOf, streamBatchId } from '../../shared/adapters/dynamodb/stream-images';
 import type { ItemChange } from '../../shared/domain/committed-changes';
-import { createLogger } from '../../shared/observability/logger';
+import { createJsonLogger, injectLambdaContext } from '../../shared/observability/json-logger';
 import { recordStats } from '../../shared/stats/record-stats';
 import { statsLedger } from '../../shared/wiring/stats';
 
-const logger = createLogger('stats');
+const logger = createJsonLogger('stats');
 const ledger = statsLedger();
 
 export const handler = middy(async (event: DynamoDBStreamEvent) => {

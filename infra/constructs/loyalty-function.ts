@@ -7,6 +7,7 @@ import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-n
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionSpec } from '../../shared/topology';
+import { functionBundleAliasArgs } from '../function-bundling';
 
 const REPO_ROOT = path.join(__dirname, '..', '..');
 
@@ -20,9 +21,9 @@ export interface LoyaltyFunctionProps {
 }
 
 /**
- * One Lambda function from the topology: esbuild-bundled (SDK v3 included and tree-shaken), Node.js 22 on arm64,
- * with a role of its own that can write only to its own log group, and no environment naming a resource, until
- * it is bound to what it uses (see bindings.ts).
+ * One Lambda function from the topology: esbuild-bundled (SDK v3 included and tree-shaken, its credential chain
+ * reduced to the environment: see function-bundling.ts), Node.js 22 on arm64, with a role of its own that can write
+ * only to its own log group, and no environment naming a resource, until it is bound to what it uses (see bindings.ts).
  */
 export class LoyaltyFunction extends Construct {
   readonly fn: NodejsFunction;
@@ -66,6 +67,8 @@ export class LoyaltyFunction extends Construct {
         externalModules: [],
         metafile: true,
         logLevel: LogLevel.ERROR,
+        // Lambda's credentials are in the environment: the rest of the SDK's default chain stays out of the bundle.
+        esbuildArgs: functionBundleAliasArgs(),
       },
     });
     Validations.of(this.fn).acknowledge({

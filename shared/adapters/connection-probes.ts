@@ -1,7 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { GetTopicAttributesCommand } from '@aws-sdk/client-sns';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { AdminQueues, ConnectionCheck } from '../admin/ports';
 import { documentClient } from './clients/dynamodb';
@@ -41,7 +38,7 @@ export function connectionProbes(targets: ProbeTargets): ConnectionCheck[] {
       setting: 'BUCKET_NAME',
       probe: async () => {
         // One default page: s3rver (the local S3) fails any listing shorter than the bucket, so no MaxKeys here.
-        const out = await s3Client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'transactions/' }));
+        const out = await s3Client.listObjectsV2({ Bucket: bucket, Prefix: 'transactions/' });
         return `s3://${bucket}/transactions/ is readable (${out.KeyCount ?? 0} object(s) in the first page)`;
       },
     },
@@ -66,7 +63,7 @@ export function connectionProbes(targets: ProbeTargets): ConnectionCheck[] {
       setting: 'ACHIEVEMENTS_TOPIC_ARN',
       probe: async () => {
         if (!targets.topicArn) return 'no topic on the local stack: notifications go to the local sink';
-        await snsClient.send(new GetTopicAttributesCommand({ TopicArn: targets.topicArn }));
+        await snsClient.getTopicAttributes({ TopicArn: targets.topicArn });
         return `${targets.topicArn} is reachable`;
       },
     },
@@ -76,7 +73,7 @@ export function connectionProbes(targets: ProbeTargets): ConnectionCheck[] {
       setting: targets.pepperSecretId ? 'CARD_PEPPER_SECRET_ID' : 'CARD_PEPPER_FILE',
       probe: async () => {
         if (targets.pepperSecretId) {
-          await secretsManagerClient.send(new DescribeSecretCommand({ SecretId: targets.pepperSecretId }));
+          await secretsManagerClient.describeSecret({ SecretId: targets.pepperSecretId });
           return 'card pepper secret is reachable';
         }
         if (!targets.pepperFile) throw new Error('invalid configuration: CARD_PEPPER_FILE is not set');

@@ -1,5 +1,4 @@
 import { appendFile } from 'node:fs/promises';
-import { PublishCommand } from '@aws-sdk/client-sns';
 import type { NotificationEvent } from '../domain/notifications';
 import type { NotificationPublisher } from '../notify/notify';
 import { snsClient } from './clients/sns';
@@ -12,22 +11,20 @@ export class SnsNotificationPublisher implements NotificationPublisher {
   ) {}
 
   async publish(event: NotificationEvent, pushEndpoint?: string): Promise<string[]> {
-    await snsClient.send(
-      new PublishCommand({
-        TopicArn: this.topicArn,
-        Message: JSON.stringify(event),
-        Subject: event.eventType,
-        MessageAttributes: {
-          eventType: { DataType: 'String', StringValue: event.eventType },
-          eventId: { DataType: 'String', StringValue: event.eventId },
-          ...(event.userId ? { userId: { DataType: 'String', StringValue: event.userId } } : {}),
-          ...(event.tier ? { tier: { DataType: 'String', StringValue: event.tier } } : {}),
-        },
-      }),
-    );
+    await snsClient.publish({
+      TopicArn: this.topicArn,
+      Message: JSON.stringify(event),
+      Subject: event.eventType,
+      MessageAttributes: {
+        eventType: { DataType: 'String', StringValue: event.eventType },
+        eventId: { DataType: 'String', StringValue: event.eventId },
+        ...(event.userId ? { userId: { DataType: 'String', StringValue: event.userId } } : {}),
+        ...(event.tier ? { tier: { DataType: 'String', StringValue: event.tier } } : {}),
+      },
+    });
     if (!pushEndpoint) return ['topic'];
     try {
-      await snsClient.send(new PublishCommand({ TargetArn: pushEndpoint, Message: event.message }));
+      await snsClient.publish({ TargetArn: pushEndpoint, Message: event.message });
       return ['topic', 'push'];
     } catch (err) {
       // A disabled or deleted device endpoint is the customer's state, not an outage: the topic message stands.

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 import { secretsManagerClient } from './clients/secrets-manager';
 
@@ -35,7 +34,7 @@ export function parseCardPeppers(value: string, where: string): CardPeppers {
  */
 export async function loadCardPeppers(env: NodeJS.ProcessEnv = process.env): Promise<CardPeppers> {
   if (env.CARD_PEPPER_SECRET_ID) {
-    const out = await secretsManagerClient.send(new GetSecretValueCommand({ SecretId: env.CARD_PEPPER_SECRET_ID }));
+    const out = await secretsManagerClient.getSecretValue({ SecretId: env.CARD_PEPPER_SECRET_ID });
     if (!out.SecretString) throw new Error(`secret ${env.CARD_PEPPER_SECRET_ID} has no string value`);
     return parseCardPeppers(out.SecretString, `secret ${env.CARD_PEPPER_SECRET_ID}`);
   }

@@ -1,5 +1,3 @@
-import { DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand } from '@aws-sdk/client-eventbridge';
-import { GetEventSourceMappingCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
 import type { SourceState, SyncControl } from '../admin/ports';
 import type { SyncSource } from '../topology';
@@ -27,18 +25,18 @@ export class AwsSyncControl implements SyncControl {
     const target = this.targets[source];
     if (!target) throw new Error(`no sync target configured for ${source}`);
     if (target.type === 'mapping') {
-      const out = await lambda.send(new UpdateEventSourceMappingCommand({ UUID: target.id, Enabled: enabled }));
+      const out = await lambda.updateEventSourceMapping({ UUID: target.id, Enabled: enabled });
       return mappingState(out.State);
     }
-    await eventBridge.send(enabled ? new EnableRuleCommand({ Name: target.name }) : new DisableRuleCommand({ Name: target.name }));
+    await (enabled ? eventBridge.enableRule({ Name: target.name }) : eventBridge.disableRule({ Name: target.name }));
     return enabled ? 'running' : 'stopped';
   }
 
   async state(source: SyncSource): Promise<SourceState> {
     const target = this.targets[source];
     if (!target) throw new Error(`no sync target configured for ${source}`);
-    if (target.type === 'mapping') return mappingState((await lambda.send(new GetEventSourceMappingCommand({ UUID: target.id }))).State);
-    return (await eventBridge.send(new DescribeRuleCommand({ Name: target.name }))).State === 'ENABLED' ? 'running' : 'stopped';
+    if (target.type === 'mapping') return mappingState((await lambda.getEventSourceMapping({ UUID: target.id })).State);
+    return (await eventBridge.describeRule({ Name: target.name })).State === 'ENABLED' ? 'running' : 'stopped';
   }
 }
 

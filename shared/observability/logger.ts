@@ -1,16 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { maskCardNumbersInText } from '../domain/card-number';
+import { maskingReplacer } from './masking';
 
-/** Every string a log line carries is masked: a card number hidden in an error message or an id never reaches the logs. */
-const maskingReplacer = (_key: string, value: unknown) => {
-  if (typeof value === 'string') return maskCardNumbersInText(value);
-  if (typeof value === 'bigint') return value.toString();
-  if (value instanceof Error)
-    return { name: value.name, message: maskCardNumbersInText(value.message), stack: value.stack && maskCardNumbersInText(value.stack) };
-  return value;
-};
-
-/** The Powertools logger of one function, with card numbers masked in everything it writes. */
+/**
+ * The Powertools logger of one function, with card numbers masked in everything it writes. Only ingest-file still
+ * uses it (its handler applies Powertools' own injectLambdaContext); the others use the JSON logger of
+ * json-logger.ts, which writes the same lines in about 3 KB instead of 21.
+ */
 export function createLogger(serviceName: string): Logger {
   return new Logger({ serviceName, jsonReplacerFn: maskingReplacer });
 }

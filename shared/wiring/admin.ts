@@ -18,13 +18,13 @@ import { SqsQueueMonitor } from '../adapters/sqs/queue-monitor';
 import { AwsSyncControl, syncTargetsSchema } from '../adapters/sync-control';
 import type { AdminContainer, AdminQueues, FileRequeueDeps } from '../admin/ports';
 import { systemClock } from '../ingest/ports';
-import { createLogger } from '../observability/logger';
+import { createJsonLogger } from '../observability/json-logger';
 import { required } from './config';
 import { fileContainer } from './files';
 import { ingestContainer } from './ingest';
 import { once } from './lazy';
 
-const logger = createLogger('admin-api');
+const logger = createJsonLogger('admin-api');
 
 /** A key of its own for each use of the pepper, so a cursor signature can never be replayed as a card hash. */
 const derivedKey = (pepper: string, purpose: string) => Buffer.from(hkdfSync('sha256', pepper, 'hi-vis-loyalty', purpose, 32));

@@ -1,11 +1,11 @@
 import { Readable } from 'node:stream';
 import { DynamoDBClient, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../functions/ingest-file/handler';
+import { s3Client } from '../../shared/adapters/clients/s3';
+import { sqsClient } from '../../shared/adapters/clients/sqs';
 import { keys } from '../../shared/adapters/dynamodb/table-keys';
 import { toS3Notification } from '../../shared/adapters/sqs/s3-notification';
 import { newAccount } from '../../shared/domain/loyalty';
@@ -13,20 +13,24 @@ import { lambdaContext, sqsEvent } from '../support/lambda-events';
 import { momaSale } from '../support/moma';
 
 const db = mockClient(DynamoDBDocumentClient);
-const s3 = mockClient(S3Client);
-const sqs = mockClient(SQSClient);
+// The functions read S3 with the small SigV4 reader, not the SDK client: its two methods are stubbed.
+const getObject = jest.spyOn(s3Client, 'getObject');
+const sendMessage = jest.spyOn(sqsClient, 'sendMessage');
 mockClient(DynamoDBClient);
 
 const FILE_EVENTS_ARN = 'arn:aws:sqs:us-east-1:123456789012:hi-vis-file-events';
 const notification = (key: string) =>
   JSON.stringify(toS3Notification({ bucket: 'hi-vis-moma-data', key, eTag: 'etag-1', versionId: 'v1', size: 100 }));
-// In Node.js the SDK's GetObject Body is a Readable stream; that is all the adapter relies on.
-const body = (text: string) => Readable.from([Buffer.from(text)]) as never;
+// The GetObject Body is a Readable stream (the HTTP response); that is all the adapter relies on.
+const object = (text: string) => ({
+  Body: Readable.from([Buffer.from(text)]) as never,
+  $metadata: { httpStatusCode: 200, attempts: 1, totalRetryDelay: 0 },
+});
 
 beforeEach(() => {
   db.reset();
-  s3.reset();
-  sqs.reset();
+  getObject.mockReset();
+  sendMessage.mockReset();
   db.on(UpdateCommand).resolves({ Attributes: { nextIndex: 0 } });
   db.on(QueryCommand).resolves({ Items: [{ userId: 'u1' }] });
   db.on(GetCommand).resolves({ Item: newAccount('u1') });
@@ -47,7 +51,7 @@ const reasonsStored = () =>
 
 describe('ingest-file handler', () => {
   test('streams the notified object version and awards its sales', async () => {
-    s3.on(GetObjectCommand).resolves({ Body: body(JSON.stringify([momaSale({ transactionId: 'A' }), momaSale({ transactionId: 'B' })])) });
+    getObject.mockResolvedValue(object(JSON.stringify([momaSale({ transactionId: 'A' }), momaSale({ transactionId: 'B' })])));
 
     const message = notification('transactions/batch 1.json');
     expect(message).toContain('"key":"transactions/batch+1.json"');
@@ -55,12 +59,14 @@ describe('ingest-file handler', () => {
     const result = await handler(sqsEvent([message], FILE_EVENTS_ARN), lambdaContext('ingest-file', 600_000));
 
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(s3).toHaveReceivedCommandWith(GetObjectCommand, {
-      Bucket: 'hi-vis-moma-data',
-      Key: 'transactions/batch 1.json',
-      VersionId: 'v1',
-      ChecksumMode: 'ENABLED',
-    });
+    expect(getObject).toHaveBeenCalledWith(
+      expect.objectContaining({
+        Bucket: 'hi-vis-moma-data',
+        Key: 'transactions/batch 1.json',
+        VersionId: 'v1',
+        ChecksumMode: 'ENABLED',
+      }),
+    );
     expect(db).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
     const completion = db
       .commandCalls(UpdateCommand)
@@ -75,11 +81,11 @@ describe('ingest-file handler', () => {
       lambdaContext(),
     );
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(s3).not.toHaveReceivedCommand(GetObjectCommand);
+    expect(getObject).not.toHaveBeenCalled();
   });
 
   test('an S3 outage fails the message for redelivery; a malformed message is stored as a failure', async () => {
-    s3.on(GetObjectCommand).rejects(Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable' }));
+    getObject.mockRejectedValue(Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable' }));
     const event = sqsEvent([notification('transactions/a.json'), '{"Records": "nope"}'], FILE_EVENTS_ARN);
 
     const result = await handler(event, lambdaContext());
@@ -89,14 +95,14 @@ describe('ingest-file handler', () => {
   });
 
   test('with little time left it checkpoints and re-queues the file instead of timing out', async () => {
-    s3.on(GetObjectCommand).resolves({ Body: body(JSON.stringify([momaSale({ transactionId: 'A' })])) });
-    sqs.on(SendMessageCommand).resolves({});
+    getObject.mockResolvedValue(object(JSON.stringify([momaSale({ transactionId: 'A' })])));
+    sendMessage.mockResolvedValue({ $metadata: { httpStatusCode: 200, attempts: 1, totalRetryDelay: 0 } });
 
     const result = await handler(sqsEvent([notification('transactions/big.json')], FILE_EVENTS_ARN), lambdaContext('ingest-file', 10_000));
 
     expect(result).toEqual({ batchItemFailures: [] });
     expect(db).not.toHaveReceivedCommand(TransactWriteCommand);
-    expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, {
+    expect(sendMessage).toHaveBeenCalledWith({
       QueueUrl: process.env.FILE_EVENTS_QUEUE_URL,
       MessageBody: expect.stringContaining('transactions/big.json'),
     });
@@ -112,7 +118,7 @@ describe('ingest-file handler', () => {
 
   test('a ValidationException on one record of a file is a stored failure and the file completes; a ThrottlingException is a batch item failure', async () => {
     const lines = ['F-1', 'F-refused', 'F-3'].map((transactionId) => JSON.stringify(momaSale({ transactionId }))).join('\n');
-    s3.on(GetObjectCommand).callsFake(() => ({ Body: body(lines) }));
+    getObject.mockImplementation(async () => object(lines));
     let throttle = false;
     db.on(TransactWriteCommand).callsFake((input) => {
       if (idOf(input) === 'F-refused') {
@@ -157,7 +163,7 @@ describe('ingest-file handler', () => {
     const result = await handler(sqsEvent([notification('transactions/photo.png')], FILE_EVENTS_ARN), lambdaContext());
 
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(s3).not.toHaveReceivedCommand(GetObjectCommand);
+    expect(getObject).not.toHaveBeenCalled();
     expect(reasonsStored()).toEqual([expect.stringMatching(/^unsupported file type: expected one of/)]);
     expect(Object.values(completions()[0]!.ExpressionAttributeValues!)).toContain('unreadable');
   });

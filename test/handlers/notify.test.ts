@@ -1,16 +1,19 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../functions/notify/handler';
+import { snsClient } from '../../shared/adapters/clients/sns';
 import { keys } from '../../shared/adapters/dynamodb/table-keys';
 import { lambdaContext } from '../support/lambda-events';
 
 const db = mockClient(DynamoDBDocumentClient);
-const sns = mockClient(SNSClient);
+// The functions publish with the small SNS client, not the SDK's: its publish is stubbed.
+const publish = jest.spyOn(snsClient, 'publish');
+const published = () => publish.mock.calls.map(([input]) => input);
+const sent = { MessageId: 'm', $metadata: { httpStatusCode: 200, attempts: 1, totalRetryDelay: 0 } };
 mockClient(DynamoDBClient);
 
 const sale = {
@@ -34,7 +37,8 @@ const sale = {
   ],
 };
 
-const streamEvent = (sequenceNumber = '100'): DynamoDBStreamEvent => ({
+/** The handler's process remembers what it published, so each test's sale has an id of its own. */
+const streamEvent = (sequenceNumber = '100', transactionId = 'T-42'): DynamoDBStreamEvent => ({
   Records: [
     {
       eventID: 'e1',
@@ -46,8 +50,8 @@ const streamEvent = (sequenceNumber = '100'): DynamoDBStreamEvent => ({
       dynamodb: {
         SequenceNumber: sequenceNumber,
         StreamViewType: 'NEW_AND_OLD_IMAGES',
-        NewImage: marshall(sale) as never,
-        Keys: marshall(keys.sale('T-42')) as never,
+        NewImage: marshall({ ...sale, transactionId }) as never,
+        Keys: marshall(keys.sale(transactionId)) as never,
       },
     },
   ],
@@ -55,23 +59,20 @@ const streamEvent = (sequenceNumber = '100'): DynamoDBStreamEvent => ({
 
 beforeEach(() => {
   db.reset();
-  sns.reset();
+  publish.mockReset();
   db.on(PutCommand).resolves({});
   db.on(UpdateCommand).resolves({});
   db.on(GetCommand).resolves({
     Item: { pushEndpoint: 'arn:aws:sns:us-east-1:123456789012:endpoint/GCM/app/device-1', marketingConsent: true },
   });
-  sns.on(PublishCommand).resolves({ MessageId: 'm' });
+  publish.mockResolvedValue(sent);
 });
 
 describe('notify handler', () => {
   test("publishes each event to the topic with filterable attributes, and to the customer's device", async () => {
     expect(await handler(streamEvent(), lambdaContext('notify'))).toEqual({ batchItemFailures: [] });
 
-    const topicCalls = sns
-      .commandCalls(PublishCommand)
-      .map((c) => c.args[0].input)
-      .filter((i) => i.TopicArn);
+    const topicCalls = published().filter((i) => i.TopicArn);
     expect(topicCalls.map((i) => i.MessageAttributes!.eventType!.StringValue)).toEqual([
       'points_awarded',
       'punch_card_completed',
@@ -86,48 +87,55 @@ describe('notify handler', () => {
       },
     });
     expect(JSON.parse(topicCalls[2]!.Message!)).toMatchObject({ eventId: 'T-42:bonus_awarded', transactionId: 'T-42', balanceAfter: 560 });
-    expect(sns).toHaveReceivedCommandWith(PublishCommand, {
+    expect(published()).toContainEqual({
       TargetArn: 'arn:aws:sns:us-east-1:123456789012:endpoint/GCM/app/device-1',
       Message: 'Punch card complete: 50 bonus points!',
     });
+    // One item per event, written once it is published, in its day's shard of the table (no index keys).
     expect(db).toHaveReceivedCommandWith(PutCommand, {
-      Item: expect.objectContaining({ eventId: 'T-42:points_awarded', status: 'pending' }),
+      Item: expect.objectContaining({
+        ...keys.notification('2025-01-01T10:00:00.000Z', 'T-42:points_awarded'),
+        eventId: 'T-42:points_awarded',
+        status: 'published',
+        channels: ['topic', 'push'],
+      }),
       ConditionExpression: 'attribute_not_exists(PK)',
     });
-    expect(db).toHaveReceivedCommandTimes(UpdateCommand, 3);
+    expect(db).toHaveReceivedCommandTimes(PutCommand, 3);
+    expect(db).not.toHaveReceivedCommand(UpdateCommand);
+    expect(JSON.stringify(db.commandCalls(PutCommand).map((c) => c.args[0].input.Item))).not.toContain('GSI3');
   });
 
   test('a failed publish is reported for retry, and the retry publishes what was not yet published', async () => {
-    sns
-      .on(PublishCommand)
-      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottledException' }))
-      .resolves({ MessageId: 'm' });
+    publish.mockRejectedValueOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottledException' }));
 
-    expect(await handler(streamEvent('777'), lambdaContext('notify'))).toEqual({ batchItemFailures: [{ itemIdentifier: '777' }] });
+    expect(await handler(streamEvent('777', 'T-43'), lambdaContext('notify'))).toEqual({ batchItemFailures: [{ itemIdentifier: '777' }] });
+    expect(db).not.toHaveReceivedCommand(PutCommand);
 
-    // Redelivery: the first event was recorded but never marked published, so it goes out again.
-    db.on(PutCommand).rejectsOnce(
-      new ConditionalCheckFailedException({ message: 'exists', $metadata: {}, Item: { status: { S: 'pending' } } as never }),
-    );
-    expect(await handler(streamEvent('777'), lambdaContext('notify'))).toEqual({ batchItemFailures: [] });
-    expect(sns.commandCalls(PublishCommand).filter((c) => c.args[0].input.TopicArn)).toHaveLength(1 + 3);
+    // Redelivery: nothing was published, so every event goes out, each recorded once.
+    expect(await handler(streamEvent('777', 'T-43'), lambdaContext('notify'))).toEqual({ batchItemFailures: [] });
+    expect(published().filter((i) => i.TopicArn)).toHaveLength(1 + 3);
+    expect(db).toHaveReceivedCommandTimes(PutCommand, 3);
   });
 
-  test('an event already published is not published again', async () => {
-    db.on(PutCommand).rejects(
-      new ConditionalCheckFailedException({ message: 'exists', $metadata: {}, Item: { status: { S: 'published' } } as never }),
-    );
-    expect(await handler(streamEvent(), lambdaContext('notify'))).toEqual({ batchItemFailures: [] });
-    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+  test('a change delivered again to the same process publishes nothing it already published', async () => {
+    expect(await handler(streamEvent('500', 'T-44'), lambdaContext('notify'))).toEqual({ batchItemFailures: [] });
+    expect(await handler(streamEvent('500', 'T-44'), lambdaContext('notify'))).toEqual({ batchItemFailures: [] });
+    expect(published().filter((i) => i.TopicArn)).toHaveLength(3);
+  });
+
+  test('a record written by an earlier process is left as it is', async () => {
+    db.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
+    expect(await handler(streamEvent('600', 'T-45'), lambdaContext('notify'))).toEqual({ batchItemFailures: [] });
   });
 
   test('a record whose item does not parse is skipped, and the records after it are still notified', async () => {
     const { amountCents: _, ...broken } = sale;
-    const event = streamEvent('900');
+    const event = streamEvent('900', 'T-46');
     const good = event.Records[0]!;
     const bad = { ...good, dynamodb: { ...good.dynamodb, SequenceNumber: '899', NewImage: marshall(broken) as never } };
 
     expect(await handler({ Records: [bad, good] }, lambdaContext('notify'))).toEqual({ batchItemFailures: [] });
-    expect(sns.commandCalls(PublishCommand).filter((c) => c.args[0].input.TopicArn)).toHaveLength(3);
+    expect(published().filter((i) => i.TopicArn)).toHaveLength(3);
   });
 });

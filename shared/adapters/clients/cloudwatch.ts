@@ -1,3 +1,3 @@
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '../aws/cloudwatch';
 
-export const cloudWatchClient = new CloudWatchClient({});
+export const cloudWatchClient = new CloudWatchClient();

@@ -1,3 +1,3 @@
-import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { CognitoClient } from '../aws/cognito';
 
-export const cognitoClient = new CognitoIdentityProviderClient({});
+export const cognitoClient = new CognitoClient();

@@ -1,3 +1,3 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient } from '../aws/eventbridge';
 
-export const eventBridgeClient = new EventBridgeClient({});
+export const eventBridgeClient = new EventBridgeClient();

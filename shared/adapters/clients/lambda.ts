@@ -1,3 +1,3 @@
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import { LambdaClient } from '../aws/lambda';
 
-export const lambdaClient = new LambdaClient({});
+export const lambdaClient = new LambdaClient();

@@ -1,3 +1,3 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '../aws/secrets-manager';
 
-export const secretsManagerClient = new SecretsManagerClient({});
+export const secretsManagerClient = new SecretsManagerClient();

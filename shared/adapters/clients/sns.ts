@@ -1,4 +1,4 @@
-import { SNSClient } from '@aws-sdk/client-sns';
+import { SnsClient } from '../aws/sns';
 
-// The SDK's standard retry strategy with more attempts: exponential backoff with jitter on throttling and transient errors.
-export const snsClient = new SNSClient({ maxAttempts: 6 });
+// The SDK's standard retry with more attempts: exponential backoff with jitter on throttling and transient errors.
+export const snsClient = new SnsClient({ maxAttempts: 6 });

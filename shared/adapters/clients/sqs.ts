@@ -1,3 +1,3 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SqsClient } from '../aws/sqs';
 
-export const sqsClient = new SQSClient({});
+export const sqsClient = new SqsClient();

@@ -1,5 +1,5 @@
-import { AdminGetUserCommand, type CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { OperatorDirectory } from '../../admin/ports';
+import type { CognitoClient } from '../aws/cognito';
 
 const MAX_CACHED = 1_000;
 
@@ -8,13 +8,13 @@ export class CognitoOperatorDirectory implements OperatorDirectory {
   private readonly emails = new Map<string, string | undefined>();
 
   constructor(
-    private readonly cognito: CognitoIdentityProviderClient,
+    private readonly cognito: CognitoClient,
     private readonly userPoolId: string,
   ) {}
 
   async emailOf(username: string): Promise<string | undefined> {
     if (this.emails.has(username)) return this.emails.get(username);
-    const out = await this.cognito.send(new AdminGetUserCommand({ UserPoolId: this.userPoolId, Username: username }));
+    const out = await this.cognito.adminGetUser({ UserPoolId: this.userPoolId, Username: username });
     const email = out.UserAttributes?.find((a) => a.Name === 'email')?.Value;
     if (this.emails.size >= MAX_CACHED) this.emails.clear();
     this.emails.set(username, email);

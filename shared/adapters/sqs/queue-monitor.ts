@@ -1,6 +1,6 @@
-import { type CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { GetQueueAttributesCommand, type SQSClient, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
 import type { QueueDepth, QueueMonitor } from '../../admin/ports';
+import type { CloudWatchClient } from '../aws/cloudwatch';
+import type { SqsClient } from '../aws/sqs';
 import { cloudWatchClient } from '../clients/cloudwatch';
 
 /** Queue depths from SQS; the oldest message's age from CloudWatch, where there is one (not on the local stack). */
@@ -8,19 +8,17 @@ export class SqsQueueMonitor implements QueueMonitor {
   private readonly cloudWatch?: CloudWatchClient;
 
   constructor(
-    private readonly sqs: SQSClient,
+    private readonly sqs: SqsClient,
     useCloudWatch: boolean,
   ) {
     this.cloudWatch = useCloudWatch ? cloudWatchClient : undefined;
   }
 
   async depth(name: string, url: string): Promise<QueueDepth> {
-    const out = await this.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: url,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
+    const out = await this.sqs.getQueueAttributes({
+      QueueUrl: url,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    });
     return {
       name,
       url,
@@ -34,37 +32,35 @@ export class SqsQueueMonitor implements QueueMonitor {
     if (!this.cloudWatch) return null;
     const queueName = url.split('/').pop()!;
     const now = new Date();
-    const out = await this.cloudWatch.send(
-      new GetMetricDataCommand({
-        StartTime: new Date(now.getTime() - 10 * 60_000),
-        EndTime: now,
-        MetricDataQueries: [
-          {
-            Id: 'age',
-            MetricStat: {
-              Metric: {
-                Namespace: 'AWS/SQS',
-                MetricName: 'ApproximateAgeOfOldestMessage',
-                Dimensions: [{ Name: 'QueueName', Value: queueName }],
-              },
-              Period: 60,
-              Stat: 'Maximum',
+    const out = await this.cloudWatch.getMetricData({
+      StartTime: new Date(now.getTime() - 10 * 60_000),
+      EndTime: now,
+      MetricDataQueries: [
+        {
+          Id: 'age',
+          MetricStat: {
+            Metric: {
+              Namespace: 'AWS/SQS',
+              MetricName: 'ApproximateAgeOfOldestMessage',
+              Dimensions: [{ Name: 'QueueName', Value: queueName }],
             },
+            Period: 60,
+            Stat: 'Maximum',
           },
-        ],
-      }),
-    );
+        },
+      ],
+    });
     return out.MetricDataResults?.[0]?.Values?.[0] ?? 0;
   }
 
   async arn(url: string): Promise<string> {
-    const out = await this.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+    const out = await this.sqs.getQueueAttributes({ QueueUrl: url, AttributeNames: ['QueueArn'] });
     return out.Attributes!.QueueArn!;
   }
 
   /** Moves a dead-letter queue's messages back to the queue they came from (SQS message move task). */
   async redrive(dlqUrl: string): Promise<string> {
-    const out = await this.sqs.send(new StartMessageMoveTaskCommand({ SourceArn: await this.arn(dlqUrl) }));
+    const out = await this.sqs.startMessageMoveTask({ SourceArn: await this.arn(dlqUrl) });
     return out.TaskHandle ?? '';
   }
 }
