@@ -62,7 +62,7 @@ export function printTable(results: Record<string, any>) {
     [`  CPU per sale until the last award`, cpu(cp.pipelineUntilAwarded.perSale), ''],
     ...ceilingRows('before', cl.before),
     ...ceilingRows('after', cl.after),
-    [`ratio: pipeline / ceiling (${cl.basis}'s median, the higher)`, String(t.ratio), verdict(t.ratio >= 0.8, '>= 0.8')],
+    [`ratio: pipeline / ceiling (${cl.basis}'s median, the higher)`, String(t.ratio), verdict(t.ratio >= 1, '>= 1.0')],
     [
       `CPU per sale, pipeline / ceiling (${cp.ratio.ceiling}: less CPU per award)`,
       `${cp.ratio.total}`,

@@ -381,7 +381,7 @@ function summarize(
       ceilingBasis: `the ${basis.label}-pipeline ceiling's median (the higher of before ${before.medianPerSec} and after ${after.medianPerSec})`,
       ratio: round(pipelineSalesPerSec / basis.medianPerSec, 2),
       streamFunctionsCaughtUpAfterSeconds: round(p.drainSeconds, 1),
-      goal: 'ratio >= 0.8',
+      goal: 'ratio >= 1.0',
     },
     cpu: {
       pipelineUntilAwarded: { seconds: round(p.seconds, 1), perSale: perSale(p.cpuUntilAwarded) },
