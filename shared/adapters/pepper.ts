@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import * as z from 'zod';
+import * as z from '../support/zod-mini';
 import { secretsManagerClient } from './clients/secrets-manager';
 
 /** The pepper cards are hashed with, and during a rotation the one before it (cards linked under it still match). */
@@ -8,7 +8,7 @@ export interface CardPeppers {
   previous?: string;
 }
 
-const rotation = z.strictObject({ current: z.string().min(1), previous: z.string().min(1).optional() });
+const rotation = z.strictObject({ current: z.string().check(z.minLength(1)), previous: z.optional(z.string().check(z.minLength(1))) });
 
 /**
  * The secret's value is the pepper itself, or during a rotation `{"current": "...", "previous": "..."}` (see the

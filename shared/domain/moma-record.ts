@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../support/zod-mini';
 import { CARD_FORMAT_RULE, containsCardNumber, type NormalizedCard, normalizeCardNumber } from './card-number';
 import { DEFAULT_PROGRAM } from './program';
 
@@ -27,40 +27,44 @@ function isRealDateTime(text: string): boolean {
 
 export function momaRecordSchema(maxAmountCents = DEFAULT_PROGRAM.maxAmountCents) {
   return z.object({
-    transactionId: z
-      .string({ error: 'is required and must be a string' })
-      .trim()
-      .min(1, 'must not be empty')
-      .max(128, 'must be at most 128 characters')
+    transactionId: z.string({ error: 'is required and must be a string' }).check(
+      z.trim(),
+      z.minLength(1, 'must not be empty'),
+      z.maxLength(128, 'must be at most 128 characters'),
       // It is stored and shown everywhere; a card number in it would leak. (The length guard keeps the scan cheap.)
-      .refine((id) => id.length > 128 || !containsCardNumber(id), 'must not contain a card number'),
+      z.refine((id) => id.length > 128 || !containsCardNumber(id), 'must not contain a card number'),
+    ),
     date: z
       .string({ error: 'is required and must be a string' })
-      .regex(ISO_WITH_ZONE, 'must be an ISO 8601 date-time with a time zone, e.g. 2025-01-01T14:30:00Z')
-      .refine(isRealDateTime, 'is not a real date'),
+      .check(
+        z.regex(ISO_WITH_ZONE, 'must be an ISO 8601 date-time with a time zone, e.g. 2025-01-01T14:30:00Z'),
+        z.refine(isRealDateTime, 'is not a real date'),
+      ),
     amount: z
       .number({ error: 'is required and must be a number of cents' })
-      .int('must be an integer number of cents')
-      .positive('must be greater than 0')
-      .max(maxAmountCents, `must be at most ${maxAmountCents} cents`),
-    cardNumber: z.string({ error: 'is required and must be a string' }).transform((raw, ctx): NormalizedCard => {
-      const card = normalizeCardNumber(raw);
-      if (!card) {
-        ctx.addIssue({ code: 'custom', message: CARD_FORMAT_RULE });
-        return z.NEVER;
-      }
-      return card;
-    }),
+      .check(
+        z.int('must be an integer number of cents'),
+        z.positive('must be greater than 0'),
+        z.lte(maxAmountCents, `must be at most ${maxAmountCents} cents`),
+      ),
+    cardNumber: z.pipe(
+      z.string({ error: 'is required and must be a string' }),
+      z.transform((raw: string, ctx): NormalizedCard => {
+        const card = normalizeCardNumber(raw);
+        if (!card) {
+          // The issue classic zod's ctx.addIssue adds (zod/mini's transforms have no addIssue).
+          ctx.issues.push({ code: 'custom', message: CARD_FORMAT_RULE, input: raw });
+          return z.NEVER;
+        }
+        return card;
+      }),
+    ),
     product: z
       .string({ error: 'is required and must be a string' })
-      .trim()
-      .min(1, 'must not be empty')
-      .max(256, 'must be at most 256 characters'),
+      .check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(256, 'must be at most 256 characters')),
     machineId: z
       .string({ error: 'is required and must be a string' })
-      .trim()
-      .min(1, 'must not be empty')
-      .max(64, 'must be at most 64 characters'),
+      .check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(64, 'must be at most 64 characters')),
   });
 }
 

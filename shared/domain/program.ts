@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import { _parse, $constructor, $ZodError, type $ZodIssue } from 'zod/v4/core';
+import * as z from '../support/zod-mini';
 
 export const TIER_NAMES = ['Bronze', 'Silver', 'Gold', 'Platinum'] as const;
 export type TierName = (typeof TIER_NAMES)[number];
@@ -6,43 +7,62 @@ export type TierName = (typeof TIER_NAMES)[number];
 const tierSchema = z.object({
   name: z.enum(TIER_NAMES),
   /** Lifetime points (every point ever earned, bonuses included) needed to reach this tier. */
-  minLifetimePoints: z.number().int().nonnegative(),
+  minLifetimePoints: z.number().check(z.int(), z.nonnegative()),
   /** Multiplier applied to purchase points earned while in this tier. */
-  multiplier: z.number().positive(),
+  multiplier: z.number().check(z.positive()),
 });
 
 export const programConfigSchema = z
   .object({
-    pointsPerDollar: z.number().int().positive(),
+    pointsPerDollar: z.number().check(z.int(), z.positive()),
     /** Sales above this amount (in cents) are rejected as implausible. */
-    maxAmountCents: z.number().int().positive(),
+    maxAmountCents: z.number().check(z.int(), z.positive()),
     punchCard: z.object({
-      purchasesPerCard: z.number().int().positive(),
-      bonusPoints: z.number().int().nonnegative(),
+      purchasesPerCard: z.number().check(z.int(), z.positive()),
+      bonusPoints: z.number().check(z.int(), z.nonnegative()),
     }),
-    tiers: z.array(tierSchema).min(1),
+    tiers: z.array(tierSchema).check(z.minLength(1)),
     notifications: z.object({
       pointsAwarded: z.boolean(),
       /**
        * Customer notifications sent only to customers who consented to marketing messages. The others (a completed
        * punch card, a bonus, a new tier) are service messages about the account, sent to every customer.
        */
-      consentRequiredFor: z
-        .array(z.enum(['points_awarded', 'punch_card_completed', 'bonus_awarded', 'tier_upgraded']))
-        .default(['points_awarded']),
+      consentRequiredFor: z._default(z.array(z.enum(['points_awarded', 'punch_card_completed', 'bonus_awarded', 'tier_upgraded'])), [
+        'points_awarded',
+      ]),
     }),
-    retention: z
-      .object({
+    retention: z._default(
+      z.object({
         /** Days an awarded sale is kept from its date; null keeps it as long as the account exists. */
-        salesDays: z.number().int().min(30).max(36_500).nullable(),
-      })
-      .default({ salesDays: null }),
+        salesDays: z.nullable(z.number().check(z.int(), z.gte(30), z.lte(36_500))),
+      }),
+      { salesDays: null },
+    ),
   })
-  .refine((c) => c.tiers[0]?.minLifetimePoints === 0, { message: 'the first tier must start at 0 lifetime points', path: ['tiers'] })
-  .refine((c) => c.tiers.every((t, i) => i === 0 || t.minLifetimePoints > c.tiers[i - 1]!.minLifetimePoints), {
-    message: 'tiers must be in strictly increasing order of minLifetimePoints',
-    path: ['tiers'],
-  });
+  .check(
+    z.refine((c) => c.tiers[0]?.minLifetimePoints === 0, { message: 'the first tier must start at 0 lifetime points', path: ['tiers'] }),
+    z.refine((c) => c.tiers.every((t, i) => i === 0 || t.minLifetimePoints > c.tiers[i - 1]!.minLifetimePoints), {
+      message: 'tiers must be in strictly increasing order of minLifetimePoints',
+      path: ['tiers'],
+    }),
+  );
+
+/**
+ * What classic zod's `.parse` throws, and so what an invalid override has always failed start-up with: an Error named
+ * ZodError, its message the issues as JSON, its stack from the caller of the parse (classic's format/flatten helpers
+ * aside: nothing calls them).
+ */
+const ZodError = $constructor<$ZodError, $ZodIssue[]>(
+  'ZodError',
+  (inst, issues) => {
+    $ZodError.init(inst, issues);
+    inst.name = 'ZodError';
+  },
+  undefined,
+  { Parent: Error },
+);
+const parseProgram = _parse(ZodError);
 
 export type ProgramConfig = z.infer<typeof programConfigSchema>;
 
@@ -67,7 +87,7 @@ export const DEFAULT_PROGRAM: ProgramConfig = {
 export function loadProgramConfig(json: string | undefined): ProgramConfig {
   if (!json) return DEFAULT_PROGRAM;
   const override = JSON.parse(json) as Partial<ProgramConfig>;
-  return programConfigSchema.parse({ ...DEFAULT_PROGRAM, ...override });
+  return parseProgram(programConfigSchema, { ...DEFAULT_PROGRAM, ...override });
 }
 
 export function tierFor(lifetimePoints: number, program: ProgramConfig): TierName {

@@ -1,12 +1,12 @@
-import * as z from 'zod';
 import { loadProgramConfig, type ProgramConfig } from '../domain/program';
+import * as z from '../support/zod-mini';
 
 const envSchema = z.object({
-  TABLE_NAME: z.string().min(1, 'TABLE_NAME must name the loyalty table'),
-  BUCKET_NAME: z.string().optional(),
-  FILE_EVENTS_QUEUE_URL: z.string().optional(),
-  MOMA_QUEUE_URL: z.string().optional(),
-  PROGRAM_CONFIG: z.string().optional(),
+  TABLE_NAME: z.string().check(z.minLength(1, 'TABLE_NAME must name the loyalty table')),
+  BUCKET_NAME: z.optional(z.string()),
+  FILE_EVENTS_QUEUE_URL: z.optional(z.string()),
+  MOMA_QUEUE_URL: z.optional(z.string()),
+  PROGRAM_CONFIG: z.optional(z.string()),
 });
 
 export interface AppConfig {

@@ -1,7 +1,6 @@
 import { type CancellationReason, ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import * as z from 'zod';
 import { ERASED_CUSTOMER, PSEUDONYM_PREFIX } from '../../domain/erasure';
 import type { AwardPlan, LoyaltyAccount } from '../../domain/loyalty';
 import { TIER_NAMES } from '../../domain/program';
@@ -16,14 +15,15 @@ import type {
   SaleRecord,
   UnmatchedReason,
 } from '../../ingest/ports';
+import * as z from '../../support/zod-mini';
 import { accountStandingUpdate } from './account-standing';
 import { indexKeys, keys, TTL_ATTRIBUTE } from './table-keys';
 
-const count = z.number().int().nonnegative().default(0);
+const count = z._default(z.number().check(z.int(), z.nonnegative()), 0);
 const storedAccountSchema = z.object({
   points: count,
   lifetimePoints: count,
-  tier: z.enum(TIER_NAMES).default('Bronze'),
+  tier: z._default(z.enum(TIER_NAMES), 'Bronze'),
   punchCount: count,
   punchCardsCompleted: count,
   purchaseCount: count,

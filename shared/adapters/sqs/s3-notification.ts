@@ -1,23 +1,28 @@
-import * as z from 'zod';
 import { maskCardNumbersInText } from '../../domain/card-number';
 import type { ObjectRef } from '../../ingest/ports';
+import * as z from '../../support/zod-mini';
 
-const offset = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const offset = z.number().check(z.int(), z.nonnegative(), z.lte(Number.MAX_SAFE_INTEGER));
 /** A part of a large file, on the events this system queues itself (S3 never sends one). */
 const partSchema = z
-  .strictObject({ index: z.number().int().nonnegative(), count: z.number().int().min(1).max(10_000), start: offset, end: offset })
-  .refine((p) => p.index < p.count && p.start < p.end, { message: 'a part needs index < count and start < end' });
+  .strictObject({
+    index: z.number().check(z.int(), z.nonnegative()),
+    count: z.number().check(z.int(), z.gte(1), z.lte(10_000)),
+    start: offset,
+    end: offset,
+  })
+  .check(z.refine((p) => p.index < p.count && p.start < p.end, { message: 'a part needs index < count and start < end' }));
 
 const s3RecordSchema = z.object({
   eventName: z.string(),
-  hiVisPart: partSchema.optional(),
+  hiVisPart: z.optional(partSchema),
   s3: z.object({
-    bucket: z.object({ name: z.string().min(1) }),
+    bucket: z.object({ name: z.string().check(z.minLength(1)) }),
     object: z.object({
-      key: z.string().min(1),
-      eTag: z.string().optional(),
-      versionId: z.string().optional(),
-      size: z.number().optional(),
+      key: z.string().check(z.minLength(1)),
+      eTag: z.optional(z.string()),
+      versionId: z.optional(z.string()),
+      size: z.optional(z.number()),
     }),
   }),
 });
