@@ -12,6 +12,10 @@ afterAll(async () => {
 });
 
 const CARD = '4111 2222 3333 4444';
+/**
+ * Today, for dates of test sales: always in its first seconds, so no test sale is newer than one made now (the
+ * console's latest sales list the newest, whatever the time of day the tests run).
+ */
 const today = () => new Date().toISOString().slice(0, 10);
 
 describe('admin API on the local stack', () => {
@@ -119,7 +123,7 @@ describe('admin API on the local stack', () => {
       await local.putMomaFile(
         'transactions/adm-lost-notification.json',
         JSON.stringify([
-          momaSale({ transactionId: 'ADM-LOST-1', cardNumber: '378282246310005', amount: 900, date: `${today()}T12:00:00Z` }),
+          momaSale({ transactionId: 'ADM-LOST-1', cardNumber: '378282246310005', amount: 900, date: `${today()}T00:00:12Z` }),
         ]),
       );
       // The notification arrives, and is lost (received and deleted by no worker): only the file is left.
@@ -162,9 +166,9 @@ describe('admin API on the local stack', () => {
     await local.admin('POST', '/admin/users/adm-cid/cards', { cardNumber: '3530 1113 3330 0000' });
     const csv = [
       'transactionId,date,amount,cardNumber,product,machineId',
-      `ADM-CSV-1,${today()}T09:00:00Z,450,3530111333300000,Coffee,VEND-9`,
-      `ADM-CSV-2,${today()}T09:05:00Z,abc,3530111333300000,Coffee,VEND-9`,
-      `ADM-CSV-3,${today()}T09:10:00Z,250,9999,Tea,VEND-9`,
+      `ADM-CSV-1,${today()}T00:00:09Z,450,3530111333300000,Coffee,VEND-9`,
+      `ADM-CSV-2,${today()}T00:00:09.500Z,abc,3530111333300000,Coffee,VEND-9`,
+      `ADM-CSV-3,${today()}T00:00:09.750Z,250,9999,Tea,VEND-9`,
       `ADM-CSV-4,not-a-date,250,3530111333300000,Tea,VEND-9`,
     ].join('\n');
 
@@ -188,7 +192,7 @@ describe('admin API on the local stack', () => {
           cardNumber: '6011111111111117',
           amount: 1_000,
           machineId: 'VEND-TX',
-          date: `${today()}T0${i}:00:00Z`,
+          date: `${today()}T00:00:0${i}Z`,
         }),
       );
     await waitFor(async () => (await local.customer('adm-dee'))?.points === 300, 'three sales');
@@ -229,10 +233,10 @@ describe('admin API on the local stack', () => {
 
   test('unmatched sales: listed, assigned once; linking a card credits its recent unmatched sales', async () => {
     await local.sendMomaMessage(
-      momaSale({ transactionId: 'ADM-UNM-1', cardNumber: '4222 2222 2222 2220', amount: 600, date: `${today()}T10:00:00Z` }),
+      momaSale({ transactionId: 'ADM-UNM-1', cardNumber: '4222 2222 2222 2220', amount: 600, date: `${today()}T00:00:10Z` }),
     );
     await local.sendMomaMessage(
-      momaSale({ transactionId: 'ADM-UNM-2', cardNumber: '4333 3333 3333 3330', amount: 700, date: `${today()}T10:00:00Z` }),
+      momaSale({ transactionId: 'ADM-UNM-2', cardNumber: '4333 3333 3333 3330', amount: 700, date: `${today()}T00:00:10Z` }),
     );
     await waitFor(async () => (await local.sale('ADM-UNM-2'))?.status === 'unmatched', 'the unmatched sales');
     const listed = await local.admin('GET', '/admin/unmatched');
@@ -271,7 +275,7 @@ describe('admin API on the local stack', () => {
     await local.admin('PUT', '/admin/users/adm-fay', { name: 'Fay' });
     await local.admin('POST', '/admin/users/adm-fay/cards', { cardNumber: '4444 5555 6666 7777' });
     await local.sendMomaBatch([
-      momaSale({ transactionId: 'ADM-FAIL-1', cardNumber: '4444555566667777', machineId: 'M'.repeat(80), date: `${today()}T11:00:00Z` }),
+      momaSale({ transactionId: 'ADM-FAIL-1', cardNumber: '4444555566667777', machineId: 'M'.repeat(80), date: `${today()}T00:00:11Z` }),
       'not json at all',
     ]);
     const failures = await waitFor(async () => {

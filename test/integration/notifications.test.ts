@@ -23,7 +23,8 @@ test('sales that complete a punch card and cross a tier produce exactly those no
       transactionId: `NTF-${i + 1}`,
       cardNumber: '4916000000000007',
       amount: 450,
-      date: `${today}T08:${String(i).padStart(2, '0')}:00Z`,
+      // In the day's first seconds: never newer than a sale made now, whatever the hour.
+      date: `${today}T00:00:${String(i).padStart(2, '0')}Z`,
     }),
   );
   await local.sendMomaBatch(sales.slice(0, 9));
