@@ -294,19 +294,20 @@ interface EntryPlaces {
   rest(records: number): { sourceId: string; source: string };
 }
 
+const recordOrigin = (ref: ObjectRef, index: number, at: { line?: number; offset?: number }): SaleOrigin => ({
+  kind: 's3',
+  bucket: ref.bucket,
+  key: ref.key,
+  eTag: ref.eTag,
+  versionId: ref.versionId,
+  index,
+  ...at,
+});
+
 function wholeFilePlaces(ref: ObjectRef, format: FileFormat): EntryPlaces {
   return {
     // A line names a record of NDJSON or CSV; a JSON file may hold many records on one line, so its byte offset counts too.
-    origin: (entry) => ({
-      kind: 's3',
-      bucket: ref.bucket,
-      key: ref.key,
-      eTag: ref.eTag,
-      versionId: ref.versionId,
-      index: entry.index,
-      line: entry.line,
-      offset: format === 'json' ? entry.offset : undefined,
-    }),
+    origin: (entry) => recordOrigin(ref, entry.index, { line: entry.line, offset: format === 'json' ? entry.offset : undefined }),
     failureKey: (entry) => `${fileFailureKey(ref)}#${entry.index}`,
     rest: (records) => ({
       sourceId: `${fileFailureKey(ref)}#${records}`,
@@ -319,15 +320,7 @@ function wholeFilePlaces(ref: ObjectRef, format: FileFormat): EntryPlaces {
 function partPlaces(ref: ObjectRef, window: { firstByte?: number }): EntryPlaces {
   const offsetOf = (entry: FileEntry) => (window.firstByte ?? ref.part!.start) + (entry.offset ?? 0);
   return {
-    origin: (entry) => ({
-      kind: 's3',
-      bucket: ref.bucket,
-      key: ref.key,
-      eTag: ref.eTag,
-      versionId: ref.versionId,
-      index: entry.index,
-      offset: offsetOf(entry),
-    }),
+    origin: (entry) => recordOrigin(ref, entry.index, { offset: offsetOf(entry) }),
     failureKey: (entry) => `${fileFailureKey(ref)}#@${offsetOf(entry)}`,
     rest: (records) => ({
       sourceId: `${fileFailureKey(ref)}#part${ref.part!.index}+${records}`,
