@@ -213,8 +213,10 @@ const headerValue = fc.oneof(
 );
 const extraHeaders = fc.dictionary(headerName, headerValue, { maxKeys: 4 });
 
+// Not fuzzed: the routes that would change the stack under the other tests (a stopped sync, an erased customer whom the
+// later cases use). Their refusals of bad input are tested on their own.
 const FUZZED_ROUTES = ADMIN_ROUTES.filter(
-  (r) => !['POST /admin/sync/stop', 'POST /admin/sync/start', 'POST /admin/dlq/redrive'].includes(r),
+  (r) => !['POST /admin/sync/stop', 'POST /admin/sync/start', 'POST /admin/dlq/redrive', 'POST /admin/users/{userId}/erase'].includes(r),
 );
 const request = fc.record({
   routeKey: fc.constantFrom(...FUZZED_ROUTES),
