@@ -107,14 +107,14 @@ describe('awards packed in one TransactWriteItems, on DynamoDB Local', () => {
       maxAttempts: 40,
     });
     const [a, b] = [processDeps(), processDeps()];
-    const sales = Array.from({ length: 100 }, (_, i) => saleOf(`TWIN-${i}`, 'twin', i % 20));
+    const sales = Array.from({ length: 60 }, (_, i) => saleOf(`TWIN-${i}`, 'twin', i % 20));
     // Both processes receive every sale (the same file and its messages), in different orders.
     const outcomes = await Promise.all([
       ...sales.map((s) => ingestSale(s, SQS, a)),
       ...[...sales].reverse().map((s) => ingestSale(s, SQS, b)),
     ]);
-    expect(outcomes.filter((o) => o === 'awarded')).toHaveLength(100);
-    expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(100);
-    for (let c = 0; c < 20; c++) expect(await table.customers.getCustomer(`twin-${c}`)).toMatchObject({ purchaseCount: 5, points: 50 });
+    expect(outcomes.filter((o) => o === 'awarded')).toHaveLength(60);
+    expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(60);
+    for (let c = 0; c < 20; c++) expect(await table.customers.getCustomer(`twin-${c}`)).toMatchObject({ purchaseCount: 3, points: 30 });
   });
 });
