@@ -66,7 +66,7 @@ describe('sales listed across the day shards, on DynamoDB Local', () => {
     expect(shards.size).toBeGreaterThan(DAY_SHARDS / 2);
   });
 
-  test.each([3, 50, 200])('pages of %i list every sale once, newest first, the unsharded ones among them', async (limit) => {
+  test.each([7, 200])('pages of %i list every sale once, newest first, the unsharded ones among them', async (limit) => {
     const listed = await listAll(limit);
     expect(listed).toHaveLength(96);
     expect(new Set(listed).size).toBe(96);
