@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { describeFile, describeOrigin, type SaleOrigin } from '../domain/sale';
+import { DEFAULT_AWARDS_PER_PACK } from './award-packer';
 import { classifyError, describeError, TransientIngestError } from './errors';
 import { type DecodedFile, decodeFileBody, FileReadError } from './file-decoding';
 import { DEFAULT_FAN_OUT, FAN_OUT_LEASE_MS, type FanOutPolicy, isPartOf, partLines, partReadStart, partsOf, planParts } from './file-parts';
@@ -47,7 +48,7 @@ export const fileFailureKey = (ref: ObjectRef) => `s3://${ref.bucket}/${ref.key}
 export const EMPTY_FILE_REASON = 'empty file: no records';
 
 /** Records one file worker awards at once by default: a full pack of awards (see AwardPacker). */
-export const FILE_RECORDS_IN_FLIGHT = 25;
+export const FILE_RECORDS_IN_FLIGHT = DEFAULT_AWARDS_PER_PACK;
 
 /**
  * Streams one Moma file through validation and award. Progress is checkpointed, so a crashed or yielded worker's

@@ -307,17 +307,6 @@ export class DynamoDbFileLedger implements FileLedger {
       } catch (err) {
         // Finished already (by this part's earlier attempt): its counts are in the file's totals once.
         if (isPartRefused(err)) break;
-        // No record of the file it claims to be part of (a part event nobody fanned out): the part ends on its own.
-        if (err instanceof TransactionCanceledException && err.CancellationReasons?.[1]?.Code === 'ConditionalCheckFailed') {
-          await this.db.send(
-            new UpdateCommand({
-              TableName: this.tableName,
-              Key: fileKey(ref),
-              ...buildUpdate({ set: { status: result.status, records: result.records, orphan: true }, remove: ['leaseExpiresAt'] }),
-            }),
-          );
-          return;
-        }
         if (!isConflict(err) || attempt >= 10) throw err;
         await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
       }
