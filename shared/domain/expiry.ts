@@ -73,3 +73,25 @@ export function requalifiedTier(
   if (policy === 'none' || supported >= now) return tiers[now]!.name;
   return tiers[policy === 'one_down' ? now - 1 : supported]!.name;
 }
+
+/** The program settings the scheduled expiry and requalification run follows. */
+export interface DuePolicies {
+  expiry: { mode: 'off' | 'inactivity' | 'age'; days: number; noticeDays: number };
+  requalification: { downgrade: DowngradePolicy; windowMonths: number; noticeDays: number };
+}
+
+/** How often a customer's tier is looked at while requalification is on. */
+export const REVIEW_EVERY_DAYS = 30;
+
+/**
+ * When the scheduled run should first look at a customer who has just earned points, or undefined when neither policy
+ * is on: the earliest day an expiry notice could be owed (`days − noticeDays` after the earning), and for
+ * requalification the next review. Awards set it only when the customer has none; the run moves it from there.
+ */
+export function firstDueAt(earnedAt: string, policies: DuePolicies): string | undefined {
+  const earned = Date.parse(earnedAt);
+  const candidates: number[] = [];
+  if (policies.expiry.mode !== 'off') candidates.push(earned + Math.max(0, policies.expiry.days - policies.expiry.noticeDays) * DAY_MS);
+  if (policies.requalification.downgrade !== 'none') candidates.push(earned + REVIEW_EVERY_DAYS * DAY_MS);
+  return candidates.length === 0 ? undefined : new Date(Math.min(...candidates)).toISOString();
+}

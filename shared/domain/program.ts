@@ -12,8 +12,63 @@ const tierSchema = z.object({
   multiplier: z.number().check(z.positive()),
 });
 
+const isTimeZone = (zone: string) => {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const rewardSchema = z.object({
+  /** Stable id the redemption requests name. */
+  id: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be lower-case letters, digits and dashes (at most 40)')),
+  name: z.string().check(z.minLength(1), z.maxLength(80)),
+  /** `free_vend`: one vend up to `valueCents`; `credit`: `valueCents` off a purchase. */
+  kind: z.enum(['free_vend', 'credit']),
+  points: z.number().check(z.int(), z.positive()),
+  valueCents: z.number().check(z.int(), z.positive()),
+});
+export type Reward = z.infer<typeof rewardSchema>;
+
+const days = z.number().check(z.int(), z.gte(1), z.lte(3_650));
+
 export const programConfigSchema = z
   .object({
+    /** The time zone campaigns' days and hours, and expiry dates, are read in (IANA name). */
+    timeZone: z._default(z.string().check(z.refine(isTimeZone, 'must be an IANA time zone, e.g. Europe/London')), 'UTC'),
+    /** Named groups of machine ids a campaign can target as `group:<name>`. */
+    machineGroups: z._default(
+      z.record(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be letters, digits, _ or - (at most 40)')), z.array(z.string())),
+      {},
+    ),
+    /** What customers can redeem their points for. */
+    rewards: z._default(z.array(rewardSchema).check(z.maxLength(50)), [
+      { id: 'free-vend', name: 'Free vend (up to $3.00)', kind: 'free_vend', points: 300, valueCents: 300 },
+      { id: 'credit-5', name: '$5.00 credit', kind: 'credit', points: 500, valueCents: 500 },
+    ]),
+    /**
+     * Points expiry: `off`; `inactivity` (all points go once the customer earned nothing for `days`); `age` (each
+     * earning's remainder goes `days` after it was earned). Customers are told `noticeDays` before.
+     */
+    expiry: z._default(
+      z.object({ mode: z.enum(['off', 'inactivity', 'age']), days, noticeDays: z.number().check(z.int(), z.gte(0), z.lte(365)) }),
+      { mode: 'off', days: 365, noticeDays: 14 },
+    ),
+    /**
+     * Tier requalification over the points earned in the last `windowMonths`: `none` keeps every tier reached,
+     * `one_down` drops one tier at most, `to_window` drops to the tier the window supports. `noticeDays` before a drop,
+     * the customer is told.
+     */
+    requalification: z._default(
+      z.object({
+        windowMonths: z.number().check(z.int(), z.gte(1), z.lte(60)),
+        downgrade: z.enum(['none', 'one_down', 'to_window']),
+        noticeDays: z.number().check(z.int(), z.gte(0), z.lte(365)),
+      }),
+      { windowMonths: 12, downgrade: 'none', noticeDays: 30 },
+    ),
     pointsPerDollar: z.number().check(z.int(), z.positive()),
     /** Sales above this amount (in cents) are rejected as implausible. */
     maxAmountCents: z.number().check(z.int(), z.positive()),
@@ -46,6 +101,10 @@ export const programConfigSchema = z
       message: 'tiers must be in strictly increasing order of minLifetimePoints',
       path: ['tiers'],
     }),
+    z.refine((c) => new Set(c.rewards.map((r) => r.id)).size === c.rewards.length, {
+      message: 'reward ids must be unique',
+      path: ['rewards'],
+    }),
   );
 
 /**
@@ -67,6 +126,14 @@ const parseProgram = _parse(ZodError);
 export type ProgramConfig = z.infer<typeof programConfigSchema>;
 
 export const DEFAULT_PROGRAM: ProgramConfig = {
+  timeZone: 'UTC',
+  machineGroups: {},
+  rewards: [
+    { id: 'free-vend', name: 'Free vend (up to $3.00)', kind: 'free_vend', points: 300, valueCents: 300 },
+    { id: 'credit-5', name: '$5.00 credit', kind: 'credit', points: 500, valueCents: 500 },
+  ],
+  expiry: { mode: 'off', days: 365, noticeDays: 14 },
+  requalification: { windowMonths: 12, downgrade: 'none', noticeDays: 30 },
   pointsPerDollar: 10,
   maxAmountCents: 100_000,
   punchCard: { purchasesPerCard: 10, bonusPoints: 50 },

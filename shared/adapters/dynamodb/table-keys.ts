@@ -11,6 +11,11 @@
  * | failure         | FAILURE#<failureId>    | FAILURE                |                                |                     | FAILURE#<day> / <at>#<id>   |
  * | processed file  | FILE#<fileId>          | FILE                   |                                |                     | FILE#<day> / <at>#<fileId>  |
  * | notification    | NOTIFICATION#<day>#<shard> | <at>#<eventId>     |                                |                     |                             |
+ * | campaign version| CAMPAIGN               | <campaignId>#<version> |                                |                     |                             |
+ * | redemption      | CUSTOMER#<userId>      | REDEMPTION#<key>       | MOVES#<userId> / <at>#REDEMPTION#<key> |             | REDEMPTION#<day> / <at>#<userId> |
+ * | adjustment      | CUSTOMER#<userId>      | ADJUSTMENT#<key>       | MOVES#<userId> / <at>#ADJUSTMENT#<key> |             |                             |
+ * | expiry          | CUSTOMER#<userId>      | EXPIRY#<at>            | MOVES#<userId> / <at>#EXPIRY    |                     |                             |
+ * | customer (due)  | CUSTOMER#<userId>      | PROFILE                |                                |                     | DUE#<day> / <at>#<userId>   |
  *
  * Day-partitioned GSI3 keys keep any one partition from running hot when a bad file produces a burst of failures.
  * Every sale writes its day's index partition, so those are split further into DAY_SHARDS shards by a hash of the
@@ -18,6 +23,10 @@
  * second); notifications are listed by day from the table itself, sharded alike (no index write). The admin listings
  * read a day's shards in parallel and merge them. (Notifications written before this layout carry GSI3 keys
  * NOTIFICATION#<day>[#<shard>], read too until they expire.)
+ * A customer's history is two GSI1 partitions read together: its sales (CUSTOMER#<userId>, by sale date) and its
+ * other movements of points (MOVES#<userId>: redemptions, adjustments, expiries, by when they happened). A customer's
+ * profile is in GSI3's DUE#<day> partition while the program expires points or requalifies tiers: the day the
+ * scheduled run next looks at it (an award sets it only when absent; the run moves it).
  * A file's id is a hash of its bucket, key and ETag, so an object key that holds a card number is never a table key.
  */
 
@@ -45,6 +54,8 @@ export const keys = {
   failure: (failureId: string) => ({ PK: `FAILURE#${failureId}`, SK: 'FAILURE' }),
   file: (bucket: string, key: string, eTag: string) => ({ PK: `FILE#${fileId(bucket, key, eTag)}`, SK: 'FILE' }),
   /** A notification, in its day's shard: the key follows from the event, so a second record of it is the same item. */
+  campaignVersion: (campaignId: string, version: number) => ({ PK: 'CAMPAIGN', SK: `${campaignId}#${String(version).padStart(6, '0')}` }),
+  redemption: (userId: string, key: string) => ({ PK: `CUSTOMER#${userId}`, SK: `REDEMPTION#${key}` }),
   notification: (occurredAt: string, eventId: string) => ({
     PK: notificationPartition(day(occurredAt), shardOf(eventId)),
     SK: `${occurredAt}#${eventId}`,
@@ -78,6 +89,10 @@ export const indexKeys = {
   cardByFullHash: (hash: string) => `CARDHASH#${hash}`,
   cardByLastFourHash: (hash: string) => `CARD4#${hash}`,
   customerSales: (userId: string) => `CUSTOMER#${userId}`,
+  /** A customer's movements of points other than sales (redemptions, adjustments, expiries), in GSI1. */
+  customerMoves: (userId: string) => `MOVES#${userId}`,
+  /** The GSI3 partition of the customers the scheduled expiry and requalification run looks at on a day. */
+  dueOn: (isoDate: string) => `DUE#${day(isoDate)}`,
   byDay: (kind: Exclude<DayKind, ShardedDayKind>, isoDate: string) => `${kind}#${day(isoDate)}`,
   /** The day partition of a sale or a notification: its day's shard for this id. */
   byDayShard: (kind: ShardedDayKind, isoDate: string, id: string) => `${kind}#${day(isoDate)}#${shardOf(id)}`,
