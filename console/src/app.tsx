@@ -4,6 +4,7 @@ import type { Session } from './auth';
 import { Console, type ConsoleContext } from './context';
 import { AnalyticsPage } from './pages/analytics';
 import { AuditPage } from './pages/audit';
+import { CampaignsPage } from './pages/campaigns';
 import { CustomersPage } from './pages/customers';
 import { ImportPage } from './pages/import';
 import { IntegrationPage } from './pages/integration';
@@ -27,6 +28,7 @@ const PAGES: PageEntry[] = [
   { id: 'transactions', label: 'Transactions', render: (r) => <TransactionsPage route={r} /> },
   { id: 'review', label: 'Review', render: (r) => <ReviewPage route={r} /> },
   { id: 'customers', label: 'Customers', render: (r) => <CustomersPage route={r} /> },
+  { id: 'campaigns', label: 'Campaigns', render: (r) => <CampaignsPage route={r} /> },
   { id: 'analytics', label: 'Analytics', render: (r) => <AnalyticsPage route={r} /> },
   { id: 'notifications', label: 'Notifications', render: () => <NotificationsPage /> },
   { id: 'import', label: 'Import', adminOnly: true, render: () => <ImportPage /> },

@@ -1,4 +1,4 @@
-import { planReversal } from '../domain/loyalty';
+import { type AwardedSale, planReversal } from '../domain/loyalty';
 import { assignUnmatchedSale } from '../ingest/assign-unmatched';
 import type { IngestDeps } from '../ingest/ingest-sale';
 import { retryOptimistically } from '../ingest/optimistic-retry';
@@ -19,6 +19,16 @@ export async function saleWithConflicts(transactionId: string, deps: Pick<SaleDe
 
 type Reversal = { reversed: boolean; alreadyReversed: boolean; sale: StoredSale | undefined; balance?: number };
 
+/** What a stored sale earned, as a reversal takes it back: its points, and the campaigns that gave some of them. */
+function awardedSale(sale: StoredSale): AwardedSale {
+  const { campaigns, campaignDay } = sale;
+  return {
+    points: Number(sale.points ?? 0),
+    bonusPoints: Number(sale.bonusPoints ?? 0),
+    ...(Array.isArray(campaigns) && typeof campaignDay === 'string' ? { campaigns, campaignDay } : {}),
+  };
+}
+
 /**
  * A refund: the sale's points and punch come off the customer's account, once; asking again changes nothing.
  * An account that keeps changing under concurrent updates outlasts the retries: a 503 saying so, nothing reversed.
@@ -32,7 +42,7 @@ export async function reverseSale(transactionId: string, reason: string, by: Cha
       throw new AdminError(409, `transaction ${transactionId} is ${sale.status}: only an awarded sale can be reversed`);
     const account = await deps.ledger.getAccount(sale.userId, { consistent: true });
     if (!account) throw new AdminError(409, `customer ${sale.userId} of transaction ${transactionId} no longer exists`);
-    const after = planReversal(account, { points: Number(sale.points ?? 0), bonusPoints: Number(sale.bonusPoints ?? 0) }, deps.program);
+    const after = planReversal(account, awardedSale(sale), deps.program);
     const result = await deps.changes.reverse(transactionId, account, after, reason, by);
     if (result === 'applied')
       return {

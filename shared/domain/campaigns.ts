@@ -4,17 +4,25 @@
  * points they add within their caps, stacked as each campaign says.
  */
 
+export type CampaignReward =
+  /** Adds (factor − 1) × the sale's purchase points. */
+  | { kind: 'multiplier'; factor: number }
+  | { kind: 'bonus'; points: number }
+  /** A punch card of its own beside the program's: every `purchases`-th qualifying sale earns `bonusPoints`. */
+  | { kind: 'punch_card'; purchases: number; bonusPoints: number };
+
 export interface Campaign {
   id: string;
   /** Each change of a campaign is a new version; a sale records the versions it was awarded under. */
   version: number;
   name: string;
-  reward: { kind: 'multiplier'; factor: number } | { kind: 'bonus'; points: number };
+  reward: CampaignReward;
   when: CampaignConditions;
-  caps?: { perCustomerPerDay?: number; total?: number };
+  /** Points one customer may earn from the campaign: on one local day, and over the campaign's life. */
+  caps?: { perCustomerPerDay?: number; perCustomer?: number };
   /**
    * `additive`: its points add to every other campaign's. `best_of`: of the best-of campaigns a sale meets, only the one
-   * giving the most points counts (ties: the first in the list).
+   * giving the most points counts (ties: the first in the list). A punch card always adds.
    */
   stacking: 'additive' | 'best_of';
 }
@@ -34,8 +42,8 @@ export interface CampaignConditions {
 
 export interface CampaignSettings {
   timeZone: string;
-  machineGroups: Record<string, string[]>;
-  campaigns: Campaign[];
+  machineGroups: Readonly<Record<string, readonly string[]>>;
+  campaigns: readonly Campaign[];
 }
 
 export interface SaleFacts {
@@ -45,16 +53,60 @@ export interface SaleFacts {
   date: string;
 }
 
-/** Points a campaign has already given: this customer on the sale's local day, and everyone in all. */
-export interface CampaignUsage {
-  customerToday: Readonly<Record<string, number>>;
-  total: Readonly<Record<string, number>>;
+/**
+ * What one customer has had from one campaign: points in all, by local day (only for a campaign capped by day, and only
+ * the recent days), its punch card.
+ */
+export interface CampaignUse {
+  points: number;
+  days: Record<string, number>;
+  punches: number;
+  cardsCompleted: number;
 }
+
+/** A customer's use of every campaign, by campaign id: kept on the account, so caps hold under its version guard. */
+export type CampaignUsage = Readonly<Record<string, CampaignUse>>;
 
 export interface AppliedCampaign {
   campaignId: string;
   version: number;
   points: number;
+  /** A punch card campaign: the card's size, and whether this sale filled it. */
+  punch?: { of: number; completed: boolean };
+  /** The campaign caps points per day: the sale's points count in its local day. */
+  daily?: true;
+}
+
+/** A campaign as saved: in force from `validFrom` (included) until `validTo` (excluded), when a later version replaced it. */
+export interface CampaignVersion {
+  campaign: Campaign;
+  validFrom: string;
+  validTo?: string;
+}
+
+/**
+ * Days of use kept per day-capped campaign, counted back from the newest: the account item every award rewrites stays
+ * small. A sale whose local day is older than those earns nothing from a day-capped campaign (its day's use is no
+ * longer known, so the cap could not be kept).
+ */
+export const USAGE_DAYS_KEPT = 14;
+
+const DAY_MS = 86_400_000;
+const dayNumber = (day: string) => Math.floor(Date.parse(`${day}T00:00:00Z`) / DAY_MS);
+
+/**
+ * The campaigns in force at a sale's date: of each campaign, the version saved before the date and not replaced by
+ * then. Ordered by campaign id, so best-of ties are settled the same way by every process.
+ */
+export function campaignsInForce(versions: readonly CampaignVersion[], date: string): Campaign[] {
+  const at = Date.parse(date);
+  const byId = new Map<string, Campaign>();
+  for (const { campaign, validFrom, validTo } of versions) {
+    if (Date.parse(validFrom) > at || (validTo !== undefined && Date.parse(validTo) <= at)) continue;
+    const held = byId.get(campaign.id);
+    if (!held || held.version < campaign.version) byId.set(campaign.id, campaign);
+  }
+  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /** The sale's local day, weekday (1–7) and hour in a time zone. */
@@ -132,40 +184,113 @@ export function meetsCampaign(
 }
 
 /** What one campaign would give a sale of `purchasePoints`, before caps: a multiplier adds (factor − 1) × the points. */
-export function campaignReward(campaign: Campaign, purchasePoints: number): number {
-  if (campaign.reward.kind === 'bonus') return Math.max(0, Math.floor(campaign.reward.points));
-  return Math.max(0, Math.floor(purchasePoints * (campaign.reward.factor - 1)));
+export function campaignReward(campaign: Campaign, purchasePoints: number, use: CampaignUse | undefined): number {
+  const { reward } = campaign;
+  if (reward.kind === 'bonus') return Math.max(0, Math.floor(reward.points));
+  if (reward.kind === 'punch_card') return fillsCard(campaign, use) ? Math.max(0, Math.floor(reward.bonusPoints)) : 0;
+  return Math.max(0, Math.floor(purchasePoints * (reward.factor - 1)));
 }
 
-/** Room left under a campaign's caps, for this customer today and for everyone. */
-function roomUnderCaps(campaign: Campaign, usage: CampaignUsage): number {
+const fillsCard = (campaign: Campaign, use: CampaignUse | undefined) =>
+  campaign.reward.kind === 'punch_card' && (use?.punches ?? 0) + 1 >= campaign.reward.purchases;
+
+function beyondKeptDays(use: CampaignUse | undefined, day: string): boolean {
+  const newest = Object.keys(use?.days ?? {})
+    .sort()
+    .at(-1);
+  return newest !== undefined && dayNumber(day) <= dayNumber(newest) - USAGE_DAYS_KEPT;
+}
+
+/** Room left under a campaign's caps for this customer, on the sale's local day and in all. */
+function roomUnderCaps(campaign: Campaign, use: CampaignUse | undefined, day: string): number {
   const caps = campaign.caps ?? {};
-  const customer = caps.perCustomerPerDay === undefined ? Infinity : caps.perCustomerPerDay - (usage.customerToday[campaign.id] ?? 0);
-  const total = caps.total === undefined ? Infinity : caps.total - (usage.total[campaign.id] ?? 0);
-  return Math.max(0, Math.min(customer, total));
+  const today =
+    caps.perCustomerPerDay === undefined ? Infinity : beyondKeptDays(use, day) ? 0 : caps.perCustomerPerDay - (use?.days[day] ?? 0);
+  const ever = caps.perCustomer === undefined ? Infinity : caps.perCustomer - (use?.points ?? 0);
+  return Math.max(0, Math.min(today, ever));
 }
 
 /**
  * The campaign points of one sale: every campaign it meets gives its reward, cut to the room under its caps; the
- * additive ones all count, and of the best-of ones the largest. Campaigns giving nothing are not listed.
+ * additive ones all count, and of the best-of ones the largest. A punch card campaign is listed for its punch even when
+ * it gives nothing; other campaigns giving nothing are not listed. `day` is the sale's local day the caps count in.
  */
 export function campaignPoints(
   sale: SaleFacts,
   purchasePoints: number,
   settings: CampaignSettings,
   usage: CampaignUsage,
-): { points: number; applied: AppliedCampaign[] } {
+): { points: number; applied: AppliedCampaign[]; day: string } {
+  const day = localTime(sale.date, settings.timeZone).day;
   const offers = settings.campaigns
     .filter((campaign) => meetsCampaign(campaign, sale, settings))
-    .map((campaign) => ({ campaign, points: Math.min(campaignReward(campaign, purchasePoints), roomUnderCaps(campaign, usage)) }))
-    .filter((offer) => offer.points > 0);
-  const additive = offers.filter((offer) => offer.campaign.stacking === 'additive');
+    .map((campaign) => {
+      const use = usage[campaign.id];
+      const points = Math.min(campaignReward(campaign, purchasePoints, use), roomUnderCaps(campaign, use, day));
+      return { campaign, points, use };
+    })
+    .filter((offer) => offer.points > 0 || offer.campaign.reward.kind === 'punch_card');
+  const additive = offers.filter((offer) => offer.campaign.stacking === 'additive' || offer.campaign.reward.kind === 'punch_card');
   const best = offers
-    .filter((offer) => offer.campaign.stacking === 'best_of')
+    .filter((offer) => offer.campaign.stacking === 'best_of' && offer.campaign.reward.kind !== 'punch_card')
     .reduce<(typeof offers)[number] | undefined>((top, offer) => (top === undefined || offer.points > top.points ? offer : top), undefined);
   const counted = best ? [...additive, best] : additive;
   return {
     points: counted.reduce((sum, offer) => sum + offer.points, 0),
-    applied: counted.map(({ campaign, points }) => ({ campaignId: campaign.id, version: campaign.version, points })),
+    applied: counted.map(({ campaign, points, use }) => ({
+      campaignId: campaign.id,
+      version: campaign.version,
+      points,
+      ...(campaign.reward.kind === 'punch_card' ? { punch: { of: campaign.reward.purchases, completed: fillsCard(campaign, use) } } : {}),
+      ...(campaign.caps?.perCustomerPerDay !== undefined ? { daily: true as const } : {}),
+    })),
+    day,
   };
+}
+
+const unused = (): CampaignUse => ({ points: 0, days: {}, punches: 0, cardsCompleted: 0 });
+
+/** Keeps the days of the last USAGE_DAYS_KEPT up to the newest (ISO days sort as text), and none of no use. */
+function recentDays(days: Record<string, number>): Record<string, number> {
+  const newest = Object.keys(days).sort().at(-1);
+  if (newest === undefined) return {};
+  const from = dayNumber(newest) - USAGE_DAYS_KEPT;
+  return Object.fromEntries(Object.entries(days).filter(([d, n]) => n > 0 && dayNumber(d) > from));
+}
+
+/** The usage after a sale of local `day` earned `applied`. */
+export function withCampaignUse(usage: CampaignUsage, applied: readonly AppliedCampaign[], day: string): CampaignUsage {
+  const next: Record<string, CampaignUse> = { ...usage };
+  for (const { campaignId, points, punch, daily } of applied) {
+    const use = usage[campaignId] ?? unused();
+    const punches = punch ? (punch.completed ? 0 : use.punches + 1) : use.punches;
+    next[campaignId] = {
+      points: use.points + points,
+      days: daily ? recentDays({ ...use.days, [day]: (use.days[day] ?? 0) + points }) : use.days,
+      punches,
+      cardsCompleted: use.cardsCompleted + (punch?.completed ? 1 : 0),
+    };
+  }
+  return next;
+}
+
+/**
+ * The usage after a sale that earned `applied` on local `day` is reversed: its points and its punch are taken back (a
+ * card it filled reopens at its last punch, as the program's own card does).
+ */
+export function withoutCampaignUse(usage: CampaignUsage, applied: readonly AppliedCampaign[], day: string): CampaignUsage {
+  const next: Record<string, CampaignUse> = { ...usage };
+  for (const { campaignId, points, punch, daily } of applied) {
+    const use = usage[campaignId];
+    if (!use) continue;
+    const days = { ...use.days };
+    if (daily && days[day] !== undefined) days[day] = Math.max(0, days[day]! - points);
+    next[campaignId] = {
+      points: Math.max(0, use.points - points),
+      days: daily ? recentDays(days) : use.days,
+      punches: punch ? (punch.completed ? punch.of - 1 : Math.max(0, use.punches - 1)) : use.punches,
+      cardsCompleted: punch?.completed ? Math.max(0, use.cardsCompleted - 1) : use.cardsCompleted,
+    };
+  }
+  return next;
 }

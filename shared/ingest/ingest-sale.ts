@@ -1,11 +1,13 @@
+import { campaignsInForce } from '../domain/campaigns';
 import { CARD_FORMAT_RULE, containsCardNumber, normalizeCardNumber } from '../domain/card-number';
-import { matchCustomer, planAward } from '../domain/loyalty';
+import { type CampaignOffer, matchCustomer, planAward } from '../domain/loyalty';
 import { describeErrors, type FieldError, type MomaSale, momaRecordSchema, ownMomaFields, validateMomaRecord } from '../domain/moma-record';
 import type { ProgramConfig } from '../domain/program';
 import { describeOrigin, type SaleOrigin, saleContentHash, storableSale } from '../domain/sale';
 import { classifyError, describeError, TransientIngestError } from './errors';
 import { retryOptimistically } from './optimistic-retry';
 import type {
+  CampaignSource,
   CardHasher,
   CardHashes,
   Clock,
@@ -27,6 +29,8 @@ export interface IngestDeps {
   ledger: LoyaltyLedger;
   failures: FailureStore;
   clock: Clock;
+  /** The campaigns; none apply when absent. Cached by the composition root: never read per sale. */
+  campaigns?: CampaignSource;
   /** Waits before a retry; injected so tests need not sleep. */
   sleep?: (ms: number) => Promise<void>;
   maxAttempts?: number;
@@ -165,6 +169,7 @@ export async function ingestSale(sale: MomaSale, origin: SaleOrigin, deps: Inges
  * is already recorded is never retried.
  */
 export async function awardToCustomer(record: SaleRecord, userId: string, deps: IngestDeps): Promise<SaleOutcome> {
+  const offer = await campaignOffer(record, deps);
   const outcome = await retryOptimistically<SaleOutcome>(async (attempt) => {
     // The version condition catches a stale read, so the first read can be the cheaper eventually consistent one.
     const account = await deps.ledger.getAccount(userId, { consistent: attempt > 1 });
@@ -173,7 +178,7 @@ export async function awardToCustomer(record: SaleRecord, userId: string, deps: 
       const held = await deps.ledger.holdUnmatched(record, 'unknown_card', 0);
       return { kind: 'done', value: held.kind === 'held' ? 'unmatched' : await settleExisting(record, held.existing, deps) };
     }
-    const plan = planAward(account, record.amountCents, deps.program);
+    const plan = planAward(account, record.amountCents, deps.program, offer);
     const result = await deps.ledger.commitAward(record, plan);
     if (result.kind === 'committed') return { kind: 'done', value: 'awarded' };
     if (result.kind === 'exists') return { kind: 'done', value: await settleExisting(record, result.existing, deps) };
@@ -185,6 +190,17 @@ export async function awardToCustomer(record: SaleRecord, userId: string, deps: 
   if (outcome.kind === 'gave_up')
     throw new TransientIngestError(`sale ${record.transactionId}: gave up after ${outcome.attempts} attempts (${outcome.reason})`);
   return outcome.value;
+}
+
+/** The campaigns in force at the sale's date, from the cached versions. */
+async function campaignOffer(record: SaleRecord, deps: IngestDeps): Promise<CampaignOffer | undefined> {
+  if (!deps.campaigns) return undefined;
+  const campaigns = campaignsInForce(await deps.campaigns.versions(), record.date);
+  if (campaigns.length === 0) return undefined;
+  return {
+    sale: { product: record.product, machineId: record.machineId, date: record.date },
+    settings: { timeZone: deps.program.timeZone, machineGroups: deps.program.machineGroups, campaigns },
+  };
 }
 
 async function settleExisting(record: SaleRecord, existing: ExistingSale, deps: IngestDeps): Promise<SaleOutcome> {

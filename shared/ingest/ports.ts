@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { CampaignVersion } from '../domain/campaigns';
 import { maskCardNumbersInText, type NormalizedCard } from '../domain/card-number';
 import type { AwardPlan, LoyaltyAccount } from '../domain/loyalty';
 import type { FieldError } from '../domain/moma-record';
@@ -211,6 +212,11 @@ export interface FileEventQueue {
   /** Queues the file for (re)processing, in the shape of an S3 ObjectCreated notification. */
   enqueue(ref: ObjectRef): Promise<void>;
   enqueueMany(refs: ObjectRef[]): Promise<void>;
+}
+
+/** Every saved version of the campaigns: a sale picks the ones in force at its date. */
+export interface CampaignSource {
+  versions(): Promise<readonly CampaignVersion[]>;
 }
 
 export interface Clock {

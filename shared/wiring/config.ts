@@ -1,5 +1,6 @@
 import { loadProgramConfig, type ProgramConfig } from '../domain/program';
 import * as z from '../support/zod-mini';
+import { CAMPAIGN_CACHE } from '../topology';
 
 const envSchema = z.object({
   TABLE_NAME: z.string().check(z.minLength(1, 'TABLE_NAME must name the loyalty table')),
@@ -42,6 +43,14 @@ export function readTableName(env: NodeJS.ProcessEnv = process.env): string {
 /** The loyalty program's rules: the defaults, with the PROGRAM_CONFIG override when there is one. */
 export function readProgram(env: NodeJS.ProcessEnv = process.env): ProgramConfig {
   return loadProgramConfig(env.PROGRAM_CONFIG);
+}
+
+/** How long a function trusts the campaigns it loaded (CAMPAIGN_CACHE_SECONDS, set from the topology). */
+export function readCampaignCacheSeconds(env: NodeJS.ProcessEnv = process.env): number {
+  const seconds = Number(env.CAMPAIGN_CACHE_SECONDS ?? CAMPAIGN_CACHE.seconds);
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > 3_600)
+    throw new Error('invalid configuration: CAMPAIGN_CACHE_SECONDS must be a number of seconds from 0 to 3600');
+  return seconds;
 }
 
 export function required<T>(value: T | undefined, name: string): T {

@@ -34,7 +34,7 @@ import { MemoryObjectStore } from './memory-objects';
 
 export const testHasher = new HmacCardHasher(TEST_PEPPER);
 
-type StoredSale = SaleRecord & { status: ExistingSale['status']; userId?: string; unmatchedReason?: UnmatchedReason };
+type StoredSale = SaleRecord & { status: ExistingSale['status']; userId?: string; unmatchedReason?: UnmatchedReason; plan?: AwardPlan };
 
 /** What a fault hook may do to one call: throw this error, return this result, or (undefined) let it run. */
 type Fault<R> = Error | R | undefined;
@@ -108,7 +108,7 @@ export class MemoryLedger implements PackingLedger {
     const current = this.accounts.get(plan.after.userId);
     if (!current || current.version !== plan.before.version) return { kind: 'retry', reason: 'stale_account' };
     this.accounts.set(plan.after.userId, { ...plan.after, version: plan.before.version + 1 });
-    this.sales.set(sale.transactionId, { ...sale, status: 'awarded', userId: plan.after.userId });
+    this.sales.set(sale.transactionId, { ...sale, status: 'awarded', userId: plan.after.userId, plan });
     return { kind: 'committed' };
   }
 
@@ -129,7 +129,7 @@ export class MemoryLedger implements PackingLedger {
     for (const { sale, plan } of awards) {
       this.commits += 1;
       this.accounts.set(plan.after.userId, { ...plan.after, version: plan.before.version + 1 });
-      this.sales.set(sale.transactionId, { ...sale, status: 'awarded', userId: plan.after.userId });
+      this.sales.set(sale.transactionId, { ...sale, status: 'awarded', userId: plan.after.userId, plan });
     }
     return awards.map(() => ({ kind: 'committed' }));
   }

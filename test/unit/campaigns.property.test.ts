@@ -2,10 +2,15 @@ import * as fc from 'fast-check';
 import {
   type Campaign,
   type CampaignSettings,
+  type CampaignUsage,
+  type CampaignVersion,
   campaignPoints,
+  campaignsInForce,
   localTime,
   matchesProduct,
   meetsCampaign,
+  withCampaignUse,
+  withoutCampaignUse,
 } from '../../shared/domain/campaigns';
 
 const coffeeMornings: Campaign = {
@@ -21,7 +26,7 @@ const settings = (campaigns: Campaign[]): CampaignSettings => ({
   machineGroups: { lobby: ['VEND-001', 'VEND-002'] },
   campaigns,
 });
-const noUsage = { customerToday: {}, total: {} };
+const noUsage: CampaignUsage = {};
 
 describe('campaign rules', () => {
   test('double points on coffee at VEND-001 weekdays 7–10, in the program time zone', () => {
@@ -30,6 +35,7 @@ describe('campaign rules', () => {
     expect(campaignPoints(sale, 35, settings([coffeeMornings]), noUsage)).toEqual({
       points: 35,
       applied: [{ campaignId: 'coffee-mornings', version: 1, points: 35 }],
+      day: '2025-06-02',
     });
     // 06:30 London: before the hours. Saturday: not a weekday. Tea: not coffee. VEND-002: another machine.
     expect(campaignPoints({ ...sale, date: '2025-06-02T05:30:00Z' }, 35, settings([coffeeMornings]), noUsage).points).toBe(0);
@@ -55,6 +61,59 @@ describe('campaign rules', () => {
     expect(at('2025-02-01T23:30:00Z')).toBe(false);
   });
 
+  test('a punch card campaign: every third coffee at the lobby machines earns 40 points, always added', () => {
+    const card: Campaign = {
+      id: 'lobby-card',
+      version: 2,
+      name: 'Third lobby coffee',
+      reward: { kind: 'punch_card', purchases: 3, bonusPoints: 40 },
+      when: { products: ['*coffee*'], machines: ['group:lobby'] },
+      stacking: 'best_of',
+    };
+    const sale = { product: 'Coffee', machineId: 'VEND-002', date: '2025-06-02T12:00:00Z' };
+    let usage: CampaignUsage = {};
+    const earned: number[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const result = campaignPoints(sale, 20, settings([card]), usage);
+      earned.push(result.points);
+      usage = withCampaignUse(usage, result.applied, result.day);
+    }
+    expect(earned).toEqual([0, 0, 40, 0, 0, 40]);
+    expect(usage['lobby-card']).toMatchObject({ points: 80, punches: 0, cardsCompleted: 2 });
+    expect(campaignPoints({ ...sale, product: 'Tea' }, 20, settings([card]), usage).applied).toEqual([]);
+  });
+
+  test('a day cap counts the recent days only; a sale older than those earns nothing from that campaign', () => {
+    const capped: Campaign = { ...coffeeMornings, caps: { perCustomerPerDay: 100 }, when: {} };
+    const uncapped: Campaign = { ...coffeeMornings, id: 'uncapped', stacking: 'additive', when: {} };
+    const sale = (date: string) => ({ product: 'Coffee', machineId: 'VEND-001', date });
+    let usage: CampaignUsage = {};
+    for (const date of ['2025-06-01T12:00:00Z', '2025-06-20T12:00:00Z']) {
+      const result = campaignPoints(sale(date), 10, { ...settings([capped, uncapped]), timeZone: 'UTC' }, usage);
+      usage = withCampaignUse(usage, result.applied, result.day);
+    }
+    // Only the last USAGE_DAYS_KEPT days of the capped campaign are kept; the uncapped one keeps no days at all.
+    expect(Object.keys(usage[capped.id]!.days)).toEqual(['2025-06-20']);
+    expect(usage.uncapped!.days).toEqual({});
+    const late = (date: string) =>
+      campaignPoints(sale(date), 10, { ...settings([capped, uncapped]), timeZone: 'UTC' }, usage).applied.map((a) => a.campaignId);
+    expect(late('2025-06-07T12:00:00Z')).toEqual(['uncapped', capped.id]);
+    expect(late('2025-06-06T12:00:00Z')).toEqual(['uncapped']);
+  });
+
+  test('the versions in force at a sale date, one per campaign', () => {
+    const v = (version: number, validFrom: string, validTo?: string): CampaignVersion => ({
+      campaign: { ...coffeeMornings, version },
+      validFrom,
+      validTo,
+    });
+    const versions = [v(1, '2025-06-01T00:00:00Z', '2025-06-03T00:00:00Z'), v(2, '2025-06-03T00:00:00Z')];
+    expect(campaignsInForce(versions, '2025-05-31T23:59:59Z')).toEqual([]);
+    expect(campaignsInForce(versions, '2025-06-02T08:00:00Z').map((c) => c.version)).toEqual([1]);
+    expect(campaignsInForce(versions, '2025-06-03T00:00:00Z').map((c) => c.version)).toEqual([2]);
+    expect(campaignsInForce([v(1, '2025-06-01T00:00:00Z', '2025-06-02T00:00:00Z')], '2025-06-05T00:00:00Z')).toEqual([]);
+  });
+
   test('local time follows the zone, summer time included', () => {
     expect(localTime('2025-06-02T23:30:00Z', 'Europe/London')).toEqual({ day: '2025-06-03', weekday: 2, hour: 0 });
     expect(localTime('2025-01-06T23:30:00Z', 'Europe/London')).toEqual({ day: '2025-01-06', weekday: 1, hour: 23 });
@@ -67,21 +126,36 @@ describe('campaign rules', () => {
     reward: fc.oneof(
       fc.record({ kind: fc.constant('multiplier' as const), factor: fc.double({ min: 0, max: 25, noNaN: true }) }),
       fc.record({ kind: fc.constant('bonus' as const), points: fc.integer({ min: -10, max: 500 }) }),
+      fc.record({
+        kind: fc.constant('punch_card' as const),
+        purchases: fc.integer({ min: 1, max: 6 }),
+        bonusPoints: fc.integer({ min: 0, max: 300 }),
+      }),
     ),
     when: fc.record({ products: fc.option(fc.constant(['*coffee*'] as string[]), { nil: undefined }) }),
     caps: fc.option(
       fc.record({
         perCustomerPerDay: fc.option(fc.integer({ min: 0, max: 200 }), { nil: undefined }),
-        total: fc.option(fc.integer({ min: 0, max: 1_000 }), { nil: undefined }),
+        perCustomer: fc.option(fc.integer({ min: 0, max: 1_000 }), { nil: undefined }),
       }),
       { nil: undefined },
     ),
     stacking: fc.constantFrom('additive' as const, 'best_of' as const),
   });
-  const usageArb = fc.record({
-    customerToday: fc.dictionary(fc.constantFrom('a', 'b', 'c', 'd'), fc.integer({ min: 0, max: 300 })),
-    total: fc.dictionary(fc.constantFrom('a', 'b', 'c', 'd'), fc.integer({ min: 0, max: 1_500 })),
-  });
+  const useArb = fc
+    .record({
+      today: fc.integer({ min: 0, max: 300 }),
+      earlier: fc.integer({ min: 0, max: 1_200 }),
+      punches: fc.integer({ min: 0, max: 5 }),
+      cardsCompleted: fc.integer({ min: 0, max: 9 }),
+    })
+    .map(({ today, earlier, punches, cardsCompleted }) => ({
+      points: today + earlier,
+      days: { '2025-06-01': earlier, '2025-06-02': today },
+      punches,
+      cardsCompleted,
+    }));
+  const usageArb: fc.Arbitrary<CampaignUsage> = fc.dictionary(fc.constantFrom('a', 'b', 'c', 'd'), useArb);
 
   test('property: points are never negative, never exceed a cap, and best-of campaigns count once', () => {
     fc.assert(
@@ -97,15 +171,38 @@ describe('campaign rules', () => {
           expect(result.points).toBe(result.applied.reduce((sum, a) => sum + a.points, 0));
           for (const applied of result.applied) {
             const campaign = campaigns.find((c) => c.id === applied.campaignId)!;
-            expect(applied.points).toBeGreaterThan(0);
+            if (campaign.reward.kind !== 'punch_card') expect(applied.points).toBeGreaterThan(0);
+            expect(applied.points).toBeGreaterThanOrEqual(0);
             expect(applied.version).toBe(campaign.version);
-            if (campaign.caps?.perCustomerPerDay !== undefined)
-              expect((usage.customerToday[campaign.id] ?? 0) + applied.points).toBeLessThanOrEqual(campaign.caps.perCustomerPerDay);
-            if (campaign.caps?.total !== undefined)
-              expect((usage.total[campaign.id] ?? 0) + applied.points).toBeLessThanOrEqual(campaign.caps.total);
+            const use = usage[campaign.id];
+            if (campaign.caps?.perCustomerPerDay !== undefined && applied.points > 0)
+              expect((use?.days['2025-06-02'] ?? 0) + applied.points).toBeLessThanOrEqual(campaign.caps.perCustomerPerDay);
+            if (campaign.caps?.perCustomer !== undefined && applied.points > 0)
+              expect((use?.points ?? 0) + applied.points).toBeLessThanOrEqual(campaign.caps.perCustomer);
+          }
+          // After the sale the usage still respects every cap, and reversing the sale restores it exactly.
+          const after = withCampaignUse(usage, result.applied, result.day);
+          for (const campaign of campaigns) {
+            const before = usage[campaign.id];
+            const now = after[campaign.id];
+            if (!now || !before) continue;
+            if (campaign.caps?.perCustomer !== undefined && now.points > before.points)
+              expect(now.points).toBeLessThanOrEqual(campaign.caps.perCustomer);
+          }
+          const undone = withoutCampaignUse(after, result.applied, result.day);
+          for (const applied of result.applied) {
+            const before = usage[applied.campaignId];
+            const back = undone[applied.campaignId]!;
+            expect(back.points).toBe(before?.points ?? 0);
+            expect(back.days['2025-06-02'] ?? 0).toBe(before?.days['2025-06-02'] ?? 0);
+            if (!applied.punch?.completed) expect(back.punches).toBe(before?.punches ?? 0);
+            expect(back.cardsCompleted).toBe(before?.cardsCompleted ?? 0);
           }
           expect(
-            result.applied.filter((a) => campaigns.find((c) => c.id === a.campaignId)!.stacking === 'best_of').length,
+            result.applied.filter((a) => {
+              const campaign = campaigns.find((c) => c.id === a.campaignId)!;
+              return campaign.stacking === 'best_of' && campaign.reward.kind !== 'punch_card';
+            }).length,
           ).toBeLessThanOrEqual(1);
           // A campaign for coffee never applies to tea.
           if (product === 'Tea')

@@ -1,4 +1,4 @@
-import { type LoyaltyAccount, matchCustomer, newAccount, planAward } from '../../shared/domain/loyalty';
+import { type LoyaltyAccount, matchCustomer, newAccount, planAward, requalifiedAccount } from '../../shared/domain/loyalty';
 import { DEFAULT_PROGRAM } from '../../shared/domain/program';
 
 const apply = (account: LoyaltyAccount, cents: number) => planAward(account, cents, DEFAULT_PROGRAM);
@@ -50,4 +50,17 @@ describe('matchCustomer', () => {
     expect(matchCustomer(['a', 'b'])).toEqual({ kind: 'unmatched', reason: 'ambiguous', candidates: 2 }));
   test('the same customer twice (two links of one card) is still a match', () =>
     expect(matchCustomer(['a', 'a'])).toEqual({ kind: 'matched', userId: 'a' }));
+});
+
+describe('a tier lowered by requalification', () => {
+  test('is not lifted straight back by the next purchase: the customer climbs again from the new tier', () => {
+    const gold = { ...newAccount('pat'), points: 100, lifetimePoints: 3_000, tier: 'Gold' as const };
+    const silver = requalifiedAccount(gold, 'Silver', DEFAULT_PROGRAM);
+    expect(silver).toMatchObject({ tier: 'Silver', tierBase: 2_500 });
+    expect(planAward(silver, 1_000, DEFAULT_PROGRAM).after.tier).toBe('Silver');
+    // Silver (500) to Gold (2000): 1500 points earned since the review.
+    const back = planAward({ ...silver, lifetimePoints: 3_000 + 1_490 }, 100, DEFAULT_PROGRAM);
+    expect(back.after.tier).toBe('Gold');
+    expect(back.achievements).toContainEqual({ type: 'tier_upgraded', from: 'Silver', to: 'Gold' });
+  });
 });

@@ -134,8 +134,21 @@ function SaleDetail({ transactionId }: { transactionId: string }) {
             <Fact label="Card">{s.cardLast4 ? `•••• ${s.cardLast4}` : '—'}</Fact>
             <Fact label="Customer">{s.userId ? <a href={href('customers', s.userId)}>{s.userId}</a> : '—'}</Fact>
             <Fact label="Points">
-              {count(s.points)} ({count(s.purchasePoints)} for the purchase, {count(s.bonusPoints)} bonus)
+              {count(s.points)} ({count(s.purchasePoints)} for the purchase, {count(s.bonusPoints)} bonus
+              {s.campaignPoints ? `, ${count(s.campaignPoints)} from campaigns` : ''})
             </Fact>
+            {s.campaigns?.length ? (
+              <Fact label="Campaigns">
+                <ul class="plain" data-testid="sale-campaigns">
+                  {s.campaigns.map((c) => (
+                    <li key={c.campaignId}>
+                      <a href={href('campaigns', c.campaignId)}>{c.campaignId}</a> version {c.version}: {count(c.points)} points
+                      {c.punch ? ` (punch card of ${c.punch.of}${c.punch.completed ? ', completed' : ''})` : ''}
+                    </li>
+                  ))}
+                </ul>
+              </Fact>
+            ) : null}
             <Fact label="Balance after">{count(s.balanceAfter)}</Fact>
             <Fact label="Tier">
               {s.tierBefore && s.tierAfter && s.tierBefore !== s.tierAfter ? `${s.tierBefore} → ${s.tierAfter}` : (s.tierAfter ?? '—')}

@@ -2,6 +2,7 @@ import { type CancellationReason, ConditionalCheckFailedException, TransactionCa
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ERASED_CUSTOMER, PSEUDONYM_PREFIX } from '../../domain/erasure';
+import { type DuePolicies, firstDueAt } from '../../domain/expiry';
 import type { AwardPlan, LoyaltyAccount } from '../../domain/loyalty';
 import { TIER_NAMES } from '../../domain/program';
 import { expiryAfterDays, expiryOf } from '../../domain/retention';
@@ -20,6 +21,12 @@ import { accountStandingUpdate } from './account-standing';
 import { indexKeys, keys, TTL_ATTRIBUTE } from './table-keys';
 
 const count = z._default(z.number().check(z.int(), z.nonnegative()), 0);
+const campaignUseSchema = z.object({
+  points: count,
+  days: z._default(z.record(z.string(), z.number().check(z.int(), z.nonnegative())), {}),
+  punches: count,
+  cardsCompleted: count,
+});
 const storedAccountSchema = z.object({
   points: count,
   lifetimePoints: count,
@@ -28,6 +35,8 @@ const storedAccountSchema = z.object({
   punchCardsCompleted: count,
   purchaseCount: count,
   version: count,
+  campaignUsage: z.optional(z.record(z.string(), campaignUseSchema)),
+  tierBase: z.optional(z.number().check(z.int(), z.nonnegative())),
 });
 
 /** Sales and loyalty accounts in DynamoDB: an award (or a pack of them) is one transaction, guarded by conditions. */
@@ -37,6 +46,8 @@ export class DynamoDbLoyaltyLedger implements PackingLedger {
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly retention: { salesDays: number | null } = { salesDays: null },
+    /** The program's expiry and requalification: when either is on, an award puts its customer on the scheduled run. */
+    private readonly duePolicies?: DuePolicies,
   ) {}
 
   async getAccount(userId: string, options: { consistent: boolean }): Promise<LoyaltyAccount | undefined> {
@@ -46,7 +57,7 @@ export class DynamoDbLoyaltyLedger implements PackingLedger {
         Key: keys.customer(userId),
         ConsistentRead: options.consistent,
         ProjectionExpression:
-          'entity, userId, points, lifetimePoints, tier, punchCount, punchCardsCompleted, purchaseCount, version, erasure',
+          'entity, userId, points, lifetimePoints, tier, punchCount, punchCardsCompleted, purchaseCount, version, campaignUsage, tierBase, erasure',
       }),
     );
     // An erased customer's tombstone, or one being erased, is no account: a sale on its way is held as unmatched.
@@ -75,7 +86,16 @@ export class DynamoDbLoyaltyLedger implements PackingLedger {
         new TransactWriteCommand({
           TransactItems: awards.flatMap(({ sale, plan }) => [
             { Put: this.awardedSalePut(sale, plan, now) },
-            { Update: accountStandingUpdate(this.tableName, plan.before, plan.after, now, { lastSaleAt: now }) },
+            {
+              Update: accountStandingUpdate(
+                this.tableName,
+                plan.before,
+                plan.after,
+                now,
+                { lastSaleAt: now },
+                { dueAt: this.dueAt(sale.date, now) },
+              ),
+            },
           ]),
         }),
       );
@@ -119,6 +139,12 @@ export class DynamoDbLoyaltyLedger implements PackingLedger {
     return { kind: 'failed', error: own };
   }
 
+  /** When the scheduled run should first look at the customer: never a day it has passed (a late file's old sale). */
+  private dueAt(saleDate: string, now: string): string | undefined {
+    const due = this.duePolicies && firstDueAt(saleDate, this.duePolicies);
+    return due && Date.parse(due) < Date.parse(now) ? now : due;
+  }
+
   private awardedSalePut(sale: SaleRecord, plan: AwardPlan, now: string) {
     const { after } = plan;
     return {
@@ -142,6 +168,9 @@ export class DynamoDbLoyaltyLedger implements PackingLedger {
         tierAfter: after.tier,
         punchCountAfter: after.punchCount,
         achievements: plan.achievements,
+        ...(plan.campaigns.length > 0
+          ? { campaignPoints: plan.campaignPoints, campaigns: plan.campaigns, campaignDay: plan.campaignDay }
+          : {}),
         awardedAt: now,
         ...(this.retention.salesDays === null ? {} : { [TTL_ATTRIBUTE]: expiryAfterDays(this.retention.salesDays, sale.date) }),
       },
