@@ -55,6 +55,11 @@ export const cardBody = z.object({
   cardNumber: z.string({ error: 'is required and must be a string' }).max(64, 'must be at most 64 characters'),
 });
 
+/** A client's key that makes a change happen once, however often it is sent. */
+export const idempotencyKey = z
+  .string({ error: 'is required and must be a string' })
+  .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1 to 128 letters, digits or ._:-');
+
 export const adjustmentBody = z.object({
   points: z
     .number({ error: 'is required and must be a number' })
@@ -62,10 +67,18 @@ export const adjustmentBody = z.object({
     .refine((n) => n !== 0, 'must not be 0')
     .refine((n) => Math.abs(n) <= 1_000_000, 'must be at most 1000000 either way'),
   reason: text(500),
-  idempotencyKey: z
-    .string({ error: 'is required and must be a string' })
-    .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1 to 128 letters, digits or ._:-'),
+  idempotencyKey,
 });
+
+export const redemptionBody = z.object({
+  // The shape of the program's reward ids; whether one is in the catalogue is the use case's to say.
+  rewardId: z
+    .string({ error: 'is required and must be a string' })
+    .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be a reward id: lower-case letters, digits and dashes (at most 40)'),
+  idempotencyKey,
+});
+
+export const redemptionReversalBody = z.object({ reason: text(500) });
 
 /**
  * The day range a listing covers: the given one, or the last `defaultDays` days up to `to`; at most

@@ -11,10 +11,16 @@ export interface FigureRow extends SalesFigures {
   product: string;
 }
 
+/** A day's redemptions standing (made that day, less those reversed since) and the points they took. */
+export interface RedemptionFigures {
+  redemptions: number;
+  pointsRedeemed: number;
+}
+
 export interface StatsReport {
   from: string;
   to: string;
-  byDay: Array<{ day: string } & SalesFigures>;
+  byDay: Array<{ day: string } & SalesFigures & RedemptionFigures>;
   /** Busiest first. */
   byMachine: Array<{ machineId: string } & SalesFigures>;
   /** Busiest first. */
@@ -38,18 +44,21 @@ function addTo(totals: Map<string, SalesFigures>, key: string, row: SalesFigures
   add(total, row);
 }
 
-/** Rolls up the figures of each day of the range, given oldest first; days without sales count as zero. */
-export function statsReport(range: { from: string; to: string }, days: Array<{ day: string; figures: FigureRow[] }>): StatsReport {
+/** Rolls up the figures of each day of the range, given oldest first; days without sales or redemptions count as zero. */
+export function statsReport(
+  range: { from: string; to: string },
+  days: Array<{ day: string; figures: FigureRow[]; redemptions?: Partial<RedemptionFigures> }>,
+): StatsReport {
   const byMachine = new Map<string, SalesFigures>();
   const byProduct = new Map<string, SalesFigures>();
-  const byDay = days.map(({ day, figures }) => {
+  const byDay = days.map(({ day, figures, redemptions }) => {
     const total = zero();
     for (const row of figures) {
       add(total, row);
       addTo(byMachine, row.machineId, row);
       addTo(byProduct, row.product, row);
     }
-    return { day, ...total };
+    return { day, ...total, redemptions: redemptions?.redemptions ?? 0, pointsRedeemed: redemptions?.pointsRedeemed ?? 0 };
   });
   const busiestFirst = <K extends string>(map: Map<string, SalesFigures>, name: K) =>
     [...map.entries()]

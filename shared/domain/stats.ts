@@ -3,7 +3,7 @@
  * per-day, per-machine, per-product figures and to the review counts. Pure: no AWS here.
  */
 
-import type { CommittedSale, ItemChange } from './committed-changes';
+import type { CommittedRedemption, CommittedSale, ItemChange } from './committed-changes';
 
 export type { ItemChange } from './committed-changes';
 
@@ -23,6 +23,10 @@ export interface ReviewCounts {
   conflicts: number;
   failures: number;
   failuresResolved: number;
+  /** Redemptions standing (made, less those reversed), and the points they took. */
+  redemptions: number;
+  pointsRedeemed: number;
+  redemptionsReversed: number;
 }
 
 export type StatsDelta =
@@ -47,7 +51,24 @@ export function statsDeltas(change: ItemChange): StatsDelta[] {
         return [{ kind: 'counts', day: dayOf(after.resolvedAt ?? ''), counts: { failuresResolved: 1 } }];
       return [];
     }
+    case 'redemption':
+      return redemptionDeltas(before?.kind === 'redemption' ? before : undefined, after?.kind === 'redemption' ? after : undefined);
   }
+}
+
+/**
+ * A redemption counts on the day it was made, from when it is issued until it is reversed. A copy moved to an erased
+ * customer's pseudonym counted under the customer already, and the original's deletion is not followed.
+ */
+function redemptionDeltas(before: CommittedRedemption | undefined, after: CommittedRedemption | undefined): StatsDelta[] {
+  if (!after) return [];
+  if (!before && after.status === 'issued' && !after.pseudonymous)
+    return [{ kind: 'counts', day: dayOf(after.createdAt), counts: { redemptions: 1, pointsRedeemed: after.points } }];
+  if (before?.status === 'issued' && after.status === 'reversed')
+    return [
+      { kind: 'counts', day: dayOf(before.createdAt), counts: { redemptions: -1, pointsRedeemed: -before.points, redemptionsReversed: 1 } },
+    ];
+  return [];
 }
 
 function saleDeltas(before: CommittedSale | undefined, after: CommittedSale | undefined): StatsDelta[] {

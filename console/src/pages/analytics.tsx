@@ -17,12 +17,14 @@ export function AnalyticsPage({ route }: { route: Route }) {
   const stats = useLoad(() => api.get<StatsReport>('/admin/stats', { from, to }), [from, to]);
   const r = stats.data;
   const totals = r?.byDay.reduce(
-    (t, d) => ({ sales: t.sales + d.sales, amountCents: t.amountCents + d.amountCents, points: t.points + d.points }),
-    {
-      sales: 0,
-      amountCents: 0,
-      points: 0,
-    },
+    (t, d) => ({
+      sales: t.sales + d.sales,
+      amountCents: t.amountCents + d.amountCents,
+      points: t.points + d.points,
+      redemptions: t.redemptions + (d.redemptions ?? 0),
+      pointsRedeemed: t.pointsRedeemed + (d.pointsRedeemed ?? 0),
+    }),
+    { sales: 0, amountCents: 0, points: 0, redemptions: 0, pointsRedeemed: 0 },
   );
   return (
     <section>
@@ -61,6 +63,14 @@ export function AnalyticsPage({ route }: { route: Route }) {
               <dt>Points awarded</dt>
               <dd>{count(totals.points)}</dd>
             </div>
+            <div>
+              <dt>Rewards redeemed</dt>
+              <dd data-testid="total-redemptions">{count(totals.redemptions)}</dd>
+            </div>
+            <div>
+              <dt>Points redeemed</dt>
+              <dd data-testid="total-points-redeemed">{count(totals.pointsRedeemed)}</dd>
+            </div>
           </dl>
           <DailyChart report={r} />
           <div class="two-columns">
@@ -70,7 +80,7 @@ export function AnalyticsPage({ route }: { route: Route }) {
           <details>
             <summary>Numbers by day</summary>
             <Table
-              caption="Sales and points by day"
+              caption="Sales, points and redemptions by day"
               testId="by-day"
               rows={r.byDay}
               rowKey={(d) => d.day}
@@ -80,6 +90,8 @@ export function AnalyticsPage({ route }: { route: Route }) {
                 { label: 'Sales', numeric: true, cell: (d) => count(d.sales) },
                 { label: 'Revenue', numeric: true, cell: (d) => dollars(d.amountCents) },
                 { label: 'Points', numeric: true, cell: (d) => count(d.points) },
+                { label: 'Redeemed', numeric: true, cell: (d) => count(d.redemptions ?? 0) },
+                { label: 'Points redeemed', numeric: true, cell: (d) => count(d.pointsRedeemed ?? 0) },
               ]}
             />
           </details>

@@ -3,8 +3,21 @@ import { ApiError, type Page, segment } from '../api';
 import { useConsole } from '../context';
 import { count, moment } from '../format';
 import { href, navigate, type Route } from '../router';
-import type { Customer, Sale } from '../types';
-import { Confirm, ErrorNote, formValues, Loading, MoreButton, Notice, PageHeader, useAction, useCursorList, useLoad } from '../ui';
+import type { Customer, Redemption, RewardOption, Sale } from '../types';
+import {
+  Badge,
+  Confirm,
+  ErrorNote,
+  formValues,
+  Loading,
+  MoreButton,
+  Notice,
+  PageHeader,
+  Table,
+  useAction,
+  useCursorList,
+  useLoad,
+} from '../ui';
 import { CustomerPicker } from './customer-picker';
 import { Fact, SaleTable } from './transactions';
 
@@ -79,12 +92,17 @@ function CustomerDetail({ userId }: { userId: string }) {
     (cursor) => api.get<Page<Sale>>(`/admin/users/${segment(userId)}/transactions`, { limit: 25, cursor }),
     [userId],
   );
+  const redemptions = useCursorList(
+    (cursor) => api.get<Page<Redemption>>(`/admin/users/${segment(userId)}/redemptions`, { limit: 25, cursor }),
+    [userId],
+  );
   const [notice, setNotice] = useState<string>();
   const [unlinking, setUnlinking] = useState<{ cardId: string; last4: string }>();
   const changed = async (message: string) => {
     setNotice(message);
     await customer.reload();
     await history.reload();
+    await redemptions.reload();
   };
   const missing = customer.error instanceof ApiError && customer.error.status === 404;
   const gone = customer.error instanceof ApiError && customer.error.status === 410;
@@ -153,6 +171,8 @@ function CustomerDetail({ userId }: { userId: string }) {
             )}
             {canChange ? <LinkCard userId={userId} onLinked={changed} /> : null}
           </section>
+          {canChange ? <Redeem userId={userId} rewards={c.rewards ?? []} onRedeemed={changed} /> : null}
+          <Redemptions userId={userId} list={redemptions} canChange={canChange} onReversed={changed} />
           {canChange ? <Adjust userId={userId} onAdjusted={changed} /> : null}
           {canChange ? <EditProfile customer={c} onSaved={changed} /> : null}
           {canChange ? <PersonalData userId={userId} onErased={erased} /> : null}
@@ -261,6 +281,172 @@ function Adjust({ userId, onAdjusted }: { userId: string; onAdjusted: (message: 
           {busy ? 'Saving…' : 'Apply adjustment'}
         </button>
       </form>
+    </section>
+  );
+}
+
+function Redeem({
+  userId,
+  rewards,
+  onRedeemed,
+}: {
+  userId: string;
+  rewards: RewardOption[];
+  onRedeemed: (message: string) => Promise<void>;
+}) {
+  const { api } = useConsole();
+  // One key per redemption being made: a double click, or sending the same attempt again, redeems once.
+  const [key, setKey] = useState(() => crypto.randomUUID());
+  const [issued, setIssued] = useState<Redemption>();
+  const { busy, error, run } = useAction();
+  const affordable = rewards.filter((r) => r.affordable);
+  const redeem = (event: Event) => {
+    event.preventDefault();
+    const { rewardId = '' } = formValues(event.currentTarget as HTMLFormElement);
+    void run(async () => {
+      const result = await api.post<{ redeemed: boolean; redemption: Redemption; balance: number }>(
+        `/admin/users/${segment(userId)}/redemptions`,
+        { rewardId, idempotencyKey: key },
+      );
+      setKey(crypto.randomUUID());
+      setIssued(result.redemption);
+      await onRedeemed(
+        result.redeemed
+          ? `Redeemed ${result.redemption.rewardName} for ${count(result.redemption.points)} points; balance ${count(result.balance)}.`
+          : 'This redemption was already made.',
+      );
+    });
+  };
+  return (
+    <section class="card" aria-labelledby="redeem-title">
+      <h2 id="redeem-title">Redeem points</h2>
+      {rewards.length ? (
+        <form onSubmit={redeem} class="inline" data-testid="redeem">
+          <label>
+            Reward
+            {/* Another reward is another redemption: it gets a key of its own. */}
+            <select name="rewardId" required onChange={() => setKey(crypto.randomUUID())} data-testid="redeem-reward">
+              {rewards.map((reward) => (
+                <option key={reward.id} value={reward.id} disabled={!reward.affordable}>
+                  {reward.name}: {count(reward.points)} points{reward.affordable ? '' : ' (not enough points)'}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit" disabled={busy || affordable.length === 0}>
+            {busy ? 'Redeeming…' : 'Redeem'}
+          </button>
+          <ErrorNote error={error} />
+        </form>
+      ) : (
+        <p class="muted">The program offers no rewards.</p>
+      )}
+      {issued ? (
+        <p class="note success" role="status" data-testid="redemption-code">
+          Code for {issued.rewardName}: <strong>{issued.code}</strong> (read it to the customer, or write it on the receipt)
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
+type RedemptionList = ReturnType<typeof useCursorList<Redemption>>;
+
+function Redemptions({
+  userId,
+  list,
+  canChange,
+  onReversed,
+}: {
+  userId: string;
+  list: RedemptionList;
+  canChange: boolean;
+  onReversed: (message: string) => Promise<void>;
+}) {
+  const { api } = useConsole();
+  const [reversing, setReversing] = useState<Redemption>();
+  const [reason, setReason] = useState('');
+  return (
+    <section aria-labelledby="redemptions-title">
+      <h2 id="redemptions-title">Redemptions</h2>
+      <ErrorNote error={list.error} />
+      <Table
+        caption="Rewards redeemed, newest first"
+        testId="customer-redemptions"
+        rows={list.items}
+        rowKey={(r) => r.redemptionId}
+        empty={list.loading ? 'Loading…' : 'No redemption yet.'}
+        columns={[
+          { label: 'When', cell: (r) => moment(r.createdAt) },
+          { label: 'Reward', cell: (r) => r.rewardName },
+          { label: 'Points', numeric: true, cell: (r) => count(r.points) },
+          { label: 'Code', cell: (r) => r.code },
+          {
+            label: 'Status',
+            cell: (r) =>
+              r.status === 'issued' ? (
+                <Badge tone="good">issued</Badge>
+              ) : (
+                <span title={r.reversalReason ? `reason: ${r.reversalReason}` : undefined}>
+                  <Badge tone="neutral">reversed</Badge> <span class="muted">{moment(r.reversedAt)}</span>
+                </span>
+              ),
+          },
+          { label: 'By', cell: (r) => r.madeBy },
+          ...(canChange
+            ? [
+                {
+                  label: 'Action',
+                  cell: (r: Redemption) =>
+                    r.status === 'issued' ? (
+                      <button
+                        type="button"
+                        class="link"
+                        onClick={() => setReversing(r)}
+                        aria-label={`Reverse the redemption of ${r.rewardName}, code ${r.code}`}
+                        data-testid="reverse-redemption"
+                      >
+                        Reverse
+                      </button>
+                    ) : null,
+                },
+              ]
+            : []),
+        ]}
+      />
+      <MoreButton list={list} />
+      <Confirm
+        open={reversing !== undefined}
+        title={`Reverse the redemption of ${reversing?.rewardName ?? ''}?`}
+        confirmLabel="Reverse redemption"
+        danger
+        onConfirm={async () => {
+          if (!reversing) return;
+          const result = await api.post<{ balance: number }>(
+            `/admin/users/${segment(userId)}/redemptions/${segment(reversing.redemptionId)}/reverse`,
+            { reason },
+          );
+          setReason('');
+          await onReversed(
+            `Redemption ${reversing.code} reversed: ${count(reversing.points)} points back; balance ${count(result.balance)}.`,
+          );
+        }}
+        onClose={() => setReversing(undefined)}
+      >
+        <p>
+          Its {count(reversing?.points)} points go back to the balance; the code {reversing?.code} must no longer be honoured.
+        </p>
+        <label>
+          Reason (kept with the redemption and in the audit trail)
+          <input
+            value={reason}
+            onInput={(e) => setReason(e.currentTarget.value)}
+            maxLength={500}
+            required
+            data-testid="reverse-redemption-reason"
+          />
+        </label>
+      </Confirm>
     </section>
   );
 }

@@ -4,7 +4,13 @@ import { AdminError } from '../../admin/errors';
 import type { AccountChanges, Adjustment, ChangeAuthor, ChangeResult } from '../../admin/ports';
 import type { LoyaltyAccount } from '../../domain/loyalty';
 import { accountStandingUpdate, cancellationCause } from './account-standing';
-import { keys } from './table-keys';
+import { indexKeys, keys, withoutKeys } from './table-keys';
+
+/** An adjustment's place in its customer's movements of points (GSI1 MOVES#<userId>), by when it was made. */
+export const adjustmentIndexKeys = (userId: string, idempotencyKey: string, createdAt: string) => ({
+  GSI1PK: indexKeys.customerMoves(userId),
+  GSI1SK: `${createdAt}#ADJUSTMENT#${idempotencyKey}`,
+});
 
 /** Account changes other than awards: refunds and manual adjustments, each applied once. */
 export class DynamoDbAccountChanges implements AccountChanges {
@@ -69,6 +75,7 @@ export class DynamoDbAccountChanges implements AccountChanges {
     const item = {
       PK: keys.customer(adjustment.userId).PK,
       SK: `ADJUSTMENT#${adjustment.idempotencyKey}`,
+      ...adjustmentIndexKeys(adjustment.userId, adjustment.idempotencyKey, now),
       entity: 'adjustment',
       ...fields,
       madeBy: madeBy.name,
@@ -93,7 +100,7 @@ export class DynamoDbAccountChanges implements AccountChanges {
           ],
         }),
       );
-      return { applied: true, stored: item };
+      return { applied: true, stored: withoutKeys(item) };
     } catch (err) {
       if (err instanceof TransactionCanceledException && err.CancellationReasons?.[1]?.Code === 'ConditionalCheckFailed')
         throw new AdminError(410, `customer ${adjustment.userId} was erased or is being erased`);
@@ -101,7 +108,7 @@ export class DynamoDbAccountChanges implements AccountChanges {
       const existing = await this.db.send(
         new GetCommand({ TableName: this.tableName, Key: { PK: item.PK, SK: item.SK }, ConsistentRead: true }),
       );
-      return { applied: false, stored: existing.Item! };
+      return { applied: false, stored: withoutKeys(existing.Item!) };
     }
   }
 }
