@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { decodeStreamRecord, sequenceNumberOf } from '../../shared/adapters/dynamodb/stream-images';
+import { decodeNotifiedRecord, sequenceNumberOf } from '../../shared/adapters/dynamodb/stream-images';
 import { notifyChange } from '../../shared/notify/notify';
 import { createJsonLogger, injectLambdaContext } from '../../shared/observability/json-logger';
 import { notifyDeps } from '../../shared/wiring/notify';
@@ -11,7 +11,7 @@ const deps = notifyDeps(logger);
 /** Records are handled in stream order; the first that fails is reported, and the stream retries from there. */
 export const handler = middy(async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
   for (const record of event.Records) {
-    const decoded = decodeStreamRecord(record);
+    const decoded = decodeNotifiedRecord(record);
     if (!decoded.ok) {
       // Content that does not parse never will: skipped, so it does not hold up the stream.
       logger.warn('Stream record skipped: its item does not parse', { sequenceNumber: sequenceNumberOf(record), reason: decoded.reason });

@@ -1,15 +1,27 @@
-import type { CommittedItem } from './committed-changes';
+import type { CommittedAccountEvent, NotifiedItem } from './committed-changes';
+import { localDay } from './due-review';
+import { PSEUDONYM_PREFIX } from './erasure';
 import type { Achievement } from './loyalty';
 import type { ProgramConfig } from './program';
 
-export type NotificationType = 'points_awarded' | 'punch_card_completed' | 'bonus_awarded' | 'tier_upgraded' | 'sale_unmatched';
+export type NotificationType =
+  | 'points_awarded'
+  | 'punch_card_completed'
+  | 'bonus_awarded'
+  | 'tier_upgraded'
+  | 'sale_unmatched'
+  | 'points_expiring'
+  | 'points_expired'
+  | 'tier_will_downgrade'
+  | 'tier_downgraded';
 
 export interface NotificationEvent {
   /** Deterministic: the same committed change always yields the same id, so subscribers can drop repeats. */
   eventId: string;
   eventType: NotificationType;
   audience: 'customer' | 'operators';
-  transactionId: string;
+  /** The sale the event is about; absent for the account's own events (an expiry, a tier review, their notices). */
+  transactionId?: string;
   userId?: string;
   balanceAfter?: number;
   tier?: string;
@@ -24,10 +36,14 @@ export interface NotificationEvent {
  * duplicate (which writes nothing) yields nothing, and only sales that were really awarded are announced.
  */
 export function deriveNotifications(
-  before: CommittedItem | undefined,
-  after: CommittedItem | undefined,
+  before: NotifiedItem | undefined,
+  after: NotifiedItem | undefined,
   program: ProgramConfig,
 ): NotificationEvent[] {
+  if (after?.kind === 'expiry' || after?.kind === 'tier_change' || after?.kind === 'notice') {
+    // Written once and never changed; a copy moved to an erased customer's pseudonym was announced already.
+    return before || after.userId.startsWith(PSEUDONYM_PREFIX) ? [] : [accountEvent(after, program)];
+  }
   if (after?.kind !== 'sale') return [];
   const { transactionId } = after;
   const previous = before?.kind === 'sale' ? before : undefined;
@@ -92,6 +108,55 @@ function describe(achievement: Achievement): { message: string; detail: Record<s
       return {
         message: `Welcome to ${achievement.to}! You moved up from ${achievement.from}.`,
         detail: { from: achievement.from, to: achievement.to },
+      };
+  }
+}
+
+/** An expiry, a tier change or a notice of one, announced to the customer; its id follows from the record. */
+function accountEvent(item: CommittedAccountEvent, program: ProgramConfig): NotificationEvent {
+  const customer = { audience: 'customer' as const, userId: item.userId };
+  switch (item.kind) {
+    case 'expiry':
+      return {
+        ...customer,
+        eventId: `${item.userId}:points_expired:${item.at}`,
+        eventType: 'points_expired',
+        occurredAt: item.at,
+        balanceAfter: item.balanceAfter,
+        message: `${item.points} points expired. Balance: ${item.balanceAfter}.`,
+        detail: { points: item.points, reason: item.reason },
+      };
+    case 'tier_change':
+      return {
+        ...customer,
+        eventId: `${item.userId}:tier_downgraded:${item.at}`,
+        eventType: 'tier_downgraded',
+        occurredAt: item.at,
+        tier: item.to,
+        message: `Your tier is now ${item.to} (was ${item.from}).`,
+        detail: { from: item.from, to: item.to, reason: item.reason },
+      };
+    case 'notice':
+      if (item.notice === 'points_expiring') {
+        const on = localDay(item.expiresAt, program);
+        const until = localDay(item.lastExpiresAt, program);
+        return {
+          ...customer,
+          eventId: `${item.userId}:points_expiring:${item.expiresAt.slice(0, 10)}`,
+          eventType: 'points_expiring',
+          occurredAt: item.createdAt,
+          message: on === until ? `${item.points} points expire on ${on}.` : `${item.points} points expire between ${on} and ${until}.`,
+          detail: { points: item.points, expiresAt: item.expiresAt, lastExpiresAt: item.lastExpiresAt },
+        };
+      }
+      return {
+        ...customer,
+        eventId: `${item.userId}:tier_will_downgrade:${item.reviewAt.slice(0, 10)}`,
+        eventType: 'tier_will_downgrade',
+        occurredAt: item.createdAt,
+        tier: item.from,
+        message: `Earn ${item.pointsNeeded} more points by ${localDay(item.reviewAt, program)} to keep ${item.from}, or your tier becomes ${item.to}.`,
+        detail: { from: item.from, to: item.to, reviewAt: item.reviewAt, pointsNeeded: item.pointsNeeded },
       };
   }
 }

@@ -1,4 +1,4 @@
-import type { CommittedItem } from '../domain/committed-changes';
+import type { NotifiedItem } from '../domain/committed-changes';
 import { deriveNotifications, type NotificationEvent } from '../domain/notifications';
 import type { ProgramConfig } from '../domain/program';
 import { BoundedCache } from '../support/bounded-cache';
@@ -37,8 +37,8 @@ export interface NotifyDeps {
  * change delivered again publishes only what was not published yet (the log knows what this process published).
  */
 export async function notifyChange(
-  before: CommittedItem | undefined,
-  after: CommittedItem | undefined,
+  before: NotifiedItem | undefined,
+  after: NotifiedItem | undefined,
   deps: NotifyDeps,
 ): Promise<NotificationEvent[]> {
   const sent: NotificationEvent[] = [];
