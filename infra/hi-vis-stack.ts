@@ -8,6 +8,8 @@ import { logicalIdWithoutParts } from './constructs/architecture-part';
 import { AuditTrail } from './constructs/audit-trail';
 import { bindUses } from './constructs/bindings';
 import { ConsoleHosting } from './constructs/console-hosting';
+import { CustomerHttpApi } from './constructs/customer-api';
+import { CustomerIdentity } from './constructs/customer-identity';
 import { LoyaltyFunction } from './constructs/loyalty-function';
 import { Messaging } from './constructs/messaging';
 import { MomaProducer } from './constructs/moma-producer';
@@ -43,6 +45,8 @@ export interface HiVisStackProps extends StackProps {
    * 4,000 and grows with use. README, Performance: what a 1,000,000-record file needs.
    */
   tableWarmWriteUnits?: number;
+  /** Origins of the loyalty web app that may call the customers' API from a browser (CORS); none when empty. */
+  customerAppOrigins?: string[];
 }
 
 /** The topology (shared/topology.ts) on AWS: what is stored, how work arrives, each function bound to what it uses. */
@@ -76,12 +80,17 @@ export class HiVisLoyaltyStack extends Stack {
       assetsDirectory: props.consoleAssetsDirectory,
     });
     identity.addConsoleUrl(`${operatorConsole.url}/`);
+    const customers = new CustomerIdentity(this, 'Customers');
+    const customerApi = new CustomerHttpApi(this, 'CustomerApi', {
+      authorizer: customers.authorizer(),
+      appOrigins: props.customerAppOrigins ?? [],
+    });
     const triggers = new Triggers(this, 'Triggers', {
       functions: this.functions,
       table: storage.table,
       queues: messaging.queues,
       streamFailures: messaging.streamFailures,
-      adminApi,
+      httpApis: { admin: adminApi, customer: customerApi },
     });
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
       bindUses(this.functions[name], FUNCTIONS[name].uses, {
@@ -94,6 +103,8 @@ export class HiVisLoyaltyStack extends Stack {
         sync: triggers.sync,
         auditTable: storage.auditTable,
         userPool: identity.userPool,
+        customerTokens: { issuer: customers.issuer, appClientId: customers.appClient.userPoolClientId },
+        customerCursorKey: customerApi.cursorKey,
       });
     }
     const momaProducer = new MomaProducer(this, 'MomaProducer', {
@@ -144,6 +155,11 @@ export class HiVisLoyaltyStack extends Stack {
       value: identity.opsClient.userPoolClientId,
       description: 'Client-credentials app client for operations scripts (its secret: aws cognito-idp describe-user-pool-client)',
     });
+    new CfnOutput(this, 'CustomerPoolId', {
+      value: customers.userPool.userPoolId,
+      description: "Customers' sign-in: create each customer with their loyalty id as the username",
+    });
+    new CfnOutput(this, 'CustomerAppClientId', { value: customers.appClient.userPoolClientId });
     new CfnOutput(this, 'ConsoleUrl', { value: operatorConsole.url, description: 'The operator console' });
     new CfnOutput(this, 'MomaProducerRoleArn', {
       value: momaProducer.role.roleArn,

@@ -37,7 +37,28 @@ export function stackPropsFromContext(read: ContextReader): HiVisStackProps {
     momaAccountId,
     momaExternalId,
     tableWarmWriteUnits: writeUnits(text('tableWarmWriteUnits')),
+    customerAppOrigins: origins(text('customerAppOrigins')),
   };
+}
+
+/** Comma-separated origins (`https://app.example`): scheme, host and port only, as CORS compares them. */
+function origins(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const listed = value
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  for (const origin of listed) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.origin !== origin || parsed.protocol !== 'https:')
+      throw new Error(`context customerAppOrigins must be https origins like https://app.example (no path), not "${origin}"`);
+  }
+  return listed;
 }
 
 function writeUnits(value: string | undefined): number | undefined {

@@ -34,15 +34,29 @@ export interface LocalOperators {
   users: { email: string; password: string; group: OperatorGroup }[];
 }
 
+/** The customers' pool: its username is the loyalty id, as in the cloud; one demo customer to sign in as. */
+export interface LocalCustomers {
+  userPoolId: string;
+  /** The loyalty app's client: no secret, user sign-in, refresh tokens. */
+  appClientId: string;
+  users: { username: string; email: string; password: string }[];
+}
+
 export interface RunningCognito {
   /** The Cognito endpoint (the identity provider API, `/oauth2/token`, the JWKS). */
   endpoint: string;
-  /** The `iss` of every token it issues. */
+  /** The `iss` of every token the operators' pool issues. */
   issuer: string;
   jwksUri: string;
   operators: LocalOperators;
+  customers: LocalCustomers;
+  /** The `iss` of the customers' pool's tokens; the same key signs both pools' tokens locally, as one JWKS serves both. */
+  customerIssuer: string;
+  customerJwksUri: string;
   /** A fresh access token of a local operator, by sign-in with the password (as the console does). */
   accessTokenOf(group: OperatorGroup): Promise<string>;
+  /** A fresh access token of a customer of the customers' pool, signed in with the loyalty app's client. */
+  customerAccessTokenOf(username: string, password: string): Promise<string>;
   /**
    * Registers the console served at `consoleUrl` (no trailing slash): `<consoleUrl>/` becomes the console client's
    * sign-in callback and sign-out URL, and the token endpoint answers CORS for its origin.
@@ -75,7 +89,9 @@ export async function startCognito(options: { stateDir: string; port?: number; l
   // The issuer is the proxy's address: tokens, the JWKS and the discovery document all name one origin.
   await writeWholeFile(
     path.join(dir, '.cognito', 'config.json'),
-    JSON.stringify({ TokenConfig: { IssuerDomain: endpoint }, UserPoolDefaults: { UsernameAttributes: ['email'] } }, null, 2),
+    // cognito-local's own default makes every pool's usernames emails: the operators' pool asks for that itself, and the
+    // customers' pool keeps loyalty ids as usernames.
+    JSON.stringify({ TokenConfig: { IssuerDomain: endpoint }, UserPoolDefaults: { UsernameAttributes: [] } }, null, 2),
   );
   const child = await spawnCognitoLocal(dir, innerPort);
   const inner = `http://127.0.0.1:${innerPort}`;
@@ -86,7 +102,9 @@ export async function startCognito(options: { stateDir: string; port?: number; l
   });
   try {
     const operators = await provision(client, path.join(dir, 'operators.json'));
+    const customers = await provisionCustomers(client, path.join(dir, 'customers.json'));
     const issuer = `${endpoint}/${operators.userPoolId}`;
+    const customerIssuer = `${endpoint}/${customers.userPoolId}`;
     const key = signingKey();
     const consoleOrigins = new Set<string>();
     proxy.on('request', (req, res) => {
@@ -113,6 +131,21 @@ export async function startCognito(options: { stateDir: string; port?: number; l
       issuer,
       jwksUri: `${issuer}/.well-known/jwks.json`,
       operators,
+      customers,
+      customerIssuer,
+      customerJwksUri: `${customerIssuer}/.well-known/jwks.json`,
+      async customerAccessTokenOf(username, password) {
+        const out = await client.send(
+          new InitiateAuthCommand({
+            ClientId: customers.appClientId,
+            AuthFlow: 'USER_PASSWORD_AUTH',
+            AuthParameters: { USERNAME: username, PASSWORD: password },
+          }),
+        );
+        const token = out.AuthenticationResult?.AccessToken;
+        if (!token) throw new LocalStackError(`the local Cognito did not sign in the customer ${username}`);
+        return token;
+      },
       async accessTokenOf(group) {
         const user = operators.users.find((u) => u.group === group);
         if (!user) throw new LocalStackError(`no local operator in the group ${group}`);
@@ -269,6 +302,67 @@ async function provision(client: CognitoIdentityProviderClient, file: string): P
   };
   await writeWholeFile(file, `${JSON.stringify(operators, null, 2)}\n`);
   return operators;
+}
+
+/** The demo customer: the loyalty id `npm run demo` creates the account of. */
+const DEMO_CUSTOMER = { username: 'demo-alice', email: 'alice@customers.hivis.local' };
+
+/**
+ * The customers' pool as the stack defines it: the loyalty id as the username (email only an alias), no self sign-up,
+ * the loyalty app's client (here with password sign-in too, for scripts and tests; SRP only in the cloud), a demo customer.
+ */
+async function provisionCustomers(client: CognitoIdentityProviderClient, file: string): Promise<LocalCustomers> {
+  if (existsSync(file)) {
+    const saved = JSON.parse(await readFile(file, 'utf8')) as LocalCustomers;
+    try {
+      await client.send(new DescribeUserPoolClientCommand({ UserPoolId: saved.userPoolId, ClientId: saved.appClientId }));
+      return saved;
+    } catch {
+      // The emulator's data is gone (a --fresh start): create everything again.
+    }
+  }
+  const pool = await client.send(
+    new CreateUserPoolCommand({
+      PoolName: 'hi-vis-customers',
+      AliasAttributes: ['email'],
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+    }),
+  );
+  const userPoolId = required(pool.UserPool?.Id, 'customer pool id');
+  const appClient = await client.send(
+    new CreateUserPoolClientCommand({
+      UserPoolId: userPoolId,
+      ClientName: 'loyalty-app',
+      ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      AccessTokenValidity: ACCESS_TOKEN_MINUTES,
+      IdTokenValidity: ACCESS_TOKEN_MINUTES,
+      TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'days' },
+    }),
+  );
+  const users: LocalCustomers['users'] = [{ ...DEMO_CUSTOMER, password: password() }];
+  for (const user of users) {
+    await client.send(
+      new AdminCreateUserCommand({
+        UserPoolId: userPoolId,
+        Username: user.username,
+        UserAttributes: [
+          { Name: 'email', Value: user.email },
+          { Name: 'email_verified', Value: 'true' },
+        ],
+        MessageAction: 'SUPPRESS',
+      }),
+    );
+    await client.send(
+      new AdminSetUserPasswordCommand({ UserPoolId: userPoolId, Username: user.username, Password: user.password, Permanent: true }),
+    );
+  }
+  const customers: LocalCustomers = {
+    userPoolId,
+    appClientId: required(appClient.UserPoolClient?.ClientId, 'loyalty app client id'),
+    users,
+  };
+  await writeWholeFile(file, `${JSON.stringify(customers, null, 2)}\n`);
+  return customers;
 }
 
 function required(value: string | undefined, what: string): string {

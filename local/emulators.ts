@@ -17,7 +17,7 @@ export const REGION = 'us-east-1';
 /** s3rver checks access keys and accepts this pair by default; the other emulators accept any. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
-export type LocalPorts = Record<'dynamodb' | 's3' | 'sqs' | 'api' | 'control' | 'cognito', number>;
+export type LocalPorts = Record<'dynamodb' | 's3' | 'sqs' | 'api' | 'customerApi' | 'control' | 'cognito', number>;
 
 export interface Emulators {
   dynamodb: RunningDynamoDb;

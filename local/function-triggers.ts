@@ -10,7 +10,15 @@ import type {
   SQSBatchResponse,
   SQSEvent,
 } from 'aws-lambda';
-import { FUNCTIONS, type FunctionName, type FunctionSpec, QUEUES, type QueueName, SYNC_SOURCES } from '../shared/topology';
+import {
+  FUNCTIONS,
+  type FunctionName,
+  type FunctionSpec,
+  type HttpApiName,
+  QUEUES,
+  type QueueName,
+  SYNC_SOURCES,
+} from '../shared/topology';
 import { type ControlledMapping, startControlPlane } from './control-plane';
 import { REGION } from './emulators';
 import { type Mapping, scheduleMapping, sqsMapping } from './event-source-mappings';
@@ -51,8 +59,8 @@ export interface FunctionTriggers {
   /** Not started yet: see startTriggers. */
   mappings: Mapping[];
   schedules: Map<FunctionName, ReturnType<typeof scheduleMapping>>;
-  /** For the HTTP gateway. */
-  routes: HttpRoute[];
+  /** For the HTTP gateways, each route with the API it belongs to. */
+  routes: (HttpRoute & { api: HttpApiName })[];
 }
 
 /**
@@ -114,7 +122,7 @@ export function wireFunctions(sources: TriggerSources): FunctionTriggers {
       wired.mappings.push(stream);
     } else {
       const fn = wakingStreams(localFunction<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(name, spec, REGION));
-      for (const routeKey of trigger.routes) wired.routes.push({ routeKey, fn });
+      for (const routeKey of trigger.routes) wired.routes.push({ api: trigger.api, routeKey, fn });
     }
   }
   return wired;

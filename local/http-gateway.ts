@@ -25,6 +25,10 @@ export interface HttpGatewayOptions {
   log?(line: string): void;
   /** Serves every path outside `/admin` (the operator console), without a token; without it those paths need one too. */
   site?(req: IncomingMessage, res: ServerResponse, rawPath: string): Promise<void>;
+  /** The API's name in logs and errors (`admin API` by default). */
+  name?: string;
+  /** CORS as the HTTP API's `corsPreflight` answers it: preflights of these origins, and their origin on every answer. */
+  cors?: { allowOrigins: readonly string[]; allowMethods: readonly string[]; allowHeaders: readonly string[]; maxAgeSeconds: number };
 }
 
 /** Longer request targets are refused before any routing. */
@@ -43,11 +47,13 @@ type ParsedTarget = { path: string; query: string } | { error: string };
 export async function startHttpGateway(options: HttpGatewayOptions): Promise<{ url: string; close(): Promise<void> }> {
   const log = options.log ?? ((line: string) => console.error(line));
   const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  const name = options.name ?? 'admin API';
   const compiled = options.routes.map((route) => ({ route, ...compileRouteKey(route.routeKey) }));
 
   async function serve(req: IncomingMessage, res: ServerResponse) {
     const target = parseTarget(req.url ?? '');
     if ('error' in target) return answerAndClose(res, 400, target.error);
+    if (options.cors && answeredCors(req, res, options.cors)) return;
     if (options.site && !isAdminPath(target.path)) return options.site(req, res, target.path);
     const claims = await verifiedClaims(req.headers.authorization, options.verifyToken);
     if (!claims)
@@ -94,14 +100,45 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<{ u
       req.on('error', () => undefined);
       res.on('error', () => undefined);
       serve(req, res).catch((err: unknown) => {
-        log(`admin API: ${req.method} request failed: ${describe(err)}`);
+        log(`${name}: ${req.method} request failed: ${describe(err)}`);
         answerAndClose(res, 500, 'Internal Server Error');
       });
     },
   );
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => answerClientError(err, socket));
 
-  return listenOnLoopback(server, options.port, 'admin API');
+  return listenOnLoopback(server, options.port, name);
+}
+
+/**
+ * API Gateway's CORS: a preflight (OPTIONS with Access-Control-Request-Method) is answered without a token, with the
+ * allowed methods and headers for an allowed origin and without them for any other; every other answer to an allowed
+ * origin names it. True when the request was answered here.
+ */
+function answeredCors(req: IncomingMessage, res: ServerResponse, cors: NonNullable<HttpGatewayOptions['cors']>): boolean {
+  const origin = req.headers.origin;
+  const allowed = origin !== undefined && cors.allowOrigins.includes(origin);
+  if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
+    res.writeHead(
+      204,
+      allowed
+        ? {
+            'access-control-allow-origin': origin,
+            'access-control-allow-methods': cors.allowMethods.join(','),
+            'access-control-allow-headers': cors.allowHeaders.join(','),
+            'access-control-max-age': String(cors.maxAgeSeconds),
+            vary: 'Origin',
+          }
+        : {},
+    );
+    res.end();
+    return true;
+  }
+  if (allowed) {
+    res.setHeader('access-control-allow-origin', origin);
+    res.setHeader('vary', 'Origin');
+  }
+  return false;
 }
 
 /**

@@ -6,7 +6,7 @@ import { TTL_ATTRIBUTE } from '../shared/adapters/dynamodb/table-keys';
 import { consoleConfigFor } from '../shared/console-site';
 import type { FunctionName } from '../shared/topology';
 import { createAccessTokenVerifier } from './access-tokens';
-import { type LocalOperators, startCognito } from './cognito-emulator';
+import { type LocalCustomers, type LocalOperators, startCognito } from './cognito-emulator';
 import { createConsoleSite, ensureConsoleBuilt } from './console-assets';
 import { LOCAL_CREDENTIALS, type LocalPorts, REGION, startEmulators, startObjectStore } from './emulators';
 import type { Mapping } from './event-source-mappings';
@@ -38,6 +38,8 @@ export interface LocalStackOptions {
   bodyTimeoutMs?: number;
   /** Where the console's sources and build are; the project's `console/` by default. */
   consoleDir?: string;
+  /** Origins of a loyalty web app allowed to call the customers' API from a browser (CORS), as the stack's `customerAppOrigins`. */
+  customerAppOrigins?: string[];
 }
 
 /** What a client needs to talk to the local stack; written to `<stateDir>/local.json`. */
@@ -60,6 +62,10 @@ export interface LocalEndpoints {
   };
   /** The local operators and their passwords, one per group. */
   operators: LocalOperators['users'];
+  /** The customers' API (its own gateway, as it is its own HTTP API in the cloud). */
+  customerApiUrl: string;
+  /** The customers' pool: the loyalty app's client, and the demo customers (username = loyalty id) with their passwords. */
+  customerPool: { issuer: string; userPoolId: string; appClientId: string; users: LocalCustomers['users'] };
   auditTableName: string;
   s3Endpoint: string;
   bucket: string;
@@ -92,6 +98,7 @@ async function choosePorts(asked: Partial<LocalPorts> = {}): Promise<LocalPorts>
     s3: asked.s3 || (await freePort()),
     sqs: asked.sqs || (await freePort()),
     api: asked.api || (await freePort()),
+    customerApi: asked.customerApi || (await freePort()),
     control: asked.control || (await freePort()),
     cognito: asked.cognito || (await freePort()),
   };
@@ -132,6 +139,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         syncTargets: localSyncTargets(),
         auditTableName,
         userPoolId: cognito.operators.userPoolId,
+        customerTokens: { issuer: cognito.customerIssuer, appClientId: cognito.customers.appClientId },
+        customerCursorKeyFile: state.customerCursorKeyFile,
       }),
     );
     const consoleDir = options.consoleDir ?? path.resolve(__dirname, '..', 'console');
@@ -153,7 +162,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         jwksUri: cognito.jwksUri,
         clientIds: [cognito.operators.consoleClientId, cognito.operators.opsClientId],
       }),
-      routes: triggers.routes,
+      routes: triggers.routes.filter((route) => route.api === 'admin'),
       maxBodyBytes: (type) => (type?.startsWith('text/csv') ? 10 * 2 ** 20 : 2 ** 20),
       bodyTimeoutMs: options.bodyTimeoutMs,
       log,
@@ -165,6 +174,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     teardown.add(() => gateway.close());
     await cognito.registerConsole(gateway.url);
+    const customerGateway = await startHttpGateway({
+      name: "customers' API",
+      port: ports.customerApi,
+      verifyToken: createAccessTokenVerifier({
+        issuer: cognito.customerIssuer,
+        jwksUri: cognito.customerJwksUri,
+        clientIds: [cognito.customers.appClientId],
+      }),
+      routes: triggers.routes.filter((route) => route.api === 'customer'),
+      maxBodyBytes: () => 64 * 1024,
+      bodyTimeoutMs: options.bodyTimeoutMs,
+      log,
+      cors: options.customerAppOrigins?.length
+        ? { allowOrigins: options.customerAppOrigins, allowMethods: ['GET'], allowHeaders: ['authorization'], maxAgeSeconds: 600 }
+        : undefined,
+    });
+    teardown.add(() => customerGateway.close());
 
     await recoverUnfinishedFiles({
       dynamodb: clients.dynamodb,
@@ -192,6 +218,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         opsClientSecret: operators.opsClientSecret,
       },
       operators: operators.users,
+      customerApiUrl: customerGateway.url,
+      customerPool: {
+        issuer: cognito.customerIssuer,
+        userPoolId: cognito.customers.userPoolId,
+        appClientId: cognito.customers.appClientId,
+        users: cognito.customers.users,
+      },
       auditTableName,
       s3Endpoint: emulators.s3Endpoint,
       bucket,

@@ -10,6 +10,8 @@ export interface LocalState {
   stateDir: string;
   dataDir: string;
   pepperFile: string;
+  /** The key the customers' API signs its history cursors with (the cloud keeps it in Secrets Manager). */
+  customerCursorKeyFile: string;
 }
 
 /** Creates the state directory on first start (`fresh` empties its data); the secrets are generated once. */
@@ -19,9 +21,10 @@ export async function prepareState(stateDirOption: string, fresh = false): Promi
   if (fresh) await rm(dataDir, { recursive: true, force: true });
   await mkdir(dataDir, { recursive: true });
   const pepperFile = await ensureSecretFile(path.join(stateDir, 'card-pepper'), 48);
+  const customerCursorKeyFile = await ensureSecretFile(path.join(stateDir, 'customer-cursor-key'), 48);
   // The shared admin token of earlier versions gives way to the operators' own sign-in.
   await rm(path.join(stateDir, 'admin-token'), { force: true });
-  return { stateDir, dataDir, pepperFile };
+  return { stateDir, dataDir, pepperFile, customerCursorKeyFile };
 }
 
 async function ensureSecretFile(file: string, bytes: number): Promise<string> {

@@ -9,7 +9,9 @@ const USAGE = `npm start [-- options]
 
   --fresh              start with empty data (deletes .hivis/data)
   --state-dir DIR      where data (the operators' sign-in included) and the pepper live (default .hivis)
-  --dynamodb-port N  --s3-port N  --sqs-port N  --api-port N  --control-port N  --cognito-port N   (default: free ports)
+  --dynamodb-port N  --s3-port N  --sqs-port N  --api-port N  --customer-api-port N  --control-port N  --cognito-port N
+                       (default: free ports)
+  --customer-app-origin URL   a loyalty web app's origin the customers' API answers CORS for (repeatable)
   --quiet              print only the banner and errors
   --inject-faults RATE testing: give this share (0 to 1) of the functions' DynamoDB requests a transient fault
   --fault-seed N       with --inject-faults: replay a run's faults`;
@@ -23,6 +25,8 @@ async function main() {
       's3-port': { type: 'string' },
       'sqs-port': { type: 'string' },
       'api-port': { type: 'string' },
+      'customer-api-port': { type: 'string' },
+      'customer-app-origin': { type: 'string', multiple: true },
       'control-port': { type: 'string' },
       'cognito-port': { type: 'string' },
       quiet: { type: 'boolean', default: false },
@@ -51,11 +55,13 @@ async function main() {
       s3: port('s3-port'),
       sqs: port('sqs-port'),
       api: port('api-port'),
+      customerApi: port('customer-api-port'),
       control: port('control-port'),
       cognito: port('cognito-port'),
     },
     log: (line) => console.error(`[local] ${line}`),
     faults,
+    customerAppOrigins: values['customer-app-origin'],
   });
   const e = stack.endpoints;
   const stateFile = path.join(values['state-dir']!, 'local.json');
@@ -67,6 +73,8 @@ Hi-Vis Loyalty is running locally (ready in ${((Date.now() - started) / 1000).to
   Cognito (local)  ${e.cognito.endpoint}   user pool ${e.cognito.userPoolId}
 ${e.operators.map((o) => `  sign in as       ${o.email.padEnd(20)} password ${o.password}   (${o.group})`).join('\n')}
   scripts          client ${e.cognito.opsClientId}, secret in ${stateFile} (\`npm run -s token -- --client\`)
+  customer API     ${e.customerApiUrl}   (a customer's access token: \`npm run -s token -- --customer\`)
+${e.customerPool.users.map((c) => `  customer         ${c.username.padEnd(20)} password ${c.password}   (${c.email}; its loyalty account comes with \`npm run demo\`)`).join('\n')}
   S3 (s3rver)      ${e.s3Endpoint}   bucket ${e.bucket}
   SQS              ${e.sqsEndpoint}   Moma queue ${e.momaQueueUrl}
   DynamoDB Local   ${e.dynamodbEndpoint}   table ${e.tableName}

@@ -3,18 +3,20 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 
-const usage = `npm run token [-- --viewer | --client] [--state-dir .hivis]
+const usage = `npm run token [-- --viewer | --client | --customer] [--state-dir .hivis]
 
 Prints a fresh access token for the running local stack:
   (default)   the local admin, signed in with the password from local.json
   --viewer    the local viewer
   --client    the operations-scripts app client (client-credentials grant, scopes admin/read admin/write)
+  --customer  the demo customer of the customers' pool (the loyalty app's client), for the customers' API
 
   curl -H "Authorization: Bearer $(npm run -s token)" <adminApiUrl>/admin/sync/status`;
 
 interface LocalAuth {
   cognito: { endpoint: string; consoleClientId: string; opsClientId: string; opsClientSecret: string };
   operators: { email: string; password: string; group: 'admins' | 'viewers' }[];
+  customerPool: { appClientId: string; users: { username: string; password: string }[] };
 }
 
 async function main() {
@@ -22,6 +24,7 @@ async function main() {
     options: {
       viewer: { type: 'boolean', default: false },
       client: { type: 'boolean', default: false },
+      customer: { type: 'boolean', default: false },
       'state-dir': { type: 'string', default: '.hivis' },
       help: { type: 'boolean', default: false },
     },
@@ -52,19 +55,27 @@ async function main() {
     console.log(body.access_token);
     return;
   }
-  const group = values.viewer ? 'viewers' : 'admins';
-  const user = local.operators.find((o) => o.group === group);
-  if (!user) throw new Error(`${file} names no local operator in the ${group} group`);
   const cognito = new CognitoIdentityProviderClient({
     endpoint: local.cognito.endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
+  let signIn: { clientId: string; username: string; password: string };
+  if (values.customer) {
+    const customer = local.customerPool.users[0];
+    if (!customer) throw new Error(`${file} names no local customer`);
+    signIn = { clientId: local.customerPool.appClientId, username: customer.username, password: customer.password };
+  } else {
+    const group = values.viewer ? 'viewers' : 'admins';
+    const user = local.operators.find((o) => o.group === group);
+    if (!user) throw new Error(`${file} names no local operator in the ${group} group`);
+    signIn = { clientId: local.cognito.consoleClientId, username: user.email, password: user.password };
+  }
   const out = await cognito.send(
     new InitiateAuthCommand({
-      ClientId: local.cognito.consoleClientId,
+      ClientId: signIn.clientId,
       AuthFlow: 'USER_PASSWORD_AUTH',
-      AuthParameters: { USERNAME: user.email, PASSWORD: user.password },
+      AuthParameters: { USERNAME: signIn.username, PASSWORD: signIn.password },
     }),
   );
   cognito.destroy();

@@ -6,8 +6,15 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { FUNCTIONS, type FunctionName, type QueueName, SYNC_SOURCES, type SyncSource, type Trigger } from '../../shared/topology';
-import type { AdminHttpApi } from './admin-api';
+import {
+  FUNCTIONS,
+  type FunctionName,
+  type HttpApiName,
+  type QueueName,
+  SYNC_SOURCES,
+  type SyncSource,
+  type Trigger,
+} from '../../shared/topology';
 import { ArchitecturePart } from './architecture-part';
 import type { LoyaltyFunction } from './loyalty-function';
 import type { WatchedQueue } from './watched-queue';
@@ -23,7 +30,8 @@ export interface TriggersProps {
   table: dynamodb.ITable;
   queues: Record<QueueName, WatchedQueue>;
   streamFailures: sqs.IQueue;
-  adminApi: AdminHttpApi;
+  /** The HTTP APIs, by the name the topology's HTTP triggers give. */
+  httpApis: Record<HttpApiName, { addRoutes(name: string, fn: LoyaltyFunction, routeKeys: readonly string[]): void }>;
 }
 
 type TriggerOf<K extends Trigger['type']> = Extract<Trigger, { type: K }>;
@@ -55,7 +63,7 @@ export class Triggers extends ArchitecturePart {
           this.schedule(name, fn, trigger);
           break;
         case 'http':
-          props.adminApi.addRoutes(name, fn, trigger.routes);
+          props.httpApis[trigger.api].addRoutes(name, fn, trigger.routes);
           break;
       }
     }
