@@ -1,4 +1,4 @@
-import { FUNCTIONS, type FunctionUses, type QueueName, type Resource } from '../shared/topology';
+import { CAMPAIGN_CACHE, FUNCTIONS, type FunctionUses, type QueueName, type Resource } from '../shared/topology';
 
 /** The local stand-ins for what the functions use. */
 export interface LocalResources {
@@ -10,6 +10,8 @@ export interface LocalResources {
   syncTargets: Record<string, { type: 'mapping'; id: string } | { type: 'rule'; name: string }>;
   auditTableName: string;
   userPoolId: string;
+  customerTokens: { issuer: string; appClientId: string };
+  customerCursorKeyFile: string;
 }
 
 /** The variables naming each resource on the local stack: the same names as the stack's bindings, local values. */
@@ -24,10 +26,16 @@ const VARIABLES: { [R in Resource]-?: (local: LocalResources) => Record<string, 
   achievements: (local) => ({ NOTIFICATION_SINK_FILE: local.notificationSinkFile }),
   // An override in the shell's environment reaches the functions as it is.
   programConfig: () => ({}),
+  campaigns: () => ({ CAMPAIGN_CACHE_SECONDS: String(CAMPAIGN_CACHE.localSeconds) }),
   syncControl: (local) => ({ SYNC_TARGETS: JSON.stringify(local.syncTargets) }),
   queueAgeMetrics: () => ({ QUEUE_AGE_METRICS: 'none' }),
   auditLog: (local) => ({ AUDIT_TABLE_NAME: local.auditTableName }),
   operators: (local) => ({ OPERATOR_POOL_ID: local.userPoolId }),
+  customerTokens: (local) => ({
+    CUSTOMER_POOL_ISSUER: local.customerTokens.issuer,
+    CUSTOMER_APP_CLIENT_ID: local.customerTokens.appClientId,
+  }),
+  customerCursorKey: (local) => ({ CUSTOMER_CURSOR_KEY_FILE: local.customerCursorKeyFile }),
 };
 
 export function environmentFor(uses: FunctionUses, local: LocalResources): Record<string, string> {

@@ -53,13 +53,19 @@ export type Trigger =
       localPollers: number;
     }
   | { type: 'schedule'; everyMinutes: number }
-  /** HTTP API routes, as API Gateway route keys: `METHOD /path/{param}`. */
-  | { type: 'http'; routes: readonly string[] }
+  /** Routes of one of the HTTP APIs, as API Gateway route keys: `METHOD /path/{param}`. */
+  | { type: 'http'; api: HttpApiName; routes: readonly string[] }
   /**
    * The table's stream. `filters` are Lambda event filter patterns (any one must match); the local stream
    * poller applies the same patterns.
    */
   | { type: 'stream'; batchSize: number; maxBatchingWindowSeconds: number; filters: readonly StreamFilter[]; retryAttempts: number };
+
+/**
+ * The two HTTP APIs: the operators' (`/admin/*`, tokens of the operators' pool) and the customers' (`/customer/*`,
+ * tokens of the customers' pool), each with its own JWT authorizer, so a token of one pool reaches no route of the other.
+ */
+export type HttpApiName = 'admin' | 'customer';
 
 /** A Lambda event filter pattern over a DynamoDB stream record: leaves are lists of accepted values. */
 export interface StreamFilter {
@@ -92,6 +98,11 @@ export interface FunctionUses {
   achievements?: readonly ('publish' | 'describe')[];
   /** PROGRAM_CONFIG, the program rules' override, set only where a deployment gives one. */
   programConfig?: true;
+  /**
+   * CAMPAIGN_CACHE_SECONDS: how long a function trusts the campaigns it loaded from the table. The admin API dates a
+   * campaign change that far ahead, so every function awards a sale under the same versions.
+   */
+  campaigns?: true;
   /** SYNC_TARGETS: the event source mappings and rule of `SYNC_SOURCES`, which it may switch on and off. */
   syncControl?: true;
   /** QUEUE_AGE_METRICS: where the queues' oldest-message age is read (CloudWatch in the cloud). */
@@ -100,6 +111,10 @@ export interface FunctionUses {
   auditLog?: readonly ('append' | 'read')[];
   /** OPERATOR_POOL_ID: `read` an operator's email for the audit trail (the access token names the user only by id). */
   operators?: readonly 'read'[];
+  /** CUSTOMER_POOL_ISSUER and CUSTOMER_APP_CLIENT_ID: whose access tokens name a customer (checked again in code; no grant). */
+  customerTokens?: true;
+  /** CUSTOMER_CURSOR_KEY_SECRET_ID in the cloud, CUSTOMER_CURSOR_KEY_FILE locally: `read` the key the history cursors are signed with. */
+  customerCursorKey?: readonly 'read'[];
 }
 
 export type Resource = keyof FunctionUses;
@@ -114,7 +129,7 @@ export interface FunctionSpec {
   uses: FunctionUses;
 }
 
-export type FunctionName = 'ingestFile' | 'ingestMessage' | 'reconcile' | 'stats' | 'notify' | 'adminApi';
+export type FunctionName = 'ingestFile' | 'ingestMessage' | 'reconcile' | 'stats' | 'notify' | 'adminApi' | 'customerApi' | 'expirePoints';
 
 /**
  * The admin API's routes, as API Gateway route keys, each with the role it needs (a viewer reads; an admin may
@@ -150,8 +165,16 @@ export const ADMIN_API: readonly AdminRoute[] = [
   { route: 'DELETE /admin/users/{userId}/cards/{cardId}', role: 'admin', audit: 'always' },
   { route: 'GET /admin/users/{userId}/transactions', role: 'viewer', audit: 'always' },
   { route: 'POST /admin/users/{userId}/adjustments', role: 'admin', audit: 'always' },
+  { route: 'POST /admin/users/{userId}/redemptions', role: 'admin', audit: 'always' },
+  { route: 'GET /admin/users/{userId}/redemptions', role: 'viewer', audit: 'always' },
+  { route: 'POST /admin/users/{userId}/redemptions/{redemptionId}/reverse', role: 'admin', audit: 'always' },
   { route: 'POST /admin/import', role: 'admin', audit: 'always' },
   { route: 'GET /admin/stats', role: 'viewer' },
+  { route: 'GET /admin/campaigns', role: 'viewer' },
+  { route: 'POST /admin/campaigns', role: 'admin', audit: 'always' },
+  { route: 'GET /admin/campaigns/{campaignId}', role: 'viewer' },
+  { route: 'PUT /admin/campaigns/{campaignId}', role: 'admin', audit: 'always' },
+  { route: 'POST /admin/campaigns/{campaignId}/end', role: 'admin', audit: 'always' },
   { route: 'GET /admin/notifications', role: 'viewer' },
   { route: 'GET /admin/audit', role: 'admin' },
 ];
@@ -160,6 +183,12 @@ export const ADMIN_ROUTES: readonly string[] = ADMIN_API.map((r) => r.route);
 
 /** The route table entry of a route key; undefined for a key that is not a route. */
 export const adminRoute = (routeKey: string): AdminRoute | undefined => ADMIN_API.find((r) => r.route === routeKey);
+
+/**
+ * The customers' own read API: every route answers only for the customer the access token names (its `username`),
+ * so no route takes a customer id.
+ */
+export const CUSTOMER_ROUTES: readonly string[] = ['GET /customer/me', 'GET /customer/me/history'];
 
 /** What "Start/Stop AWS Sync" switches: the two ingest paths' event source mappings and the reconcile schedule. */
 export const SYNC_SOURCES = { files: 'ingestFile', messages: 'ingestMessage', reconcile: 'reconcile' } as const satisfies Record<
@@ -181,6 +210,7 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
       fileEventsQueue: ['send'],
       cardPepper: ['read'],
       programConfig: true,
+      campaigns: true,
     },
   },
   ingestMessage: {
@@ -189,7 +219,12 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     timeoutSeconds: 30,
     trigger: { type: 'sqs', queue: 'moma', batchSize: 10, maxBatchingWindowSeconds: 1, localPollers: 4 },
     description: 'Awards real-time Moma sale messages',
-    uses: { table: ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'ConditionCheckItem'], cardPepper: ['read'], programConfig: true },
+    uses: {
+      table: ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'ConditionCheckItem'],
+      cardPepper: ['read'],
+      programConfig: true,
+      campaigns: true,
+    },
   },
   reconcile: {
     entry: 'functions/reconcile/handler.ts',
@@ -209,7 +244,7 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
       type: 'stream',
       batchSize: 500,
       maxBatchingWindowSeconds: 1,
-      filters: [{ dynamodb: { NewImage: { entity: { S: ['sale', 'conflict', 'failure'] } } } }],
+      filters: [{ dynamodb: { NewImage: { entity: { S: ['sale', 'conflict', 'failure', 'redemption'] } } } }],
       retryAttempts: 10,
     },
     description: 'Aggregates sales, points and review counts by day, machine and product',
@@ -223,17 +258,21 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
       type: 'stream',
       batchSize: 25,
       maxBatchingWindowSeconds: 0,
-      filters: [{ dynamodb: { NewImage: { entity: { S: ['sale'] }, status: { S: ['awarded', 'unmatched'] } } } }],
+      filters: [
+        { dynamodb: { NewImage: { entity: { S: ['sale'] }, status: { S: ['awarded', 'unmatched'] } } } },
+        // The expiry run's records are written once: only their creation means anything.
+        { eventName: ['INSERT'], dynamodb: { NewImage: { entity: { S: ['expiry', 'tier_change', 'notice'] } } } },
+      ],
       retryAttempts: 10,
     },
-    description: 'Announces awards, punch cards, bonuses, tier upgrades and unmatched sales',
+    description: 'Announces awards, punch cards, bonuses, tier upgrades, unmatched sales, expiries and tier reviews',
     uses: { table: ['GetItem', 'PutItem', 'UpdateItem'], achievements: ['publish'], programConfig: true },
   },
   adminApi: {
     entry: 'functions/admin-api/handler.ts',
     memoryMb: 512,
     timeoutSeconds: 29,
-    trigger: { type: 'http', routes: ADMIN_ROUTES },
+    trigger: { type: 'http', api: 'admin', routes: ADMIN_ROUTES },
     description: "The operators' admin API",
     uses: {
       table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'ConditionCheckItem'],
@@ -244,13 +283,38 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
       cardPepper: ['read', 'describe'],
       achievements: ['describe'],
       programConfig: true,
+      campaigns: true,
       syncControl: true,
       queueAgeMetrics: true,
       auditLog: ['append', 'read'],
       operators: ['read'],
     },
   },
+  customerApi: {
+    entry: 'functions/customer-api/handler.ts',
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    trigger: { type: 'http', api: 'customer', routes: CUSTOMER_ROUTES },
+    description: "The customers' own read API (balance, tier, rewards, history)",
+    uses: { table: ['GetItem', 'Query'], customerTokens: true, customerCursorKey: ['read'], programConfig: true },
+  },
+  expirePoints: {
+    entry: 'functions/expire-points/handler.ts',
+    memoryMb: 512,
+    // A run stops early enough to save its checkpoint; the next one continues from there.
+    timeoutSeconds: 300,
+    trigger: { type: 'schedule', everyMinutes: 60 },
+    description: 'Expires points and requalifies tiers of the customers due, with their notices',
+    // Query: the due days (GSI3) and each customer's history (GSI1, its own partition); Put/Update in transactions.
+    uses: { table: ['GetItem', 'Query', 'PutItem', 'UpdateItem'], programConfig: true },
+  },
 };
+
+/**
+ * How long the functions cache the campaigns (once per process and period, never per sale), and so how far ahead of
+ * its saving a campaign change takes effect. The local stack, where nothing is deployed, waits a second only.
+ */
+export const CAMPAIGN_CACHE = { seconds: 15, localSeconds: 1 } as const;
 
 /** A file-processing worker hands the rest of a file to a fresh invocation when this little time is left. */
 export const FILE_YIELD_MARGIN_MS = 60_000;

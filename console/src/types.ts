@@ -40,6 +40,8 @@ export interface Sale {
   points?: number;
   purchasePoints?: number;
   bonusPoints?: number;
+  campaignPoints?: number;
+  campaigns?: { campaignId: string; version: number; points: number; punch?: { of: number; completed: boolean } }[];
   balanceAfter?: number;
   tierBefore?: string;
   tierAfter?: string;
@@ -97,12 +99,41 @@ export interface Customer {
   cards: { cardId: string; last4: string; linkedAt: string }[];
   createdAt?: string;
   updatedAt?: string;
+  /** The program's rewards, each with whether the balance covers it (GET /admin/users/{userId}). */
+  rewards?: RewardOption[];
+}
+
+export interface RewardOption {
+  id: string;
+  name: string;
+  kind: 'free_vend' | 'credit';
+  points: number;
+  valueCents: number;
+  affordable: boolean;
+}
+
+export interface Redemption {
+  redemptionId: string;
+  userId: string;
+  rewardId: string;
+  rewardName: string;
+  kind: 'free_vend' | 'credit';
+  points: number;
+  valueCents: number;
+  code: string;
+  status: 'issued' | 'reversed';
+  createdAt: string;
+  madeBy: string;
+  balanceAfter: number;
+  reversedAt?: string;
+  reversedBy?: string;
+  reversalReason?: string;
 }
 
 export interface StatsReport {
   from: string;
   to: string;
-  byDay: { day: string; sales: number; amountCents: number; points: number }[];
+  byDay: { day: string; sales: number; amountCents: number; points: number; redemptions?: number; pointsRedeemed?: number }[];
   byMachine: { machineId: string; sales: number; amountCents: number; points: number }[];
   byProduct: { product: string; sales: number; amountCents: number; points: number }[];
 }
@@ -145,4 +176,45 @@ export interface ImportResult {
   failed: number;
   outcomes: { line: number; outcome: string; transactionId?: string; reason?: string }[];
   outcomesTruncated: boolean;
+}
+
+export interface CampaignDefinition {
+  name: string;
+  reward:
+    | { kind: 'multiplier'; factor: number }
+    | { kind: 'bonus'; points: number }
+    | { kind: 'punch_card'; purchases: number; bonusPoints: number };
+  when: {
+    products?: string[];
+    machines?: string[];
+    daysOfWeek?: number[];
+    hours?: { from: number; to: number };
+    dates?: { from?: string; to?: string };
+  };
+  caps?: { perCustomerPerDay?: number; perCustomer?: number };
+  stacking: 'additive' | 'best_of';
+}
+
+export interface CampaignView extends CampaignDefinition {
+  id: string;
+  version: number;
+  status: 'scheduled' | 'active' | 'ended';
+  validFrom: string;
+  validTo: string | null;
+  savedAt: string;
+  savedBy: string;
+  endedBy: string | null;
+}
+
+export interface CampaignList {
+  timeZone: string;
+  machineGroups: Record<string, string[]>;
+  takesEffectAfterSeconds: number;
+  items: CampaignView[];
+}
+
+export interface CampaignHistory {
+  campaignId: string;
+  current: CampaignView;
+  versions: CampaignView[];
 }

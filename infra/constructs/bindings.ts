@@ -6,7 +6,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { AUDIT_INDEXES } from '../../shared/adapters/dynamodb/audit-log';
 import { TABLE_INDEXES } from '../../shared/adapters/dynamodb/table-keys';
-import { type FunctionUses, type QueueName, type Resource, WATCHED_PREFIXES } from '../../shared/topology';
+import { CAMPAIGN_CACHE, type FunctionUses, type QueueName, type Resource, WATCHED_PREFIXES } from '../../shared/topology';
 import type { LoyaltyFunction } from './loyalty-function';
 import { nagName, nagResource } from './nag';
 import type { SyncControl } from './triggers';
@@ -24,6 +24,9 @@ export interface BindableResources {
   sync: SyncControl;
   auditTable: dynamodb.ITable;
   userPool: cognito.IUserPool;
+  /** The customers' pool: the issuer and app client of the access tokens that name a customer. */
+  customerTokens: { issuer: string; appClientId: string };
+  customerCursorKey: secretsmanager.ISecret;
 }
 
 type Binder<R extends Resource> = (fn: LoyaltyFunction, access: NonNullable<FunctionUses[R]>, resources: BindableResources) => void;
@@ -102,6 +105,8 @@ const BINDERS: { [R in Resource]-?: Binder<R> } = {
     if (programConfig) fn.bind({ PROGRAM_CONFIG: programConfig });
   },
 
+  campaigns: (fn) => fn.bind({ CAMPAIGN_CACHE_SECONDS: String(CAMPAIGN_CACHE.seconds) }),
+
   syncControl: (fn, _, { sync }) =>
     fn.bind(
       { SYNC_TARGETS: Stack.of(fn).toJsonString(sync.targets) },
@@ -125,6 +130,16 @@ const BINDERS: { [R in Resource]-?: Binder<R> } = {
 
   operators: (fn, _, { userPool }) =>
     fn.bind({ OPERATOR_POOL_ID: userPool.userPoolId }, { actions: ['cognito-idp:AdminGetUser'], resources: [userPool.userPoolArn] }),
+
+  // Read by the code to check each token again: no AWS access, so no grant.
+  customerTokens: (fn, _, { customerTokens }) =>
+    fn.bind({ CUSTOMER_POOL_ISSUER: customerTokens.issuer, CUSTOMER_APP_CLIENT_ID: customerTokens.appClientId }),
+
+  customerCursorKey: (fn, _, { customerCursorKey }) =>
+    fn.bind(
+      { CUSTOMER_CURSOR_KEY_SECRET_ID: customerCursorKey.secretArn },
+      { actions: ['secretsmanager:GetSecretValue'], resources: [customerCursorKey.secretArn] },
+    ),
 
   queueAgeMetrics: (fn) => {
     fn.bind({ QUEUE_AGE_METRICS: 'cloudwatch' }, { actions: ['cloudwatch:GetMetricData'], resources: ['*'] });

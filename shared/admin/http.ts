@@ -40,8 +40,13 @@ const BODIES: Partial<Record<string, { type: 'application/json' | 'text/csv'; re
   'PUT /admin/users/{userId}': { type: 'application/json', required: false },
   'POST /admin/users/{userId}/cards': { type: 'application/json', required: true },
   'POST /admin/users/{userId}/adjustments': { type: 'application/json', required: true },
+  'POST /admin/users/{userId}/redemptions': { type: 'application/json', required: true },
+  'POST /admin/users/{userId}/redemptions/{redemptionId}/reverse': { type: 'application/json', required: true },
   'POST /admin/users/{userId}/erase': { type: 'application/json', required: true },
   'POST /admin/import': { type: 'text/csv', required: true },
+  'POST /admin/campaigns': { type: 'application/json', required: true },
+  'PUT /admin/campaigns/{campaignId}': { type: 'application/json', required: true },
+  'POST /admin/campaigns/{campaignId}/end': { type: 'application/json', required: true },
 };
 
 /** JSON bodies nest at most this deep; none of the routes needs more than two levels. */

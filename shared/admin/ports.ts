@@ -1,11 +1,13 @@
 import type * as z from 'zod';
 import type { AuditEntry, AuditLog } from '../audit/audit-trail';
+import type { AppliedCampaign, Campaign, CampaignVersion } from '../domain/campaigns';
 import type { LoyaltyAccount } from '../domain/loyalty';
 import type { FieldError } from '../domain/moma-record';
+import type { Reward } from '../domain/program';
 import type { ReviewCounts } from '../domain/stats';
 import type { FigureRow } from '../domain/stats-report';
 import type { IngestDeps } from '../ingest/ingest-sale';
-import type { CardHashes, Clock, SaleRecord } from '../ingest/ports';
+import type { CampaignSource, CardHashes, Clock, SaleRecord } from '../ingest/ports';
 import type { ReconcileDeps } from '../ingest/reconcile';
 import type { SyncSource } from '../topology';
 
@@ -38,6 +40,10 @@ export type StoredSale = SaleRecord & {
   userId?: string;
   points?: number;
   bonusPoints?: number;
+  /** The campaigns that gave some of its points, and the local day their caps counted it in. */
+  campaignPoints?: number;
+  campaigns?: AppliedCampaign[];
+  campaignDay?: string;
   unmatchedReason?: string;
 };
 
@@ -79,6 +85,7 @@ export interface CustomerStore {
 /** What is held about a customer besides the profile, cards and sales: read for an export. */
 export interface CustomerRecords {
   adjustments(userId: string): Promise<Listed[]>;
+  redemptions(userId: string): Promise<Listed[]>;
   /** The customer's notifications of one day (they are kept 30 days). */
   notificationsOn(userId: string, day: string): Promise<Listed[]>;
 }
@@ -99,6 +106,8 @@ export interface CustomerErasure {
   /** Moves sales (and their conflicting deliveries) to the pseudonym, dropping their card hashes, while `more()` holds. */
   moveSales(userId: string, pseudonym: string, more: () => boolean): Promise<{ moved: number; done: boolean }>;
   moveAdjustments(userId: string, pseudonym: string): Promise<number>;
+  /** Moves redemptions to the pseudonym, keyed anew (their idempotency keys are the client's free text). */
+  moveRedemptions(userId: string, pseudonym: string): Promise<number>;
   moveNotifications(userId: string, pseudonym: string, days: string[], more: () => boolean): Promise<{ moved: number; done: boolean }>;
   /**
    * The account's balance and counters to the pseudonymous account; the profile becomes a tombstone. False when the
@@ -130,6 +139,64 @@ export interface AccountChanges {
   reverse(transactionId: string, before: LoyaltyAccount, after: LoyaltyAccount, reason: string, by: ChangeAuthor): Promise<ChangeResult>;
   /** Applies an adjustment once per idempotency key; `stored` is the adjustment recorded under that key. */
   adjust(adjustment: Adjustment): Promise<{ applied: boolean; stored: Record<string, unknown> }>;
+}
+
+/** A redemption as stored: one reward, paid for in points, under the idempotency key it was asked with. */
+export interface StoredRedemption {
+  entity: 'redemption';
+  /** The idempotency key it was asked with. */
+  redemptionId: string;
+  userId: string;
+  rewardId: string;
+  rewardName: string;
+  kind: Reward['kind'];
+  /** What it cost. */
+  points: number;
+  valueCents: number;
+  /** What the customer shows to have it, e.g. `K7QM-2XHD`. */
+  code: string;
+  status: 'issued' | 'reversed';
+  createdAt: string;
+  madeBy: string;
+  madeById: string;
+  balanceAfter: number;
+  reversedAt?: string;
+  reversedBy?: string;
+  reversedById?: string;
+  reversalReason?: string;
+  balanceAfterReversal?: number;
+}
+
+export interface NewRedemption {
+  userId: string;
+  idempotencyKey: string;
+  reward: Reward;
+  code: string;
+  madeBy: ChangeAuthor;
+  at: string;
+}
+
+export type RedeemCommit =
+  | { kind: 'redeemed'; redemption: StoredRedemption }
+  /** A redemption under this key exists already (this one, asked again, or another). */
+  | { kind: 'exists'; redemption: StoredRedemption }
+  /** The account changed since it was read, or a concurrent transaction touched it: read again and retry. */
+  | { kind: 'stale' };
+
+/** Redemptions of rewards, each with the account's new standing in the same transaction. */
+export interface Redemptions {
+  /** Records the redemption and takes its points, only if the account is as read and its balance covers the cost. */
+  redeem(redemption: NewRedemption, before: LoyaltyAccount, after: LoyaltyAccount): Promise<RedeemCommit>;
+  get(userId: string, redemptionId: string): Promise<StoredRedemption | undefined>;
+  /** Marks an issued redemption reversed and gives its points back, guarded by the account's version. */
+  reverse(
+    redemption: StoredRedemption,
+    before: LoyaltyAccount,
+    after: LoyaltyAccount,
+    change: { reason: string; by: ChangeAuthor; at: string },
+  ): Promise<ChangeResult>;
+  /** The customer's redemptions, newest first. A cursor this listing did not issue is refused with an InvalidCursorError. */
+  list(userId: string, limit: number, cursor?: string): Promise<Page<Listed>>;
 }
 
 /** The statistics the stream keeps. */
@@ -234,6 +301,10 @@ export interface AdminContainer {
   exportCursors: PositionSealer;
   queries: AdminQueries;
   changes: AccountChanges;
+  campaigns: CampaignBook;
+  /** How long after it is saved a campaign change takes effect (the functions' campaign cache). */
+  campaignDelaySeconds: number;
+  redemptions: Redemptions;
   stats: StatsReader;
   activity: SourceActivity;
   sync: SyncControl;
@@ -246,4 +317,23 @@ export interface AdminContainer {
   clock: Clock;
   /** Told when an audit entry could not be written (the call itself has run): the entry goes to the logs instead. */
   onAuditFailure(err: unknown, entry: AuditEntry): void;
+}
+
+export interface SavedCampaignVersion extends CampaignVersion {
+  savedAt: string;
+  savedBy: string;
+  endedBy?: string;
+}
+
+/** Every version of every campaign; a change adds a version and closes the one it replaces, in one transaction. */
+export interface CampaignBook extends CampaignSource {
+  versions(): Promise<readonly SavedCampaignVersion[]>;
+  /**
+   * Saves `campaign` (its version one above the one it replaces, or 1 for a new campaign) in force from `validFrom`,
+   * and ends the version it replaces then. `conflict` when that version is not the campaign's open latest (someone
+   * else saved or ended it meanwhile), or a new campaign's id is taken.
+   */
+  save(campaign: Campaign, validFrom: string, by: ChangeAuthor, now: string): Promise<'saved' | 'conflict'>;
+  /** Ends an open version at `at`; `conflict` when it is no longer the open one. */
+  end(campaignId: string, version: number, at: string, by: ChangeAuthor): Promise<'ended' | 'conflict'>;
 }

@@ -44,8 +44,8 @@ const daysBack = (from: Date, count: number) =>
 
 /**
  * Everything held about a customer (right of access and portability), one part per call: the profile with its
- * cards (by last four), consent and adjustments first, then the sales (with their reversals) in pages, the
- * notifications day by day, and the audit entries about the customer. Each part names the next; together they
+ * cards (by last four), consent, adjustments and redemptions first, then the sales (with their reversals) in pages,
+ * the notifications day by day, and the audit entries about the customer. Each part names the next; together they
  * are the whole document. Card hashes never leave: every attribute named like a hash is dropped.
  */
 export async function exportCustomer(userId: string, cursor: string | undefined, deps: PrivacyDeps) {
@@ -86,6 +86,7 @@ async function exportPart(userId: string, cursor: string | undefined, deps: Priv
         cards,
         consents: [{ purpose: 'marketing messages', given: marketingConsent, at: marketingConsentAt }],
         adjustments: await deps.records.adjustments(userId),
+        redemptions: await deps.records.redemptions(userId),
         ...next({ section: 'sales' }),
       };
     }
@@ -125,8 +126,8 @@ const INDEX_SETTLE_MS = 1_000;
 
 /**
  * Erases a customer (right to be forgotten) and keeps the books: name, email, device and card links are deleted at
- * once, so a later sale on the card is unmatched; sales, adjustments and notifications move to a pseudonymous id
- * that nothing maps back to, with the balance, tier and counters; the statistics do not change. A large history
+ * once, so a later sale on the card is unmatched; sales, adjustments, redemptions and notifications move to a
+ * pseudonymous id that nothing maps back to, with the balance, tier and counters; the statistics do not change. A large history
  * takes several calls: each works for a while and answers `complete: false`, the next resumes. Calling it again
  * after it completed changes nothing.
  */
@@ -148,11 +149,17 @@ export async function eraseCustomer(userId: string, deps: PrivacyDeps, budgetMs 
     if (!late.done) return { userId, erased: false, complete: false, moved: { sales: sales.moved } };
   }
   const adjustments = await deps.erasure.moveAdjustments(userId, pseudonym);
+  const redemptions = await deps.erasure.moveRedemptions(userId, pseudonym);
   const notifications = await deps.erasure.moveNotifications(userId, pseudonym, daysBack(erasureBegan, NOTIFICATION_DAYS), more);
   if (!notifications.done)
-    return { userId, erased: false, complete: false, moved: { sales: sales.moved, adjustments, notifications: notifications.moved } };
+    return {
+      userId,
+      erased: false,
+      complete: false,
+      moved: { sales: sales.moved, adjustments, redemptions, notifications: notifications.moved },
+    };
   const erasedAt = deps.clock.now().toISOString();
-  const moved = { sales: sales.moved, adjustments, notifications: notifications.moved };
+  const moved = { sales: sales.moved, adjustments, redemptions, notifications: notifications.moved };
   if (!(await deps.erasure.finish(userId, pseudonym, erasedAt))) return { userId, erased: false, complete: false, moved };
   return {
     userId,

@@ -1,5 +1,16 @@
 import * as z from 'zod';
 import { actorOf, type Principal } from '../auth/roles';
+import {
+  type CampaignDeps,
+  campaignBody,
+  campaignChangeBody,
+  campaignHistory,
+  changeCampaign,
+  createCampaign,
+  endCampaign,
+  expectedVersion,
+  listCampaigns,
+} from './campaigns';
 import { testConnection } from './connection-test';
 import { importCsv } from './csv-import';
 import { adjustPoints, customerSales, findCustomers, getCustomer, linkCard, refuseErased, removeCard, saveCustomer } from './customers';
@@ -9,6 +20,7 @@ import { retryFailure } from './failures';
 import type { ApiResult, Route } from './http';
 import type { AdminContainer, ChangeAuthor } from './ports';
 import { eraseCustomer, exportCustomer, type PrivacyDeps } from './privacy';
+import { customerRedemptions, type RedemptionDeps, redeemReward, reverseRedemption, rewardsWithin } from './redemptions';
 import {
   adjustmentBody,
   bodyOrEmpty,
@@ -19,11 +31,14 @@ import {
   dayRange,
   failureId,
   id,
+  idempotencyKey,
   isoDay,
   limit,
   listQuery,
   parse,
   profileBody,
+  redemptionBody,
+  redemptionReversalBody,
   text,
 } from './request-rules';
 import { assignSale, reverseSale, saleWithConflicts } from './sales';
@@ -55,7 +70,23 @@ const privacyDeps = (app: AdminContainer): PrivacyDeps => ({
   clock: app.clock,
 });
 
+const campaignDeps = (app: AdminContainer): CampaignDeps => ({
+  campaigns: app.campaigns,
+  program: app.deps.program,
+  takesEffectAfterSeconds: app.campaignDelaySeconds,
+  now: () => app.clock.now(),
+});
+
+const campaignId = z.string().regex(/^cmp-[0-9a-f]{16}$/, 'must be a campaign id (cmp- and 16 hex characters)');
+
 const redactPage = <T extends { items: object[] }>(page: T) => ({ ...page, items: page.items.map(redactSale) });
+
+const redemptionDeps = (app: AdminContainer): RedemptionDeps => ({
+  ...app.deps,
+  customers: app.customers,
+  redemptions: app.redemptions,
+  clock: app.clock,
+});
 
 /** Every route of the admin API, by API Gateway route key: decode the request, call the use case, shape the answer. */
 export const ROUTES: Record<string, Route> = {
@@ -183,7 +214,8 @@ export const ROUTES: Record<string, Route> = {
 
   'GET /admin/users/{userId}': async (req, app) => {
     const { userId } = parse(z.object({ userId: customerId }), req.path, 'path');
-    return ok(await getCustomer(userId, { customers: app.customers, program: app.deps.program }));
+    const customer = await getCustomer(userId, { customers: app.customers, program: app.deps.program });
+    return ok({ ...customer, rewards: rewardsWithin(customer.points, app.deps.program) });
   },
 
   'POST /admin/users/{userId}/cards': async (req, app) => {
@@ -220,6 +252,30 @@ export const ROUTES: Record<string, Route> = {
     return { ...ok(result, result.applied ? 201 : 200), auditNote: `${body.points} points: ${body.reason}` };
   },
 
+  'POST /admin/users/{userId}/redemptions': async (req, app) => {
+    const { userId } = parse(z.object({ userId: customerId }), req.path, 'path');
+    const body = parse(redemptionBody, bodyOrEmpty(req.body), 'body');
+    const result = await redeemReward(userId, body, authorOf(req.principal), redemptionDeps(app));
+    const { redemption } = result;
+    return {
+      ...ok(result, result.redeemed ? 201 : 200),
+      auditNote: `${redemption.rewardId} for ${redemption.points} points, key ${redemption.redemptionId}${result.redeemed ? '' : ' (already redeemed)'}`,
+    };
+  },
+
+  'GET /admin/users/{userId}/redemptions': async (req, app) => {
+    const { userId } = parse(z.object({ userId: customerId }), req.path, 'path');
+    const q = parse(z.object({ limit, cursor }), req.query, 'query');
+    return ok(await customerRedemptions(userId, q, redemptionDeps(app)));
+  },
+
+  'POST /admin/users/{userId}/redemptions/{redemptionId}/reverse': async (req, app) => {
+    const path = parse(z.object({ userId: customerId, redemptionId: idempotencyKey }), req.path, 'path');
+    const { reason } = parse(redemptionReversalBody, bodyOrEmpty(req.body), 'body');
+    const result = await reverseRedemption(path.userId, path.redemptionId, reason, authorOf(req.principal), redemptionDeps(app));
+    return { ...ok(result), auditNote: `redemption ${path.redemptionId}: ${reason}` };
+  },
+
   'POST /admin/import': async (req, app) => ok(await importCsv(req.rawBody, app.deps)),
 
   'GET /admin/audit': async (req, app) => {
@@ -231,6 +287,35 @@ export const ROUTES: Record<string, Route> = {
   'GET /admin/notifications': async (req, app) => {
     const q = parse(listQuery, req.query, 'query');
     return ok(await app.queries.byDay('notifications', dayRange(q, 30), q.limit, q.cursor));
+  },
+
+  'GET /admin/campaigns': async (_req, app) => ok(await listCampaigns(campaignDeps(app))),
+
+  'POST /admin/campaigns': async (req, app) => {
+    const definition = parse(campaignBody, bodyOrEmpty(req.body), 'body');
+    const created = await createCampaign(definition, authorOf(req.principal), campaignDeps(app));
+    return { ...ok(created, 201), auditNote: `campaign ${created.campaignId} "${definition.name}" created` };
+  },
+
+  'GET /admin/campaigns/{campaignId}': async (req, app) => {
+    const { campaignId: campaign } = parse(z.object({ campaignId }), req.path, 'path');
+    return ok(await campaignHistory(campaign, campaignDeps(app)));
+  },
+
+  'PUT /admin/campaigns/{campaignId}': async (req, app) => {
+    const { campaignId: campaign } = parse(z.object({ campaignId }), req.path, 'path');
+    const { expectedVersion: expected, ...definition } = parse(campaignChangeBody, bodyOrEmpty(req.body), 'body');
+    const changed = await changeCampaign(campaign, expected, definition, authorOf(req.principal), campaignDeps(app));
+    return { ...ok(changed), auditNote: `campaign ${campaign} version ${expected + 1}` };
+  },
+
+  'POST /admin/campaigns/{campaignId}/end': async (req, app) => {
+    const { campaignId: campaign } = parse(z.object({ campaignId }), req.path, 'path');
+    const { expectedVersion: expected } = parse(expectedVersion, bodyOrEmpty(req.body), 'body');
+    return {
+      ...ok(await endCampaign(campaign, expected, authorOf(req.principal), campaignDeps(app))),
+      auditNote: `campaign ${campaign} ended`,
+    };
   },
 
   'GET /admin/stats': async (req, app) => {

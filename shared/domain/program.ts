@@ -81,11 +81,24 @@ export const programConfigSchema = z
       pointsAwarded: z.boolean(),
       /**
        * Customer notifications sent only to customers who consented to marketing messages. The others (a completed
-       * punch card, a bonus, a new tier) are service messages about the account, sent to every customer.
+       * punch card, a bonus, a new tier, points about to expire or expired, a tier about to drop or dropped) are service
+       * messages about the account, sent to every customer.
        */
-      consentRequiredFor: z._default(z.array(z.enum(['points_awarded', 'punch_card_completed', 'bonus_awarded', 'tier_upgraded'])), [
-        'points_awarded',
-      ]),
+      consentRequiredFor: z._default(
+        z.array(
+          z.enum([
+            'points_awarded',
+            'punch_card_completed',
+            'bonus_awarded',
+            'tier_upgraded',
+            'points_expiring',
+            'points_expired',
+            'tier_will_downgrade',
+            'tier_downgraded',
+          ]),
+        ),
+        ['points_awarded'],
+      ),
     }),
     retention: z._default(
       z.object({

@@ -7,9 +7,11 @@ import { connectionProbes } from '../adapters/connection-probes';
 import { DynamoDbAccountChanges } from '../adapters/dynamodb/account-changes';
 import { CursorSigner, DynamoDbAdminQueries } from '../adapters/dynamodb/admin-queries';
 import { DynamoDbAuditLog } from '../adapters/dynamodb/audit-log';
+import { DynamoDbCampaignBook } from '../adapters/dynamodb/campaign-book';
 import { DynamoDbCustomerErasure, DynamoDbCustomerRecords } from '../adapters/dynamodb/customer-privacy';
 import { DynamoDbCustomerStore } from '../adapters/dynamodb/customer-store';
 import { DynamoDbFailureRecords } from '../adapters/dynamodb/failure-records';
+import { DynamoDbRedemptions } from '../adapters/dynamodb/redemptions';
 import { DynamoDbSaleReader } from '../adapters/dynamodb/sale-reader';
 import { DynamoDbSourceActivity } from '../adapters/dynamodb/source-activity';
 import { DynamoDbStatsStore } from '../adapters/dynamodb/stats-store';
@@ -19,7 +21,7 @@ import { AwsSyncControl, syncTargetsSchema } from '../adapters/sync-control';
 import type { AdminContainer, AdminQueues, FileRequeueDeps } from '../admin/ports';
 import { systemClock } from '../ingest/ports';
 import { createJsonLogger } from '../observability/json-logger';
-import { required } from './config';
+import { readCampaignCacheSeconds, required } from './config';
 import { fileContainer } from './files';
 import { ingestContainer } from './ingest';
 import { once } from './lazy';
@@ -63,6 +65,13 @@ async function build(): Promise<AdminContainer> {
     exportCursors: new CursorSigner(derivedKey(pepper, 'admin-api export cursors v1')),
     queries: new DynamoDbAdminQueries(documentClient, tableName, new CursorSigner(derivedKey(pepper, 'admin-api pagination cursors v1'))),
     changes: new DynamoDbAccountChanges(documentClient, tableName),
+    redemptions: new DynamoDbRedemptions(
+      documentClient,
+      tableName,
+      new CursorSigner(derivedKey(pepper, 'admin-api redemption cursors v1')),
+    ),
+    campaigns: new DynamoDbCampaignBook(documentClient, tableName),
+    campaignDelaySeconds: readCampaignCacheSeconds(),
     stats: new DynamoDbStatsStore(documentClient, tableName),
     activity: new DynamoDbSourceActivity(documentClient, tableName),
     sync: new AwsSyncControl(syncTargetsSchema.parse(JSON.parse(required(env.SYNC_TARGETS, 'SYNC_TARGETS')))),

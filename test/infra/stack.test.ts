@@ -7,7 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { HiVisLoyaltyStack, type HiVisStackProps } from '../../infra/hi-vis-stack';
 import { stackPropsFromContext } from '../../infra/stack-context';
 import { environmentFor } from '../../local/function-environment';
-import { ADMIN_ROUTES, FUNCTIONS, QUEUES } from '../../shared/topology';
+import { ADMIN_ROUTES, CUSTOMER_ROUTES, FUNCTIONS, QUEUES } from '../../shared/topology';
 
 let template: Template;
 
@@ -60,16 +60,91 @@ describe('HiVisLoyalty stack', () => {
 
   test("every admin route requires a token of the operators' user pool (JWT authorizer), and every route of the topology exists", () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
-    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([...ADMIN_ROUTES].sort());
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([...ADMIN_ROUTES, ...CUSTOMER_ROUTES].sort());
     const authorizers = template.findResources('AWS::ApiGatewayV2::Authorizer');
-    expect(Object.keys(authorizers)).toHaveLength(1);
-    const [authorizerId, authorizer] = Object.entries(authorizers)[0]!;
+    expect(Object.keys(authorizers)).toHaveLength(2);
+    const adminApiId = Object.keys(template.findResources('AWS::ApiGatewayV2::Api')).find((id) => id.startsWith('AdminApi'));
+    const [authorizerId, authorizer] = Object.entries(authorizers).find(([, a]) => a.Properties.ApiId.Ref === adminApiId)!;
     expect(authorizer.Properties).toMatchObject({ AuthorizerType: 'JWT', IdentitySource: ['$request.header.Authorization'] });
     expect(authorizer.Properties.JwtConfiguration.Audience).toHaveLength(2);
-    for (const route of routes) {
+    for (const route of routes.filter((r) => r.Properties.RouteKey.includes(' /admin/'))) {
       expect(route.Properties.AuthorizationType).toBe('JWT');
       expect(route.Properties.AuthorizerId).toEqual({ Ref: authorizerId });
     }
+  });
+
+  test("the customers' routes are on an HTTP API of their own, behind a JWT authorizer of the customers' pool and its app client only", () => {
+    const apis = Object.entries(template.findResources('AWS::ApiGatewayV2::Api'));
+    expect(apis).toHaveLength(2);
+    const [customerApiId] = apis.find(([id]) => id.startsWith('CustomerApi'))!;
+    const [authorizerId, authorizer] = Object.entries(template.findResources('AWS::ApiGatewayV2::Authorizer')).find(
+      ([, a]) => a.Properties.ApiId.Ref === customerApiId,
+    )!;
+    const [poolId] = Object.entries(template.findResources('AWS::Cognito::UserPool')).find(
+      ([, p]) => p.Properties.UserPoolName === 'hi-vis-customers',
+    )!;
+    const [clientId] = Object.entries(template.findResources('AWS::Cognito::UserPoolClient')).find(
+      ([, c]) => c.Properties.ClientName === 'loyalty-app',
+    )!;
+    expect(authorizer.Properties.ApiId).toEqual({ Ref: customerApiId });
+    expect(authorizer.Properties.JwtConfiguration.Audience).toEqual([{ Ref: clientId }]);
+    expect(JSON.stringify(authorizer.Properties.JwtConfiguration.Issuer)).toContain(JSON.stringify({ Ref: poolId }));
+    const customerRoutes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).filter((r) =>
+      r.Properties.RouteKey.includes(' /customer/'),
+    );
+    expect(customerRoutes.map((r) => r.Properties.RouteKey).sort()).toEqual([...CUSTOMER_ROUTES].sort());
+    for (const route of customerRoutes)
+      expect(route.Properties).toMatchObject({
+        ApiId: { Ref: customerApiId },
+        AuthorizationType: 'JWT',
+        AuthorizerId: { Ref: authorizerId },
+      });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      ApiId: { Ref: customerApiId },
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+  });
+
+  test("the customers' pool: no self sign-up, the loyalty id as username (email an alias), strong passwords, threat protection; a public SRP client", () => {
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      UserPoolName: 'hi-vis-customers',
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      AliasAttributes: ['email'],
+      UsernameConfiguration: { CaseSensitive: true },
+      UserPoolTier: 'PLUS',
+      UserPoolAddOns: { AdvancedSecurityMode: 'ENFORCED' },
+      DeletionProtection: 'ACTIVE',
+      Policies: { PasswordPolicy: Match.objectLike({ MinimumLength: 12, RequireSymbols: true, RequireNumbers: true }) },
+    });
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      ClientName: 'loyalty-app',
+      GenerateSecret: false,
+      ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      AllowedOAuthFlowsUserPoolClient: false,
+    });
+  });
+
+  test('the customer function may only read the table (GetItem, Query) and its own cursor key', () => {
+    const statements = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([id]) => id.startsWith('customerApiRole'))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+    const actions = [...new Set(statements.flatMap((s) => [s.Action].flat()))].sort();
+    expect(actions).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'secretsmanager:GetSecretValue',
+    ]);
+    const secretRead = statements.find((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'))!;
+    expect(JSON.stringify(secretRead.Resource)).toContain('CustomerCursorKey');
+    expect(variablesOf('customerApi')).toEqual([
+      'CUSTOMER_APP_CLIENT_ID',
+      'CUSTOMER_CURSOR_KEY_SECRET_ID',
+      'CUSTOMER_POOL_ISSUER',
+      'TABLE_NAME',
+    ]);
   });
 
   test("the operators' user pool: invited only, MFA (TOTP) required, a strong password, threat protection, deletion protection", () => {
@@ -222,7 +297,7 @@ describe('HiVisLoyalty stack', () => {
     const ids = (type: string) => Object.keys(template.findResources(type)).sort();
     expect(ids('AWS::DynamoDB::Table')).toEqual(['Audit3D8ADE0A', 'Loyalty5E0BF725']);
     expect(ids('AWS::S3::Bucket')).toEqual(['AccessLogs8B620ECA', 'ConsoleAssetsDE45C380', 'MomaData7037E24E', 'TrailLogs3B05809D']);
-    expect(ids('AWS::SecretsManager::Secret')).toEqual(['CardPepperA70DA52E']);
+    expect(ids('AWS::SecretsManager::Secret').filter((id) => id.startsWith('CardPepper'))).toEqual(['CardPepperA70DA52E']);
     expect(ids('AWS::SQS::Queue')).toEqual([
       'FileEventsDeadLetters8BC6B3A5',
       'FileEventsQueue8A860E67',
@@ -242,12 +317,19 @@ describe('HiVisLoyalty stack', () => {
     expect(variablesOf('reconcile')).toEqual(['BUCKET_NAME', 'FILE_EVENTS_QUEUE_URL', 'TABLE_NAME']);
     expect(variablesOf('stats')).toEqual(['TABLE_NAME']);
     expect(variablesOf('notify')).toEqual(['ACHIEVEMENTS_TOPIC_ARN', 'TABLE_NAME']);
-    expect(variablesOf('ingestMessage')).toEqual(['CARD_PEPPER_SECRET_ID', 'TABLE_NAME']);
-    expect(variablesOf('ingestFile')).toEqual(['BUCKET_NAME', 'CARD_PEPPER_SECRET_ID', 'FILE_EVENTS_QUEUE_URL', 'TABLE_NAME']);
+    expect(variablesOf('ingestMessage')).toEqual(['CAMPAIGN_CACHE_SECONDS', 'CARD_PEPPER_SECRET_ID', 'TABLE_NAME']);
+    expect(variablesOf('ingestFile')).toEqual([
+      'BUCKET_NAME',
+      'CAMPAIGN_CACHE_SECONDS',
+      'CARD_PEPPER_SECRET_ID',
+      'FILE_EVENTS_QUEUE_URL',
+      'TABLE_NAME',
+    ]);
     expect(variablesOf('adminApi')).toEqual([
       'ACHIEVEMENTS_TOPIC_ARN',
       'AUDIT_TABLE_NAME',
       'BUCKET_NAME',
+      'CAMPAIGN_CACHE_SECONDS',
       'CARD_PEPPER_SECRET_ID',
       'FILE_EVENTS_DLQ_URL',
       'FILE_EVENTS_QUEUE_URL',
@@ -263,8 +345,8 @@ describe('HiVisLoyalty stack', () => {
   test('only the functions that use the card pepper may read it: reconcile may not', () => {
     const readers = Object.entries(template.findResources('AWS::IAM::Policy'))
       .filter(([, p]) =>
-        (p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).some((s) =>
-          [s.Action].flat().includes('secretsmanager:GetSecretValue'),
+        (p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]).some(
+          (s) => [s.Action].flat().includes('secretsmanager:GetSecretValue') && JSON.stringify(s.Resource).includes('CardPepper'),
         ),
       )
       .map(([id]) => id.replace(/RoleDefaultPolicy.*$/, ''))
@@ -282,9 +364,12 @@ describe('HiVisLoyalty stack', () => {
       syncTargets: {},
       auditTableName: 'a',
       userPoolId: 'u',
+      customerTokens: { issuer: 'i', appClientId: 'c' },
+      customerCursorKeyFile: 'k',
     };
     const cloudName: Record<string, string> = {
       CARD_PEPPER_FILE: 'CARD_PEPPER_SECRET_ID',
+      CUSTOMER_CURSOR_KEY_FILE: 'CUSTOMER_CURSOR_KEY_SECRET_ID',
       NOTIFICATION_SINK_FILE: 'ACHIEVEMENTS_TOPIC_ARN',
     };
     for (const [name, spec] of Object.entries(FUNCTIONS)) {
@@ -300,7 +385,7 @@ describe('HiVisLoyalty stack', () => {
       const [id, resource] = distributions[0]!;
       return { id, config: resource.Properties.DistributionConfig };
     };
-    const apiId = () => Object.keys(template.findResources('AWS::ApiGatewayV2::Api'))[0]!;
+    const apiId = () => Object.keys(template.findResources('AWS::ApiGatewayV2::Api')).find((id) => id.startsWith('AdminApi'))!;
     const consoleUrl = () => ({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distribution().id, 'DomainName'] }]] });
 
     test('is served from a private, TLS-only, encrypted bucket that only the distribution reads (origin access control)', () => {

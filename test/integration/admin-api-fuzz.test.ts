@@ -153,6 +153,13 @@ const jsonBody = fc.oneof(
         cardNumber: fc.oneof(cardNumber, fieldValue),
         points: fieldValue,
         idempotencyKey: fieldValue,
+        rewardId: fc.oneof(fc.constantFrom('free-vend', 'credit-5', '__proto__'), fieldValue),
+        // Campaign definitions, never a valid one (a campaign the fuzz made would change every later sale's points).
+        reward: fc.oneof(fc.constant({ kind: 'multiplier', factor: 1 }), fc.constant({ kind: 'bonus', points: -5 }), fieldValue),
+        when: fc.oneof(fc.constant({ products: ['*'.repeat(80)], hours: { from: 3, to: 3 } }), fieldValue),
+        caps: fieldValue,
+        stacking: fieldValue,
+        expectedVersion: fieldValue,
       },
       { requiredKeys: [] },
     )

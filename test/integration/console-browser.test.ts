@@ -183,6 +183,89 @@ test('a reversed sale takes its points back from the balance', async () => {
   await expectAccessible(page, 'customer');
 });
 
+/** The next weekday morning, 08:30 UTC (the local program's time zone), at least a day ahead. */
+function nextWeekdayMorning(): string {
+  const day = new Date();
+  day.setUTCHours(8, 30, 0, 0);
+  do day.setUTCDate(day.getUTCDate() + 1);
+  while (day.getUTCDay() === 0 || day.getUTCDay() === 6);
+  return day.toISOString();
+}
+
+test('an operator creates “double points on coffee at VEND-001 weekdays 7–10”; the next matching sale earns double, once', async () => {
+  const { page } = admin;
+  await openPage(page, 'campaigns');
+  const form = page.getByTestId('campaign-form');
+  const name = `Coffee mornings ${run}`;
+  await form.getByLabel('Name').fill(name);
+  await form.getByTestId('reward-kind').selectOption('multiplier');
+  await form.getByLabel(/^Factor/).fill('2');
+  await form.getByLabel(/^Products/).fill('*coffee*');
+  await form.getByLabel(/^Machines/).fill('VEND-001');
+  for (const day of [1, 2, 3, 4, 5]) await form.getByTestId(`day-${day}`).check();
+  await form.getByLabel(/^From hour/).fill('7');
+  await form.getByLabel(/^To hour/).fill('10');
+  await expectAccessible(page, 'campaigns');
+  await form.getByTestId('save-campaign').click();
+  await page.getByTestId('campaign-created').waitFor();
+  await page.getByTestId('campaigns').getByRole('link', { name }).waitFor();
+
+  const customer = `web-ana-${run}`;
+  const before = (await local.admin('GET', `/admin/users/${customer}`)).body as { points: number };
+  const coffee = {
+    transactionId: `WEB-${run}-CAMPAIGN`,
+    date: nextWeekdayMorning(),
+    amount: 350,
+    cardNumber: anaCard,
+    product: 'Flat White Coffee',
+    machineId: 'VEND-001',
+  };
+  // The campaign is in force a second after it was saved; the same sale twice is awarded once.
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  await local.sendMomaMessage(coffee);
+  await local.sendMomaMessage(coffee);
+  const awarded = await waitFor(async () => {
+    const stored = await local.sale(coffee.transactionId);
+    return stored?.status === 'awarded' ? stored : undefined;
+  }, 'the campaign sale awarded');
+  expect(awarded).toMatchObject({ purchasePoints: 35, campaignPoints: 35, points: 70 });
+  await page.goto(`${local.endpoints.consoleUrl}/#/transactions/${coffee.transactionId}`);
+  await page.getByTestId('sale-campaigns').getByText('35 points').waitFor();
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const after = (await local.admin('GET', `/admin/users/${customer}`)).body as { points: number };
+  expect(after.points - before.points).toBe(70);
+
+  // Ended from its page, it stops applying; the console says so.
+  await page.getByTestId('sale-campaigns').getByRole('link').click();
+  await page.getByTestId('campaign-versions').waitFor();
+  await page.getByTestId('end-campaign').click();
+  await confirm(page);
+  await page.getByTestId('campaign-saved').waitFor();
+  await expectAccessible(page, 'campaign');
+});
+
+test('an admin redeems a reward and reads its code; a double click redeems once; the redemption is reversed', async () => {
+  const { page } = admin;
+  const userId = `web-rex-${run}`;
+  await local.admin('PUT', `/admin/users/${userId}`, { name: 'Rex' });
+  await local.admin('POST', `/admin/users/${userId}/adjustments`, { points: 400, reason: 'welcome', idempotencyKey: `web-rex-${run}` });
+  await page.goto(`${local.endpoints.consoleUrl}/#/customers/${userId}`);
+  await page.getByTestId('customer-detail').waitFor();
+  await page.getByTestId('redeem-reward').selectOption('free-vend');
+  await page.getByTestId('redeem').getByRole('button', { name: 'Redeem' }).dblclick();
+  await expect(page.getByTestId('redemption-code').textContent()).resolves.toMatch(/[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}/);
+  await page.getByTestId('customer-redemptions').getByText('Free vend').waitFor();
+  await expect(numberIn(page, 'customer-points')).resolves.toBe(100);
+  expect((await local.admin('GET', `/admin/users/${userId}/redemptions`)).body.items).toHaveLength(1);
+  await expectAccessible(page, 'customer-redeemed');
+
+  await page.getByTestId('reverse-redemption').click();
+  await page.getByTestId('reverse-redemption-reason').fill('redeemed by mistake');
+  await confirm(page);
+  await page.getByTestId('customer-redemptions').getByText('reversed').waitFor();
+  await expect(numberIn(page, 'customer-points')).resolves.toBe(400);
+});
+
 test('charts and tables render with data; notifications and audit list what happened', async () => {
   const { page } = admin;
   await openPage(page, 'analytics');
@@ -247,7 +330,7 @@ test('a viewer reads every page and finds no control that changes anything', asy
     expect(await page.getByTestId('nav-import').count()).toBe(0);
     expect(await page.getByTestId('nav-audit').count()).toBe(0);
     const mutating =
-      '[data-testid="sync-start"], [data-testid="sync-stop"], [data-testid="test-connection"], [data-testid="dlq-redrive"], [data-testid="reverse"], [data-testid="retry"], [data-testid="assign"], [data-testid="create-customer"], [data-testid="link-card"], [data-testid="adjust"], [data-testid="unlink-card"], [data-testid="export-customer"], [data-testid="erase-customer"]';
+      '[data-testid="sync-start"], [data-testid="sync-stop"], [data-testid="test-connection"], [data-testid="dlq-redrive"], [data-testid="reverse"], [data-testid="retry"], [data-testid="assign"], [data-testid="create-customer"], [data-testid="link-card"], [data-testid="adjust"], [data-testid="redeem"], [data-testid="reverse-redemption"], [data-testid="unlink-card"], [data-testid="export-customer"], [data-testid="erase-customer"]';
     for (const id of ['integration', 'transactions', 'review', 'customers', 'analytics', 'notifications']) {
       await openPage(page, id);
       await page.waitForLoadState('networkidle');

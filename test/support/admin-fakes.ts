@@ -19,15 +19,19 @@ import type {
   FailureRecords,
   LinkedCard,
   Listed,
+  NewRedemption,
   OperatorDirectory,
   Page,
   QueueDepth,
   QueueMonitor,
+  RedeemCommit,
+  Redemptions,
   SaleReader,
   SourceActivity,
   SourceState,
   StatsReader,
   StoredFailure,
+  StoredRedemption,
   StoredSale,
   SyncControl,
 } from '../../shared/admin/ports';
@@ -37,6 +41,7 @@ import type { ReviewCounts } from '../../shared/domain/stats';
 import type { FigureRow } from '../../shared/domain/stats-report';
 import type { CardHashes, SaleRecord } from '../../shared/ingest/ports';
 import type { SyncSource } from '../../shared/topology';
+import { MemoryCampaignBook } from './campaign-fakes';
 import { type MemoryLedger, memoryIngest } from './fakes';
 
 /** In-memory fakes of the admin ports, over the ingest fakes' ledger (accounts and sales live there). */
@@ -118,6 +123,80 @@ export class MemoryAccountChanges implements AccountChanges {
   }
 }
 
+/**
+ * Redemptions with the table's guards: one per customer and key, committed only while the account is as read and its
+ * balance covers the cost. `commits` counts every attempt to write one.
+ */
+export class MemoryRedemptions implements Redemptions {
+  readonly items = new Map<string, StoredRedemption>();
+  commits = 0;
+  constructor(private readonly ledger: MemoryLedger) {}
+
+  async redeem(request: NewRedemption, before: LoyaltyAccount, after: LoyaltyAccount): Promise<RedeemCommit> {
+    this.commits += 1;
+    const key = `${request.userId}#${request.idempotencyKey}`;
+    const existing = this.items.get(key);
+    if (existing) return { kind: 'exists', redemption: { ...existing } };
+    const current = this.ledger.accounts.get(before.userId);
+    if (!current || current.version !== before.version || current.points < request.reward.points) return { kind: 'stale' };
+    const { reward } = request;
+    const redemption: StoredRedemption = {
+      entity: 'redemption',
+      redemptionId: request.idempotencyKey,
+      userId: request.userId,
+      rewardId: reward.id,
+      rewardName: reward.name,
+      kind: reward.kind,
+      points: reward.points,
+      valueCents: reward.valueCents,
+      code: request.code,
+      status: 'issued',
+      createdAt: request.at,
+      madeBy: request.madeBy.name,
+      madeById: request.madeBy.id,
+      balanceAfter: after.points,
+    };
+    this.items.set(key, redemption);
+    this.ledger.accounts.set(after.userId, after);
+    return { kind: 'redeemed', redemption: { ...redemption } };
+  }
+
+  async get(userId: string, redemptionId: string): Promise<StoredRedemption | undefined> {
+    const item = this.items.get(`${userId}#${redemptionId}`);
+    return item && { ...item };
+  }
+
+  async reverse(
+    redemption: StoredRedemption,
+    before: LoyaltyAccount,
+    after: LoyaltyAccount,
+    change: { reason: string; by: ChangeAuthor; at: string },
+  ): Promise<ChangeResult> {
+    const key = `${redemption.userId}#${redemption.redemptionId}`;
+    const stored = this.items.get(key);
+    if (stored?.status !== 'issued') return 'precondition_failed';
+    const current = this.ledger.accounts.get(before.userId);
+    if (!current || current.version !== before.version) return 'stale';
+    this.items.set(key, {
+      ...stored,
+      status: 'reversed',
+      reversedAt: change.at,
+      reversalReason: change.reason,
+      reversedBy: change.by.name,
+      reversedById: change.by.id,
+      balanceAfterReversal: after.points,
+    });
+    this.ledger.accounts.set(after.userId, after);
+    return 'applied';
+  }
+
+  /** Newest first, one page (no cursors). */
+  async list(userId: string, limit: number): Promise<Page<Listed>> {
+    const items = [...this.items.values()].filter((r) => r.userId === userId).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return { items: items.slice(0, limit).map((r) => ({ ...r })) };
+  }
+}
+
 /** Profiles beside the ledger's accounts; a customer read shows both, as the table's customer item does. */
 export class MemoryCustomers implements CustomerStore {
   readonly profiles = new Map<string, CustomerProfile>();
@@ -163,13 +242,20 @@ export class MemoryCustomers implements CustomerStore {
   }
 }
 
-/** Adjustments from the account-changes fake; notifications a test puts in. */
+/** Adjustments from the account-changes fake, redemptions from the redemptions fake; notifications a test puts in. */
 export class MemoryCustomerRecords implements CustomerRecords {
   readonly notifications: Array<Listed & { userId: string; day: string }> = [];
-  constructor(private readonly changes: MemoryAccountChanges) {}
+  constructor(
+    private readonly changes: MemoryAccountChanges,
+    private readonly redeemed?: MemoryRedemptions,
+  ) {}
 
   async adjustments(userId: string): Promise<Listed[]> {
     return [...this.changes.adjustments.values()].filter((a) => a.userId === userId);
+  }
+
+  async redemptions(userId: string): Promise<Listed[]> {
+    return [...(this.redeemed?.items.values() ?? [])].filter((r) => r.userId === userId).map((r) => ({ ...r }));
   }
 
   async notificationsOn(userId: string, day: string): Promise<Listed[]> {
@@ -184,6 +270,7 @@ export class MemoryCustomerErasure implements CustomerErasure {
     private readonly customers: MemoryCustomers,
     private readonly changes: MemoryAccountChanges,
     private readonly records: MemoryCustomerRecords,
+    private readonly redemptions?: MemoryRedemptions,
   ) {}
 
   async start(userId: string, at: string): Promise<ErasureStart> {
@@ -215,6 +302,18 @@ export class MemoryCustomerErasure implements CustomerErasure {
       if (adjustment.userId !== userId) continue;
       this.changes.adjustments.delete(key);
       this.changes.adjustments.set(key.replace(userId, pseudonym), { ...adjustment, userId: pseudonym });
+      moved++;
+    }
+    return moved;
+  }
+
+  async moveRedemptions(userId: string, pseudonym: string) {
+    let moved = 0;
+    for (const [key, redemption] of this.redemptions?.items ?? []) {
+      if (redemption.userId !== userId) continue;
+      const redemptionId = `moved-${moved + 1}`;
+      this.redemptions!.items.delete(key);
+      this.redemptions!.items.set(`${pseudonym}#${redemptionId}`, { ...redemption, userId: pseudonym, redemptionId });
       moved++;
     }
     return moved;
@@ -380,15 +479,17 @@ export function memoryAdmin(checks: ConnectionCheck[] = []) {
   const { ledger, files, queue } = ingest;
   const customers = new MemoryCustomers(ledger);
   const changes = new MemoryAccountChanges(ledger);
-  const records = new MemoryCustomerRecords(changes);
+  const redemptions = new MemoryRedemptions(ledger);
+  const records = new MemoryCustomerRecords(changes, redemptions);
   const fakes = {
     sales: new MemorySales(ledger),
     customers,
     records,
-    erasure: new MemoryCustomerErasure(ledger, customers, changes, records),
+    erasure: new MemoryCustomerErasure(ledger, customers, changes, records, redemptions),
     exportCursors: new CursorSigner(randomBytes(32)),
     queries: new MemoryAdminQueries(),
     changes,
+    redemptions,
     stats: new MemoryStats(),
     activity: new MemoryActivity(),
     sync: new MemorySyncControl(),
@@ -396,6 +497,7 @@ export function memoryAdmin(checks: ConnectionCheck[] = []) {
     storedFailures: new MemoryFailureRecords(),
     audit: new MemoryAuditLog(),
     operators: new MemoryOperators(),
+    campaigns: new MemoryCampaignBook(),
   };
   const auditFailures: { err: unknown; entry: AuditEntry }[] = [];
   const app: AdminContainer = {
@@ -411,6 +513,7 @@ export function memoryAdmin(checks: ConnectionCheck[] = []) {
     },
     checks,
     clock: ingest.clock,
+    campaignDelaySeconds: 15,
     onAuditFailure: (err, entry) => auditFailures.push({ err, entry }),
   };
   return { app, ...ingest, ...fakes, auditFailures };

@@ -1,10 +1,12 @@
 import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { LoyaltyAccount } from '../../domain/loyalty';
-import { keys } from './table-keys';
+import { indexKeys, keys } from './table-keys';
 
 /**
  * The transaction item that moves an account from one standing to the next, only if nobody changed it since it
- * was read (optimistic locking on `version`). Awards and reversals both write an account this way.
+ * was read (optimistic locking on `version`). Awards and reversals both write an account this way. `dueAt` puts a
+ * customer who has none yet on the scheduled expiry and requalification run's day (GSI3 DUE#<day>); `pointsAtLeast`
+ * also requires the stored balance to be at least that (a redemption's cost).
  */
 export function accountStandingUpdate(
   tableName: string,
@@ -12,15 +14,25 @@ export function accountStandingUpdate(
   after: LoyaltyAccount,
   now: string,
   extra: Record<string, string> = {},
+  options: { dueAt?: string; pointsAtLeast?: number } = {},
 ) {
   const extraNames = Object.keys(extra);
+  const usageChanged = after.campaignUsage !== undefined && after.campaignUsage !== before.campaignUsage;
+  const baseChanged = after.tierBase !== undefined && after.tierBase !== before.tierBase;
+  const { dueAt, pointsAtLeast } = options;
   return {
     TableName: tableName,
     Key: keys.customer(after.userId),
     UpdateExpression:
       'SET points = :points, lifetimePoints = :lifetime, tier = :tier, punchCount = :punch, punchCardsCompleted = :cards, purchaseCount = :purchases, version = :next, updatedAt = :now' +
+      (usageChanged ? ', campaignUsage = :usage' : '') +
+      (baseChanged ? ', tierBase = :tierBase' : '') +
+      (dueAt ? ', GSI3PK = if_not_exists(GSI3PK, :duePartition), GSI3SK = if_not_exists(GSI3SK, :dueSort)' : '') +
       extraNames.map((_name, i) => `, #x${i} = :x${i}`).join(''),
-    ConditionExpression: 'attribute_exists(PK) AND (version = :expected OR (attribute_not_exists(version) AND :expected = :zero))',
+    ConditionExpression:
+      'attribute_exists(PK) AND (version = :expected OR (attribute_not_exists(version) AND :expected = :zero))' +
+      // A spend's own guard, beside the version's: the stored balance itself must cover it.
+      (pointsAtLeast !== undefined ? ' AND points >= :atLeast' : ''),
     ...(extraNames.length > 0 ? { ExpressionAttributeNames: Object.fromEntries(extraNames.map((name, i) => [`#x${i}`, name])) } : {}),
     ExpressionAttributeValues: {
       ':points': after.points,
@@ -33,6 +45,10 @@ export function accountStandingUpdate(
       ':expected': before.version,
       ':zero': 0,
       ':now': now,
+      ...(usageChanged ? { ':usage': after.campaignUsage } : {}),
+      ...(baseChanged ? { ':tierBase': after.tierBase } : {}),
+      ...(dueAt ? { ':duePartition': indexKeys.dueOn(dueAt), ':dueSort': `${dueAt}#${after.userId}` } : {}),
+      ...(pointsAtLeast !== undefined ? { ':atLeast': pointsAtLeast } : {}),
       ...Object.fromEntries(extraNames.map((name, i) => [`:x${i}`, extra[name]])),
     },
   };

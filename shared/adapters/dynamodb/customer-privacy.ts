@@ -11,6 +11,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { CustomerErasure, CustomerRecords, ErasureStart, Listed } from '../../admin/ports';
 import { ERASED_CUSTOMER, PSEUDONYM_PREFIX } from '../../domain/erasure';
+import { adjustmentIndexKeys } from './account-changes';
+import { redemptionIndexKeys } from './redemptions';
 import { dayShards, GSI1, indexKeys, keys, withoutKeys } from './table-keys';
 
 /** The account figures an erased customer's pseudonymous account keeps, so balances and tiers add up as before. */
@@ -67,6 +69,10 @@ export class DynamoDbCustomerRecords implements CustomerRecords {
     return (await customerPartition(this.db, this.tableName, userId, 'ADJUSTMENT#')).map(withoutKeys);
   }
 
+  async redemptions(userId: string): Promise<Listed[]> {
+    return (await customerPartition(this.db, this.tableName, userId, 'REDEMPTION#')).map(withoutKeys);
+  }
+
   async notificationsOn(userId: string, day: string): Promise<Listed[]> {
     return (await notificationsOfDay(this.db, this.tableName, userId, day)).map(withoutKeys);
   }
@@ -95,9 +101,9 @@ export class DynamoDbCustomerErasure implements CustomerErasure {
             TableName: this.tableName,
             Key: keys.customer(userId),
             // The next version: an award planned on the account before now fails its condition, reads again and
-            // finds the erasure (no account to award to).
+            // finds the erasure (no account to award to). The customer leaves the expiry run's due days at once.
             UpdateExpression:
-              'SET erasure = :erasure, marketingConsent = :false, updatedAt = :at, #version = if_not_exists(#version, :zero) + :one REMOVE #name, email, pushEndpoint, marketingConsentAt',
+              'SET erasure = :erasure, marketingConsent = :false, updatedAt = :at, #version = if_not_exists(#version, :zero) + :one REMOVE #name, email, pushEndpoint, marketingConsentAt, GSI3PK, GSI3SK, nextReviewAt',
             ConditionExpression: 'attribute_exists(PK) AND entity = :customer AND attribute_not_exists(erasure)',
             ExpressionAttributeNames: { '#name': 'name', '#version': 'version' },
             ExpressionAttributeValues: { ':erasure': erasure, ':false': false, ':at': at, ':customer': 'customer', ':zero': 0, ':one': 1 },
@@ -183,12 +189,39 @@ export class DynamoDbCustomerErasure implements CustomerErasure {
   }
 
   async moveAdjustments(userId: string, pseudonym: string): Promise<number> {
-    const adjustments = await customerPartition(this.db, this.tableName, userId, 'ADJUSTMENT#');
+    return this.moveKeyedItems(userId, pseudonym, 'ADJUSTMENT#', (adjustment, movedKey) => {
+      const { idempotencyKey: _key, ...kept } = adjustment;
+      // Adjustments made before the movements index have no place in it, and get none now.
+      const indexed = adjustment.GSI1PK ? adjustmentIndexKeys(pseudonym, movedKey, String(adjustment.createdAt)) : {};
+      return { ...kept, ...indexed };
+    });
+  }
+
+  async moveRedemptions(userId: string, pseudonym: string): Promise<number> {
+    // Marked pseudonymous: the statistics counted it when it was made, and must not count the moved copy again.
+    return this.moveKeyedItems(userId, pseudonym, 'REDEMPTION#', (redemption, movedKey) => ({
+      ...redemption,
+      ...redemptionIndexKeys(pseudonym, movedKey, String(redemption.createdAt)),
+      redemptionId: movedKey,
+      pseudonymous: true,
+    }));
+  }
+
+  /**
+   * Moves the customer's items under a key prefix to the pseudonym's partition, each in one transaction (put there,
+   * deleted here). The client's idempotency key in the sort key is free text (it may name the customer) and means
+   * nothing once the account moved: the new key follows from the old one, so two calls moving the same item put it
+   * there once.
+   */
+  private async moveKeyedItems(
+    userId: string,
+    pseudonym: string,
+    prefix: 'ADJUSTMENT#' | 'REDEMPTION#' | 'EXPIRY#' | 'TIER#',
+    reshape: (item: Record<string, unknown>, movedKey: string) => Record<string, unknown>,
+  ): Promise<number> {
     let moved = 0;
-    for (const { idempotencyKey: _key, ...adjustment } of adjustments) {
-      // The client's idempotency key is free text (it may name the customer) and means nothing once the account moved.
-      // The new key follows from the old one, so two calls moving the same adjustment put it there once.
-      const movedKey = `ADJUSTMENT#moved-${createHash('sha256').update(String(adjustment.SK)).digest('hex').slice(0, 32)}`;
+    for (const item of await customerPartition(this.db, this.tableName, userId, prefix)) {
+      const movedKey = `moved-${createHash('sha256').update(String(item.SK)).digest('hex').slice(0, 32)}`;
       try {
         await this.db.send(
           new TransactWriteCommand({
@@ -196,14 +229,14 @@ export class DynamoDbCustomerErasure implements CustomerErasure {
               {
                 Put: {
                   TableName: this.tableName,
-                  Item: { ...adjustment, PK: keys.customer(pseudonym).PK, SK: movedKey, userId: pseudonym },
+                  Item: { ...reshape(item, movedKey), PK: keys.customer(pseudonym).PK, SK: `${prefix}${movedKey}`, userId: pseudonym },
                   ConditionExpression: 'attribute_not_exists(PK)',
                 },
               },
               {
                 Delete: {
                   TableName: this.tableName,
-                  Key: { PK: adjustment.PK, SK: adjustment.SK },
+                  Key: { PK: item.PK, SK: item.SK },
                   ConditionExpression: 'attribute_exists(PK)',
                 },
               },
@@ -253,7 +286,25 @@ export class DynamoDbCustomerErasure implements CustomerErasure {
     return { moved, done: true };
   }
 
+  /**
+   * The expiry run's records: expiries and tier changes keep the books and move to the pseudonym (marked, so they are
+   * not announced again); notices of what was to come mean nothing any more and are deleted.
+   */
+  private async moveReviewRecords(userId: string, pseudonym: string) {
+    for (const prefix of ['EXPIRY#', 'TIER#'] as const) {
+      await this.moveKeyedItems(userId, pseudonym, prefix, (entry) => ({
+        ...entry,
+        GSI1PK: indexKeys.customerMoves(pseudonym),
+        pseudonymous: true,
+      }));
+    }
+    for (const notice of await customerPartition(this.db, this.tableName, userId, 'NOTICE#')) {
+      await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { PK: notice.PK, SK: notice.SK } }));
+    }
+  }
+
   async finish(userId: string, pseudonym: string, at: string): Promise<boolean> {
+    await this.moveReviewRecords(userId, pseudonym);
     // A link written while the erasure began (its check a moment old) is deleted too.
     await this.deleteCards(userId);
     const profile = await this.profile(userId);

@@ -15,6 +15,9 @@
  * | redemption      | CUSTOMER#<userId>      | REDEMPTION#<key>       | MOVES#<userId> / <at>#REDEMPTION#<key> |             | REDEMPTION#<day> / <at>#<userId> |
  * | adjustment      | CUSTOMER#<userId>      | ADJUSTMENT#<key>       | MOVES#<userId> / <at>#ADJUSTMENT#<key> |             |                             |
  * | expiry          | CUSTOMER#<userId>      | EXPIRY#<at>            | MOVES#<userId> / <at>#EXPIRY    |                     |                             |
+ * | tier change     | CUSTOMER#<userId>      | TIER#<at>              | MOVES#<userId> / <at>#TIER      |                     |                             |
+ * | notice          | CUSTOMER#<userId>      | NOTICE#<kind>#<day>    |                                |                     |                             |
+ * | due-run checkpoint | RUN#expire-points   | CHECKPOINT             |                                |                     |                             |
  * | customer (due)  | CUSTOMER#<userId>      | PROFILE                |                                |                     | DUE#<day> / <at>#<userId>   |
  *
  * Day-partitioned GSI3 keys keep any one partition from running hot when a bad file produces a burst of failures.
@@ -56,6 +59,12 @@ export const keys = {
   /** A notification, in its day's shard: the key follows from the event, so a second record of it is the same item. */
   campaignVersion: (campaignId: string, version: number) => ({ PK: 'CAMPAIGN', SK: `${campaignId}#${String(version).padStart(6, '0')}` }),
   redemption: (userId: string, key: string) => ({ PK: `CUSTOMER#${userId}`, SK: `REDEMPTION#${key}` }),
+  expiry: (userId: string, at: string) => ({ PK: `CUSTOMER#${userId}`, SK: `EXPIRY#${at}` }),
+  tierChange: (userId: string, at: string) => ({ PK: `CUSTOMER#${userId}`, SK: `TIER#${at}` }),
+  /** One notice per customer, kind and day it is about: a second run writing it finds it there. */
+  notice: (userId: string, kind: string, isoDate: string) => ({ PK: `CUSTOMER#${userId}`, SK: `NOTICE#${kind}#${day(isoDate)}` }),
+  /** The last day the scheduled expiry run finished (every earlier due day is empty). */
+  dueRunCheckpoint: () => ({ PK: 'RUN#expire-points', SK: 'CHECKPOINT' }),
   notification: (occurredAt: string, eventId: string) => ({
     PK: notificationPartition(day(occurredAt), shardOf(eventId)),
     SK: `${occurredAt}#${eventId}`,
@@ -75,7 +84,7 @@ export const notificationPartitions = (dayText: string) =>
 export const fileId = (bucket: string, key: string, eTag: string) =>
   createHash('sha256').update(`${bucket}\u0000${key}\u0000${eTag}`).digest('hex');
 
-export type DayKind = 'SALE' | 'UNMATCHED' | 'CONFLICT' | 'FAILURE' | 'FILE' | 'NOTIFICATION';
+export type DayKind = 'SALE' | 'UNMATCHED' | 'CONFLICT' | 'FAILURE' | 'FILE' | 'NOTIFICATION' | 'REDEMPTION';
 /** The kinds written once per sale or per notification: their day partitions are sharded. */
 export type ShardedDayKind = Extract<DayKind, 'SALE' | 'NOTIFICATION'>;
 export const DAY_SHARDS = 16;
