@@ -24,6 +24,8 @@ export interface AwardFacts {
   userId: string;
   points: number;
   purchasePoints: number;
+  /** Points the campaigns in force added, when any applied. */
+  campaignPoints?: number;
   balanceAfter: number;
   tierAfter: TierName;
   achievements: Achievement[];

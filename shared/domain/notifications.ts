@@ -68,6 +68,7 @@ export function deriveNotifications(
   const base = { transactionId, occurredAt: after.awardedAt };
   const customer = { userId: after.userId, balanceAfter: after.balanceAfter, tier: after.tierAfter };
   const events: NotificationEvent[] = [];
+  const campaignPoints = after.campaignPoints ?? 0;
   if (program.notifications.pointsAwarded) {
     events.push({
       ...base,
@@ -75,8 +76,16 @@ export function deriveNotifications(
       eventId: `${transactionId}:points_awarded`,
       eventType: 'points_awarded',
       audience: 'customer',
-      message: `You earned ${after.purchasePoints} points. Balance: ${customer.balanceAfter}.`,
-      detail: { points: after.purchasePoints, amountCents: after.amountCents, product: after.product },
+      message:
+        campaignPoints > 0
+          ? `You earned ${after.purchasePoints + campaignPoints} points (${campaignPoints} from a campaign). Balance: ${customer.balanceAfter}.`
+          : `You earned ${after.purchasePoints} points. Balance: ${customer.balanceAfter}.`,
+      detail: {
+        points: after.purchasePoints + campaignPoints,
+        ...(campaignPoints > 0 ? { campaignPoints } : {}),
+        amountCents: after.amountCents,
+        product: after.product,
+      },
     });
   }
   for (const achievement of after.achievements) {

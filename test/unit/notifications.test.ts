@@ -30,6 +30,16 @@ function awardedSaleImage(
 }
 
 describe('deriveNotifications', () => {
+  test('a sale a campaign doubled says how many of its points the campaign gave', () => {
+    const doubled = { ...awardedSaleImage('T-CAMPAIGN'), campaignPoints: 35, points: 70, balanceAfter: 70 };
+    const [awarded] = deriveNotifications(undefined, doubled, DEFAULT_PROGRAM);
+    expect(awarded).toMatchObject({
+      eventType: 'points_awarded',
+      message: 'You earned 70 points (35 from a campaign). Balance: 70.',
+      detail: { points: 70, campaignPoints: 35 },
+    });
+  });
+
   test('a sale that completes a punch card and crosses a tier at once yields each event once', () => {
     const nearly = { ...newAccount('u1'), points: 440, lifetimePoints: 440, punchCount: 9, purchaseCount: 9 };
     const events = deriveNotifications(undefined, awardedSaleImage('T10', nearly, 100), DEFAULT_PROGRAM);

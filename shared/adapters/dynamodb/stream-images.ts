@@ -25,6 +25,7 @@ const storedAwardFields = {
   userId: z.string(),
   points: z.number(),
   purchasePoints: z.number(),
+  campaignPoints: z.number().optional(),
   balanceAfter: z.number(),
   tierAfter: z.enum(TIER_NAMES),
   achievements: z.array(achievementSchema),
