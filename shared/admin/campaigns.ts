@@ -155,8 +155,17 @@ export async function campaignHistory(campaignId: string, deps: CampaignDeps) {
 
 const effectiveFrom = (deps: CampaignDeps) => new Date(deps.now().getTime() + deps.takesEffectAfterSeconds * 1_000).toISOString();
 
+/**
+ * Campaigns open at once, at most: every award weighs each one in force, and a customer's item keeps its use of each
+ * (the item every award rewrites).
+ */
+export const MAX_OPEN_CAMPAIGNS = 50;
+
 export async function createCampaign(definition: CampaignDefinition, by: ChangeAuthor, deps: CampaignDeps) {
   refuseUnknownGroups(definition, deps.program);
+  const open = [...latestOf(await deps.campaigns.versions()).values()].filter((v) => v.validTo === undefined);
+  if (open.length >= MAX_OPEN_CAMPAIGNS)
+    throw new AdminError(409, `${open.length} campaigns are open, the most there may be: end one before creating another`);
   const campaign: Campaign = { id: newCampaignId(), version: 1, ...definition };
   const result = await deps.campaigns.save(campaign, effectiveFrom(deps), by, deps.now().toISOString());
   if (result === 'conflict') throw new AdminError(409, 'a campaign with this id already exists: send the request again');

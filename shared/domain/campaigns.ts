@@ -51,6 +51,8 @@ export interface SaleFacts {
   machineId: string;
   /** ISO 8601 with its zone: when the sale happened. */
   date: string;
+  /** When the sale is being awarded; the sale's date when absent. A machine's clock can be wrong, this one is ours. */
+  processedAt?: string;
 }
 
 /**
@@ -90,6 +92,9 @@ export interface CampaignVersion {
  * longer known, so the cap could not be kept).
  */
 export const USAGE_DAYS_KEPT = 14;
+
+/** A sale dated further ahead of its processing than this (a machine's clock gone wrong) earns no campaign points. */
+export const FUTURE_SALE_ALLOWANCE_DAYS = 7;
 
 const DAY_MS = 86_400_000;
 const dayNumber = (day: string) => Math.floor(Date.parse(`${day}T00:00:00Z`) / DAY_MS);
@@ -167,7 +172,9 @@ export function meetsCampaign(
   if (
     when.machines &&
     !when.machines.some((machine) =>
-      machine.startsWith('group:') ? (settings.machineGroups[machine.slice(6)] ?? []).includes(sale.machineId) : machine === sale.machineId,
+      machine.startsWith('group:')
+        ? Object.hasOwn(settings.machineGroups, machine.slice(6)) && settings.machineGroups[machine.slice(6)]!.includes(sale.machineId)
+        : machine === sale.machineId,
     )
   )
     return false;
@@ -194,18 +201,18 @@ export function campaignReward(campaign: Campaign, purchasePoints: number, use: 
 const fillsCard = (campaign: Campaign, use: CampaignUse | undefined) =>
   campaign.reward.kind === 'punch_card' && (use?.punches ?? 0) + 1 >= campaign.reward.purchases;
 
-function beyondKeptDays(use: CampaignUse | undefined, day: string): boolean {
-  const newest = Object.keys(use?.days ?? {})
-    .sort()
-    .at(-1);
-  return newest !== undefined && dayNumber(day) <= dayNumber(newest) - USAGE_DAYS_KEPT;
-}
+/** Whether a sale's local day is older than the days of use kept (counted back from the day it is processed). */
+const beyondKeptDays = (day: string, processedDay: string) => dayNumber(day) <= dayNumber(processedDay) - USAGE_DAYS_KEPT;
 
 /** Room left under a campaign's caps for this customer, on the sale's local day and in all. */
-function roomUnderCaps(campaign: Campaign, use: CampaignUse | undefined, day: string): number {
+function roomUnderCaps(campaign: Campaign, use: CampaignUse | undefined, day: string, processedDay: string): number {
   const caps = campaign.caps ?? {};
   const today =
-    caps.perCustomerPerDay === undefined ? Infinity : beyondKeptDays(use, day) ? 0 : caps.perCustomerPerDay - (use?.days[day] ?? 0);
+    caps.perCustomerPerDay === undefined
+      ? Infinity
+      : beyondKeptDays(day, processedDay)
+        ? 0
+        : caps.perCustomerPerDay - (use?.days[day] ?? 0);
   const ever = caps.perCustomer === undefined ? Infinity : caps.perCustomer - (use?.points ?? 0);
   return Math.max(0, Math.min(today, ever));
 }
@@ -220,13 +227,17 @@ export function campaignPoints(
   purchasePoints: number,
   settings: CampaignSettings,
   usage: CampaignUsage,
-): { points: number; applied: AppliedCampaign[]; day: string } {
+): { points: number; applied: AppliedCampaign[]; day: string; processedDay: string } {
   const day = localTime(sale.date, settings.timeZone).day;
+  const processedAt = sale.processedAt ?? sale.date;
+  const processedDay = localTime(processedAt, settings.timeZone).day;
+  if (Date.parse(sale.date) - Date.parse(processedAt) > FUTURE_SALE_ALLOWANCE_DAYS * DAY_MS)
+    return { points: 0, applied: [], day, processedDay };
   const offers = settings.campaigns
     .filter((campaign) => meetsCampaign(campaign, sale, settings))
     .map((campaign) => {
       const use = usage[campaign.id];
-      const points = Math.min(campaignReward(campaign, purchasePoints, use), roomUnderCaps(campaign, use, day));
+      const points = Math.min(campaignReward(campaign, purchasePoints, use), roomUnderCaps(campaign, use, day, processedDay));
       return { campaign, points, use };
     })
     .filter((offer) => offer.points > 0 || offer.campaign.reward.kind === 'punch_card');
@@ -245,28 +256,32 @@ export function campaignPoints(
       ...(campaign.caps?.perCustomerPerDay !== undefined ? { daily: true as const } : {}),
     })),
     day,
+    processedDay,
   };
 }
 
 const unused = (): CampaignUse => ({ points: 0, days: {}, punches: 0, cardsCompleted: 0 });
 
-/** Keeps the days of the last USAGE_DAYS_KEPT up to the newest (ISO days sort as text), and none of no use. */
-function recentDays(days: Record<string, number>): Record<string, number> {
-  const newest = Object.keys(days).sort().at(-1);
-  if (newest === undefined) return {};
-  const from = dayNumber(newest) - USAGE_DAYS_KEPT;
+/** The days of use worth keeping: none of no use, and (given the day a sale is processed) none too old to matter. */
+function recentDays(days: Record<string, number>, processedDay?: string): Record<string, number> {
+  const from = processedDay === undefined ? Number.NEGATIVE_INFINITY : dayNumber(processedDay) - USAGE_DAYS_KEPT;
   return Object.fromEntries(Object.entries(days).filter(([d, n]) => n > 0 && dayNumber(d) > from));
 }
 
-/** The usage after a sale of local `day` earned `applied`. */
-export function withCampaignUse(usage: CampaignUsage, applied: readonly AppliedCampaign[], day: string): CampaignUsage {
+/** The usage after a sale of local `day`, processed on local `processedDay`, earned `applied`. */
+export function withCampaignUse(
+  usage: CampaignUsage,
+  applied: readonly AppliedCampaign[],
+  day: string,
+  processedDay: string = day,
+): CampaignUsage {
   const next: Record<string, CampaignUse> = { ...usage };
   for (const { campaignId, points, punch, daily } of applied) {
     const use = usage[campaignId] ?? unused();
     const punches = punch ? (punch.completed ? 0 : use.punches + 1) : use.punches;
     next[campaignId] = {
       points: use.points + points,
-      days: daily ? recentDays({ ...use.days, [day]: (use.days[day] ?? 0) + points }) : use.days,
+      days: daily ? recentDays({ ...use.days, [day]: (use.days[day] ?? 0) + points }, processedDay) : use.days,
       punches,
       cardsCompleted: use.cardsCompleted + (punch?.completed ? 1 : 0),
     };

@@ -69,7 +69,7 @@ export function planAward(account: LoyaltyAccount, amountCents: number, program:
   const campaign =
     offer && offer.settings.campaigns.length > 0
       ? campaignPoints(offer.sale, earned, offer.settings, account.campaignUsage ?? {})
-      : { points: 0, applied: [], day: undefined };
+      : { points: 0, applied: [], day: undefined, processedDay: undefined };
   const achievements: Achievement[] = [];
 
   let punchCount = account.punchCount + 1;
@@ -91,7 +91,9 @@ export function planAward(account: LoyaltyAccount, amountCents: number, program:
   if (tier !== account.tier) achievements.push({ type: 'tier_upgraded', from: account.tier, to: tier });
 
   const campaignUsage =
-    campaign.applied.length > 0 && campaign.day ? withCampaignUse(account.campaignUsage ?? {}, campaign.applied, campaign.day) : undefined;
+    campaign.applied.length > 0 && campaign.day
+      ? withCampaignUse(account.campaignUsage ?? {}, campaign.applied, campaign.day, campaign.processedDay)
+      : undefined;
   return {
     purchasePoints: earned,
     bonusPoints,

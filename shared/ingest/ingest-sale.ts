@@ -195,10 +195,12 @@ export async function awardToCustomer(record: SaleRecord, userId: string, deps: 
 /** The campaigns in force at the sale's date, from the cached versions. */
 async function campaignOffer(record: SaleRecord, deps: IngestDeps): Promise<CampaignOffer | undefined> {
   if (!deps.campaigns) return undefined;
-  const campaigns = campaignsInForce(await deps.campaigns.versions(), record.date);
+  // A sale dated ahead of its processing is awarded under the versions this process can know are in force.
+  const inForceAt = Date.parse(record.date) <= Date.parse(record.receivedAt) ? record.date : record.receivedAt;
+  const campaigns = campaignsInForce(await deps.campaigns.versions(), inForceAt);
   if (campaigns.length === 0) return undefined;
   return {
-    sale: { product: record.product, machineId: record.machineId, date: record.date },
+    sale: { product: record.product, machineId: record.machineId, date: record.date, processedAt: record.receivedAt },
     settings: { timeZone: deps.program.timeZone, machineGroups: deps.program.machineGroups, campaigns },
   };
 }

@@ -21,7 +21,7 @@ import { AwsSyncControl, syncTargetsSchema } from '../adapters/sync-control';
 import type { AdminContainer, AdminQueues, FileRequeueDeps } from '../admin/ports';
 import { systemClock } from '../ingest/ports';
 import { createJsonLogger } from '../observability/json-logger';
-import { readCampaignCacheSeconds, required } from './config';
+import { campaignDelaySeconds, readCampaignCacheSeconds, required } from './config';
 import { fileContainer } from './files';
 import { ingestContainer } from './ingest';
 import { once } from './lazy';
@@ -71,7 +71,7 @@ async function build(): Promise<AdminContainer> {
       new CursorSigner(derivedKey(pepper, 'admin-api redemption cursors v1')),
     ),
     campaigns: new DynamoDbCampaignBook(documentClient, tableName),
-    campaignDelaySeconds: readCampaignCacheSeconds(),
+    campaignDelaySeconds: campaignDelaySeconds(readCampaignCacheSeconds()),
     stats: new DynamoDbStatsStore(documentClient, tableName),
     activity: new DynamoDbSourceActivity(documentClient, tableName),
     sync: new AwsSyncControl(syncTargetsSchema.parse(JSON.parse(required(env.SYNC_TARGETS, 'SYNC_TARGETS')))),

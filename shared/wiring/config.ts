@@ -53,6 +53,12 @@ export function readCampaignCacheSeconds(env: NodeJS.ProcessEnv = process.env): 
   return seconds;
 }
 
+/**
+ * How long after it is saved a campaign change takes effect: the functions' cache period, and a margin for the write
+ * itself and for clocks that differ a little between functions.
+ */
+export const campaignDelaySeconds = (cacheSeconds: number) => cacheSeconds + Math.min(5, cacheSeconds);
+
 export function required<T>(value: T | undefined, name: string): T {
   if (value === undefined || value === '') throw new Error(`invalid configuration: ${name} is not set`);
   return value;

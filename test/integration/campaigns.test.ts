@@ -1,4 +1,4 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbAccountChanges } from '../../shared/adapters/dynamodb/account-changes';
 import { DynamoDbCampaignBook } from '../../shared/adapters/dynamodb/campaign-book';
 import { DynamoDbLoyaltyLedger } from '../../shared/adapters/dynamodb/loyalty-ledger';
@@ -45,6 +45,15 @@ function depsWith(program: ProgramConfig): IngestDeps {
   };
 }
 
+/** The latest Monday 08:30 UTC that has passed: a sale the coffee-mornings campaign applies to, processed now. */
+function lastMondayMorning(): Date {
+  const at = new Date();
+  at.setUTCHours(8, 30, 0, 0);
+  while (at.getUTCDay() !== 1 || at.getTime() > Date.now()) at.setUTCDate(at.getUTCDate() - 1);
+  return at;
+}
+const dayOf = (at: Date) => at.toISOString().slice(0, 10);
+
 const profile = async (userId: string) =>
   (await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.customer(userId), ConsistentRead: true }))).Item!;
 const sale = async (id: string) =>
@@ -64,6 +73,19 @@ describe('campaigns against DynamoDB Local', () => {
     expect(await book.end(id, 1, '2025-03-01T00:00:00Z', by)).toBe('conflict');
     expect(await book.end(id, 2, '2025-03-01T00:00:00Z', by)).toBe('ended');
     expect(await book.end(id, 2, '2025-03-02T00:00:00Z', by)).toBe('conflict');
+    // An item that is no campaign version (dates that are not instants, a foreign id) never reaches an award.
+    await table.db.send(
+      new PutCommand({
+        TableName: table.tableName,
+        Item: {
+          ...keys.campaignVersion(id, 3),
+          campaign: { ...coffeeMornings(id), version: 3 },
+          validFrom: 'garbage',
+          savedAt: 'x',
+          savedBy: 'x',
+        },
+      }),
+    );
     const versions = (await book.versions()).filter((v) => v.campaign.id === id);
     expect(versions.map((v) => [v.campaign.version, v.validFrom, v.validTo])).toEqual([
       [1, '2025-01-01T00:00:00Z', '2025-02-01T00:00:00Z'],
@@ -73,16 +95,22 @@ describe('campaigns against DynamoDB Local', () => {
 
   test('concurrent matching sales of one customer never earn past the daily cap; a refund takes back exactly its campaign points', async () => {
     const id = 'cmp-00000000000000b2';
+    const monday = lastMondayMorning();
     await book.save(coffeeMornings(id), '2025-05-01T00:00:00Z', by, '2025-05-01T00:00:00Z');
     await table.addCustomer('cap-customer', '4000 0566 5566 5556');
     const program: ProgramConfig = { ...DEFAULT_PROGRAM, machineGroups: { lobby: ['VEND-001', 'VEND-002'] } };
     const deps = depsWith(program);
-    // Monday 2 June 2025, 08:30 UTC: 35 purchase points each, and the campaign doubles them up to 60 a day.
+    // A Monday 08:30 UTC: 35 purchase points each, and the campaign doubles them up to 60 a day.
     const ids = Array.from({ length: 8 }, (_, i) => `TXN-CAP-${i}`);
     const outcomes = await Promise.all(
       ids.map((transactionId, i) =>
         ingestRecord(
-          momaSale({ transactionId, date: `2025-06-02T08:30:0${i}Z`, cardNumber: '4000056655665556', machineId: `VEND-00${1 + (i % 2)}` }),
+          momaSale({
+            transactionId,
+            date: new Date(monday.getTime() + i * 1_000).toISOString(),
+            cardNumber: '4000056655665556',
+            machineId: `VEND-00${1 + (i % 2)}`,
+          }),
           origin,
           transactionId,
           deps,
@@ -97,7 +125,7 @@ describe('campaigns against DynamoDB Local', () => {
       expect(s.campaigns).toEqual([{ campaignId: id, version: 1, points: s.campaignPoints, daily: true }]);
     const account = await profile('cap-customer');
     expect(account.points).toBe(8 * 35 + 60);
-    expect(account.campaignUsage[id]).toMatchObject({ points: 60, days: { '2025-06-02': 60 } });
+    expect(account.campaignUsage[id]).toMatchObject({ points: 60, days: { [dayOf(monday)]: 60 } });
 
     // Refund a sale that earned campaign points: the customer gets its room under the cap back.
     const refunded = sales.find((s) => Number(s.campaignPoints) > 0)!;
@@ -110,11 +138,15 @@ describe('campaigns against DynamoDB Local', () => {
     const after = await profile('cap-customer');
     expect(after.points).toBe(8 * 35 + 60 - 35 - Number(refunded.campaignPoints));
     expect(after.campaignUsage[id].points).toBe(60 - Number(refunded.campaignPoints));
-    expect(after.campaignUsage[id].days['2025-06-02']).toBe(60 - Number(refunded.campaignPoints));
+    expect(after.campaignUsage[id].days[dayOf(monday)]).toBe(60 - Number(refunded.campaignPoints));
 
     // A sale outside the hours earns the program's points alone.
     await ingestRecord(
-      momaSale({ transactionId: 'TXN-CAP-LATE', date: '2025-06-02T10:00:00Z', cardNumber: '4000056655665556' }),
+      momaSale({
+        transactionId: 'TXN-CAP-LATE',
+        date: new Date(monday.getTime() + 90 * 60_000).toISOString(),
+        cardNumber: '4000056655665556',
+      }),
       origin,
       'late',
       deps,
@@ -123,17 +155,31 @@ describe('campaigns against DynamoDB Local', () => {
     expect(await sale('TXN-CAP-LATE')).not.toHaveProperty('campaigns');
   });
 
-  test('with expiry on, the first award puts the customer on the scheduled run’s day; later awards leave it', async () => {
+  test('with expiry on, the first award puts the customer on the scheduled run’s day (never a past one); later awards leave it', async () => {
     await table.addCustomer('due-customer', '5105 1051 0510 5100');
     const program: ProgramConfig = { ...DEFAULT_PROGRAM, expiry: { mode: 'inactivity', days: 180, noticeDays: 14 } };
     const deps = depsWith(program);
     const at = (transactionId: string, date: string) =>
       ingestRecord(momaSale({ transactionId, date, cardNumber: '5105105105105100' }), origin, transactionId, deps);
-    await at('TXN-DUE-1', '2025-06-02T12:00:00Z');
+    const yesterday = new Date(Date.now() - 86_400_000);
+    await at('TXN-DUE-1', yesterday.toISOString());
     const first = await profile('due-customer');
-    expect(first.GSI3PK).toBe(indexKeys.dueOn('2025-11-15'));
-    expect(first.GSI3SK).toBe('2025-11-15T12:00:00.000Z#due-customer');
-    await at('TXN-DUE-2', '2025-07-02T12:00:00Z');
+    const due = new Date(yesterday.getTime() + (180 - 14) * 86_400_000).toISOString();
+    expect(first.GSI3PK).toBe(indexKeys.dueOn(due));
+    expect(first.GSI3SK).toBe(`${due}#due-customer`);
+    await at('TXN-DUE-2', new Date().toISOString());
     expect((await profile('due-customer')).GSI3SK).toBe(first.GSI3SK);
+
+    // A sale from an old file, whose first due day has passed, is looked at from now on.
+    await table.addCustomer('late-customer', '3530 1113 3330 0000');
+    const before = Date.now();
+    await ingestRecord(
+      momaSale({ transactionId: 'TXN-DUE-OLD', date: '2025-01-01T12:00:00Z', cardNumber: '3530111333300000' }),
+      origin,
+      'old',
+      deps,
+    );
+    const late = await profile('late-customer');
+    expect(Date.parse(String(late.GSI3SK).split('#')[0]!)).toBeGreaterThanOrEqual(before);
   });
 });

@@ -220,8 +220,8 @@ test('an operator creates “double points on coffee at VEND-001 weekdays 7–10
     product: 'Flat White Coffee',
     machineId: 'VEND-001',
   };
-  // The campaign is in force a second after it was saved; the same sale twice is awarded once.
-  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  // The campaign is in force two seconds after it was saved (locally); the same sale twice is awarded once.
+  await new Promise((resolve) => setTimeout(resolve, 2_500));
   await local.sendMomaMessage(coffee);
   await local.sendMomaMessage(coffee);
   const awarded = await waitFor(async () => {

@@ -120,6 +120,19 @@ describe('campaigns through the admin API', () => {
     expect(campaigns.stored).toHaveLength(0);
   });
 
+  test('at most 50 campaigns are open at once: the 51st is a 409 until one ends', async () => {
+    const { call } = admin();
+    const ids: string[] = [];
+    for (let i = 0; i < 50; i += 1)
+      ids.push(((await call('POST /admin/campaigns', { body: { ...coffeeMornings, name: `c${i}` } })).body.campaignId as string) ?? '');
+    expect(await call('POST /admin/campaigns', { body: coffeeMornings })).toMatchObject({
+      status: 409,
+      message: expect.stringContaining('end one'),
+    });
+    await call('POST /admin/campaigns/{campaignId}/end', { path: { campaignId: ids[0]! }, body: { expectedVersion: 1 } });
+    expect(await call('POST /admin/campaigns', { body: coffeeMornings })).toMatchObject({ status: 201 });
+  });
+
   test('a campaign id that is not one is a 400; an unknown one a 404', async () => {
     const { call } = admin();
     expect(await call('GET /admin/campaigns/{campaignId}', { path: { campaignId: '../PROFILE' } })).toMatchObject({ status: 400 });

@@ -135,7 +135,8 @@ describe('the campaigns as the ingest path sees them', () => {
   const version = (campaign: Campaign, validFrom: string, validTo?: string): CampaignVersion => ({ campaign, validFrom, validTo });
 
   test('a sale is awarded under the versions in force at its date, and records them', async () => {
-    const { deps, ledger } = memoryIngest();
+    const { deps, ledger, clock } = memoryIngest();
+    clock.advance(Date.parse('2025-06-03T00:00:00Z') - clock.now().getTime());
     const doubled = { ...coffeeMornings, caps: undefined };
     const tripled: Campaign = { ...doubled, version: 2, reward: { kind: 'multiplier', factor: 3 } };
     deps.campaigns = {

@@ -36,6 +36,7 @@ describe('campaign rules', () => {
       points: 35,
       applied: [{ campaignId: 'coffee-mornings', version: 1, points: 35 }],
       day: '2025-06-02',
+      processedDay: '2025-06-02',
     });
     // 06:30 London: before the hours. Saturday: not a weekday. Tea: not coffee. VEND-002: another machine.
     expect(campaignPoints({ ...sale, date: '2025-06-02T05:30:00Z' }, 35, settings([coffeeMornings]), noUsage).points).toBe(0);
@@ -86,7 +87,7 @@ describe('campaign rules', () => {
   test('a day cap counts the recent days only; a sale older than those earns nothing from that campaign', () => {
     const capped: Campaign = { ...coffeeMornings, caps: { perCustomerPerDay: 100 }, when: {} };
     const uncapped: Campaign = { ...coffeeMornings, id: 'uncapped', stacking: 'additive', when: {} };
-    const sale = (date: string) => ({ product: 'Coffee', machineId: 'VEND-001', date });
+    const sale = (date: string, processedAt = date) => ({ product: 'Coffee', machineId: 'VEND-001', date, processedAt });
     let usage: CampaignUsage = {};
     for (const date of ['2025-06-01T12:00:00Z', '2025-06-20T12:00:00Z']) {
       const result = campaignPoints(sale(date), 10, { ...settings([capped, uncapped]), timeZone: 'UTC' }, usage);
@@ -96,9 +97,14 @@ describe('campaign rules', () => {
     expect(Object.keys(usage[capped.id]!.days)).toEqual(['2025-06-20']);
     expect(usage.uncapped!.days).toEqual({});
     const late = (date: string) =>
-      campaignPoints(sale(date), 10, { ...settings([capped, uncapped]), timeZone: 'UTC' }, usage).applied.map((a) => a.campaignId);
+      campaignPoints(sale(date, '2025-06-20T13:00:00Z'), 10, { ...settings([capped, uncapped]), timeZone: 'UTC' }, usage).applied.map(
+        (a) => a.campaignId,
+      );
     expect(late('2025-06-07T12:00:00Z')).toEqual(['uncapped', capped.id]);
     expect(late('2025-06-06T12:00:00Z')).toEqual(['uncapped']);
+    // A sale dated far ahead of its processing (a machine's clock gone wrong) earns nothing and keeps nothing.
+    const ahead = campaignPoints(sale('2035-06-01T12:00:00Z', '2025-06-20T13:00:00Z'), 10, settings([capped, uncapped]), usage);
+    expect(ahead).toMatchObject({ points: 0, applied: [] });
   });
 
   test('the versions in force at a sale date, one per campaign', () => {

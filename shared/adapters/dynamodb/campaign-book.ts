@@ -8,7 +8,7 @@ import { keys } from './table-keys';
 const positive = z.number().check(z.positive());
 // The admin API validated what it saved: this only keeps an item that is not a campaign at all from reaching an award.
 const storedCampaign = z.object({
-  id: z.string(),
+  id: z.string().check(z.regex(/^cmp-[0-9a-f]{16}$/)),
   version: z.number().check(z.int(), z.positive()),
   name: z.string(),
   reward: z.discriminatedUnion('kind', [
@@ -26,10 +26,11 @@ const storedCampaign = z.object({
   caps: z.optional(z.object({ perCustomerPerDay: z.optional(z.number()), perCustomer: z.optional(z.number()) })),
   stacking: z.enum(['additive', 'best_of']),
 });
+const instant = z.iso.datetime();
 const storedVersion = z.object({
   campaign: storedCampaign,
-  validFrom: z.string(),
-  validTo: z.optional(z.string()),
+  validFrom: instant,
+  validTo: z.optional(instant),
   savedAt: z.string(),
   savedBy: z.string(),
   endedBy: z.optional(z.string()),
