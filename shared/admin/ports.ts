@@ -86,6 +86,8 @@ export interface CustomerStore {
 export interface CustomerRecords {
   adjustments(userId: string): Promise<Listed[]>;
   redemptions(userId: string): Promise<Listed[]>;
+  /** What the scheduled run did to the account: expiries, tier changes, and the notices it wrote ahead of them. */
+  accountEvents(userId: string): Promise<{ expiries: Listed[]; tierChanges: Listed[]; notices: Listed[] }>;
   /** The customer's notifications of one day (they are kept 30 days). */
   notificationsOn(userId: string, day: string): Promise<Listed[]>;
 }

@@ -87,6 +87,7 @@ async function exportPart(userId: string, cursor: string | undefined, deps: Priv
         consents: [{ purpose: 'marketing messages', given: marketingConsent, at: marketingConsentAt }],
         adjustments: await deps.records.adjustments(userId),
         redemptions: await deps.records.redemptions(userId),
+        ...(await deps.records.accountEvents(userId)),
         ...next({ section: 'sales' }),
       };
     }

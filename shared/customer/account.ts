@@ -60,8 +60,8 @@ export function rewardsFor(balance: number, program: ProgramConfig) {
   }));
 }
 
-/** History entries read at most to find the lots the balance is made of (10 pages). */
-export const EXPIRY_READ_LIMIT = 1_000;
+/** History entries read at most to find the lots the balance is made of (3 pages: one call stays cheap). */
+export const EXPIRY_READ_LIMIT = 300;
 const EXPIRY_PAGE = 100;
 
 /**

@@ -220,8 +220,8 @@ test('an operator creates “double points on coffee at VEND-001 weekdays 7–10
     product: 'Flat White Coffee',
     machineId: 'VEND-001',
   };
-  // The campaign is in force two seconds after it was saved (locally); the same sale twice is awarded once.
-  await new Promise((resolve) => setTimeout(resolve, 2_500));
+  // The campaign is in force a second after it was saved (locally); the same sale twice is awarded once.
+  await new Promise((resolve) => setTimeout(resolve, 1_200));
   await local.sendMomaMessage(coffee);
   await local.sendMomaMessage(coffee);
   const awarded = await waitFor(async () => {
@@ -231,7 +231,7 @@ test('an operator creates “double points on coffee at VEND-001 weekdays 7–10
   expect(awarded).toMatchObject({ purchasePoints: 35, campaignPoints: 35, points: 70 });
   await page.goto(`${local.endpoints.consoleUrl}/#/transactions/${coffee.transactionId}`);
   await page.getByTestId('sale-campaigns').getByText('35 points').waitFor();
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await new Promise((resolve) => setTimeout(resolve, 500));
   const after = (await local.admin('GET', `/admin/users/${customer}`)).body as { points: number };
   expect(after.points - before.points).toBe(70);
 

@@ -1,6 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbAccountChanges } from '../../shared/adapters/dynamodb/account-changes';
-import { DynamoDbCustomerErasure } from '../../shared/adapters/dynamodb/customer-privacy';
+import { DynamoDbCustomerErasure, DynamoDbCustomerRecords } from '../../shared/adapters/dynamodb/customer-privacy';
+import { enrolCustomersForReview } from '../../shared/adapters/dynamodb/due-enrolment';
 import { DynamoDbDueIndex, DynamoDbReviewLedger } from '../../shared/adapters/dynamodb/due-reviews';
 import { GSI1, GSI3, indexKeys, keys } from '../../shared/adapters/dynamodb/table-keys';
 import { DEFAULT_PROGRAM, type ProgramConfig, type TierName } from '../../shared/domain/program';
@@ -131,6 +132,9 @@ describe('the scheduled expiry and requalification run, on DynamoDB Local', () =
       GSI3SK: `${new Date(Date.parse(ago(100)) + (365 - 14) * DAY).toISOString()}#exp-due`,
     });
     expect(await profile('exp-later')).toMatchObject({ points: 10, version: 1 });
+    // A data subject's export shows the expiry.
+    const records = new DynamoDbCustomerRecords(table.db, table.tableName);
+    expect((await records.accountEvents('exp-due')).expiries).toEqual([expect.objectContaining({ entity: 'expiry', points: 100 })]);
   });
 
   test('a redemption landing between the read and the write: the version guard refuses the write, the retry expires what is left', async () => {
@@ -251,5 +255,20 @@ describe('the scheduled expiry and requalification run, on DynamoDB Local', () =
       }),
     );
     expect(due.Items).toEqual([]);
+  });
+
+  test('switching a policy on for a table with customers: the one-off enrolment puts those holding points on today’s run, once', async () => {
+    await seedCustomer('enrol-holder', [{ daysAgo: 30, points: 50 }]);
+    await seedCustomer('enrol-gold', [], undefined, 'Gold');
+    await seedCustomer('enrol-empty', []);
+    await seedCustomer('enrol-scheduled', [{ daysAgo: 30, points: 50 }], ago(-10));
+    const dueAt = NOW.toISOString();
+    const first = await enrolCustomersForReview(table.db, table.tableName, { dueAt, lowestTier: 'Bronze', segments: 3 });
+    expect(first.enrolled).toBeGreaterThanOrEqual(2);
+    for (const userId of ['enrol-holder', 'enrol-gold'])
+      expect(await profile(userId)).toMatchObject({ GSI3PK: indexKeys.dueOn(dueAt), GSI3SK: `${dueAt}#${userId}` });
+    expect(await profile('enrol-empty')).not.toHaveProperty('GSI3PK');
+    expect((await profile('enrol-scheduled')).GSI3SK).toBe(`${ago(-10)}#enrol-scheduled`);
+    expect(await enrolCustomersForReview(table.db, table.tableName, { dueAt, lowestTier: 'Bronze' })).toEqual({ seen: 0, enrolled: 0 });
   });
 });

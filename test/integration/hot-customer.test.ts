@@ -7,7 +7,7 @@ import { LocalStackClient, waitFor } from '../../local/local-client';
 import { type LocalStackProcess, spawnLocalStack } from '../support/local-stack-process';
 import { momaSale } from '../support/moma';
 
-const MESSAGES = 300;
+const MESSAGES = 200;
 const FAULT_RATE = 0.05;
 const CARD = '4111 1111 1111 3001';
 

@@ -261,6 +261,10 @@ export class MemoryCustomerRecords implements CustomerRecords {
   async notificationsOn(userId: string, day: string): Promise<Listed[]> {
     return this.notifications.filter((n) => n.userId === userId && n.day === day);
   }
+
+  async accountEvents(_userId: string) {
+    return { expiries: [], tierChanges: [], notices: [] };
+  }
 }
 
 /** Erasure over the other fakes, each step as the table's: idempotent, resumable, `movesPerCall` sales at a time. */

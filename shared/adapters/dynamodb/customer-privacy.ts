@@ -73,6 +73,15 @@ export class DynamoDbCustomerRecords implements CustomerRecords {
     return (await customerPartition(this.db, this.tableName, userId, 'REDEMPTION#')).map(withoutKeys);
   }
 
+  async accountEvents(userId: string) {
+    const [expiries, tierChanges, notices] = await Promise.all(
+      ['EXPIRY#', 'TIER#', 'NOTICE#'].map(async (prefix) =>
+        (await customerPartition(this.db, this.tableName, userId, prefix)).map(withoutKeys),
+      ),
+    );
+    return { expiries: expiries!, tierChanges: tierChanges!, notices: notices! };
+  }
+
   async notificationsOn(userId: string, day: string): Promise<Listed[]> {
     return (await notificationsOfDay(this.db, this.tableName, userId, day)).map(withoutKeys);
   }
