@@ -296,7 +296,7 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     timeoutSeconds: 10,
     trigger: { type: 'http', api: 'customer', routes: CUSTOMER_ROUTES },
     description: "The customers' own read API (balance, tier, rewards, history)",
-    uses: { table: ['GetItem', 'Query'], customerTokens: true, customerCursorKey: ['read'], programConfig: true },
+    uses: { table: ['GetItem', 'Query'], customerTokens: true, customerCursorKey: ['read'], programConfig: true, campaigns: true },
   },
   expirePoints: {
     entry: 'functions/expire-points/handler.ts',

@@ -2,11 +2,13 @@ import { AdminError } from '../admin/errors';
 import { ERASED_CUSTOMER } from '../domain/erasure';
 import { type EarnedLot, expiringPoints, nextExpiry } from '../domain/expiry';
 import { type ProgramConfig, TIER_NAMES, type TierName, tierFor } from '../domain/program';
+import { type CampaignNames, campaignNames } from './campaign-names';
 import { earnedLotOf, movementOf } from './movements';
 import type { CustomerDeps } from './ports';
 
 /** The customer's own standing, as the loyalty app shows it: pure rules over what the ledger view reads. */
 
+const optional = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
 const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
 
 /**
@@ -39,12 +41,14 @@ export function tierProgress(held: unknown, lifetimePoints: number, program: Pro
 }
 
 /** The campaigns' own punch cards and points, from the account's `campaignUsage` when it has one. */
-export function campaignCards(usage: unknown) {
+export function campaignCards(usage: unknown, names: CampaignNames = campaignNames([])) {
   if (usage === null || typeof usage !== 'object' || Array.isArray(usage)) return [];
   return Object.entries(usage as Record<string, unknown>)
     .filter((entry): entry is [string, Record<string, unknown>] => entry[1] !== null && typeof entry[1] === 'object')
     .map(([campaignId, use]) => ({
       campaignId: campaignId.slice(0, 64),
+      ...optional('name', names.name(campaignId)),
+      ...optional('of', names.cardSize(campaignId)),
       points: count(use.points),
       punches: count(use.punches),
       cardsCompleted: count(use.cardsCompleted),
@@ -118,7 +122,7 @@ export async function customerSummary(userId: string, deps: CustomerDeps) {
   const points = count(account.points);
   const lifetimePoints = count(account.lifetimePoints);
   const { punchCard } = deps.program;
-  const campaigns = campaignCards(account.campaignUsage);
+  const campaigns = campaignCards(account.campaignUsage, campaignNames((await deps.campaigns?.versions()) ?? []));
   return {
     userId,
     ...(typeof account.name === 'string' ? { name: account.name } : {}),

@@ -2,10 +2,12 @@ import * as z from 'zod';
 import { invalidRequest } from '../admin/errors';
 import { cursor, limit, parse } from '../admin/request-rules';
 import { liveAccount } from './account';
+import { campaignNames } from './campaign-names';
 import { type Movement, movementOf } from './movements';
 import type { CustomerDeps } from './ports';
 
 const historyQuery = z.object({ limit, cursor });
+const optionalName = (name: string | undefined) => (name === undefined ? {} : { name });
 
 /** A parameter no route of this API takes (a customer id above all) is refused, not ignored. */
 function refuseUnknownParameters(query: Record<string, string>, accepted: readonly string[]) {
@@ -24,12 +26,20 @@ export const refuseParameters = (query: Record<string, string>) => refuseUnknown
 export async function customerHistory(
   userId: string,
   query: Record<string, string>,
-  deps: Pick<CustomerDeps, 'ledger'>,
+  deps: Pick<CustomerDeps, 'ledger' | 'campaigns'>,
 ): Promise<{ items: Movement[]; nextCursor?: string }> {
   refuseUnknownParameters(query, ['limit', 'cursor']);
   const asked = parse(historyQuery, query, 'query');
   await liveAccount(userId, deps);
   const page = await deps.ledger.history(userId, asked.limit, asked.cursor);
-  const items = page.entries.map(movementOf).filter((movement) => movement !== undefined);
+  const names = campaignNames((await deps.campaigns?.versions()) ?? []);
+  const items = page.entries
+    .map(movementOf)
+    .filter((movement) => movement !== undefined)
+    .map((movement) =>
+      movement.kind === 'sale' && movement.campaigns
+        ? { ...movement, campaigns: movement.campaigns.map((c) => ({ ...c, ...optionalName(names.name(c.campaignId, c.version)) })) }
+        : movement,
+    );
   return { items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
 }

@@ -8,6 +8,8 @@ import type { HistoryEntry } from './ports';
 
 export interface AppliedCampaignShown {
   campaignId: string;
+  /** The campaign's name, as the version that applied had it. */
+  name?: string;
   version?: number;
   points: number;
 }

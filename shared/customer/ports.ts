@@ -1,5 +1,5 @@
 import type { ProgramConfig } from '../domain/program';
-import type { Clock } from '../ingest/ports';
+import type { CampaignSource, Clock } from '../ingest/ports';
 
 /** One stored movement of a customer's history, as the table holds it: which history partition, its sort key, the item. */
 export interface HistoryEntry {
@@ -28,4 +28,6 @@ export interface CustomerDeps {
   ledger: CustomerLedgerView;
   program: ProgramConfig;
   clock: Clock;
+  /** The campaigns (cached), for their names and card sizes; without it campaigns are shown by id. */
+  campaigns?: CampaignSource;
 }

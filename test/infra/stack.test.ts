@@ -140,6 +140,7 @@ describe('HiVisLoyalty stack', () => {
     const secretRead = statements.find((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'))!;
     expect(JSON.stringify(secretRead.Resource)).toContain('CustomerCursorKey');
     expect(variablesOf('customerApi')).toEqual([
+      'CAMPAIGN_CACHE_SECONDS',
       'CUSTOMER_APP_CLIENT_ID',
       'CUSTOMER_CURSOR_KEY_SECRET_ID',
       'CUSTOMER_POOL_ISSUER',

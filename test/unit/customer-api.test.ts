@@ -299,3 +299,37 @@ describe("the customers' API description", () => {
     expect(spec).toContain("'invalid cursor'");
   });
 });
+
+describe('campaigns as the customer sees them', () => {
+  test('by name, as the version that applied had it, and a campaign punch card with its size', async () => {
+    const { table, container } = memoryCustomerApi();
+    const card = (version: number, name: string) => ({
+      campaign: {
+        id: 'cmp-00000000000000c1',
+        version,
+        name,
+        reward: { kind: 'punch_card' as const, purchases: 7, bonusPoints: 70 },
+        when: {},
+        stacking: 'additive' as const,
+      },
+      validFrom: '2026-01-01T00:00:00.000Z',
+    });
+    container.campaigns = { versions: async () => [card(1, 'Seventh coffee free'), card(2, 'Seventh coffee on us')] };
+    putCustomer(table, 'alice', {
+      points: 35,
+      campaignUsage: { 'cmp-00000000000000c1': { points: 0, days: {}, punches: 3, cardsCompleted: 1 } },
+    });
+    putSale(table, 'alice', 'T-C', '2026-05-01T08:00:00.000Z', {
+      points: 35,
+      campaigns: [{ campaignId: 'cmp-00000000000000c1', version: 1, points: 0, punch: { of: 7, completed: false } }],
+    });
+    const summary = await customerSummary('alice', container);
+    expect(summary.campaignCards).toEqual([
+      expect.objectContaining({ campaignId: 'cmp-00000000000000c1', name: 'Seventh coffee on us', of: 7, punches: 3 }),
+    ]);
+    const history = await customerHistory('alice', {}, container);
+    expect(history.items[0]).toMatchObject({
+      campaigns: [{ campaignId: 'cmp-00000000000000c1', name: 'Seventh coffee free', version: 1 }],
+    });
+  });
+});
