@@ -36,6 +36,16 @@ async function main() {
   for (const c of customers) await client.addCustomer(c.userId, c.card);
   console.log(`Customers: ${customers.map((c) => `${c.name} (card ending ${c.card.slice(-4)})`).join(', ')}`);
 
+  const campaign = await client.admin('POST', '/admin/campaigns', {
+    name: `Coffee bonus ${run}: 20 extra points per coffee at VEND-001`,
+    reward: { kind: 'bonus', points: 20 },
+    when: { products: ['*coffee*'], machines: ['VEND-001'] },
+    caps: { perCustomerPerDay: 100 },
+  });
+  const { validFrom } = (campaign.body as { current: { validFrom: string } }).current;
+  console.log(`Campaign: 20 extra points per coffee at VEND-001, at most 100 a day per customer, in force from ${validFrom}`);
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(validFrom) - Date.now()) + 100));
+
   const sale = (n: number, card: string, amount: number, product = 'Large Coffee') => ({
     transactionId: `DEMO-${run}-${n}`,
     date: new Date().toISOString(),
@@ -72,6 +82,16 @@ async function main() {
       `  ${c.name.padEnd(6)} ${String(account?.points).padStart(6)} points  lifetime ${String(account?.lifetimePoints).padStart(6)}  tier ${String(account?.tier).padEnd(8)} punch cards completed ${account?.punchCardsCompleted}  purchases ${account?.purchaseCount}`,
     );
   }
+  const redeemed = await client.admin('POST', '/admin/users/demo-alice/redemptions', {
+    rewardId: 'free-vend',
+    idempotencyKey: `demo-${run}`,
+  });
+  const redemption = redeemed.body as { redemption?: { code: string; rewardName: string }; balance?: number; message?: string };
+  console.log(
+    redemption.redemption
+      ? `\nAlice redeemed ${redemption.redemption.rewardName}: code ${redemption.redemption.code}, balance now ${redemption.balance}`
+      : `\nAlice could not redeem a free vend: ${redemption.message}`,
+  );
   console.log(
     `\nFile: ${JSON.stringify(await client.fileRecord(key), ['status', 'records', 'awardedCount', 'duplicateCount', 'unmatchedCount', 'failedCount'])}`,
   );
@@ -95,6 +115,11 @@ async function main() {
   const failures = (await client.failuresFrom('')).filter((f) => String(f.lastSeenAt) >= new Date(Number.parseInt(run, 36)).toISOString());
   console.log('\nFailures (stored with their reasons)');
   for (const f of failures) console.log(`  ${f.source}: ${f.reason}`);
+
+  if (!started)
+    console.log(
+      `\nAlice's own view, as the loyalty app reads it:\n  curl -s -H "Authorization: Bearer $(npm run -s token -- --customer)" ${client.endpoints.customerApiUrl}/customer/me`,
+    );
 
   client.destroy();
   await started?.stop();

@@ -32,6 +32,13 @@ const rewardSchema = z.object({
 });
 export type Reward = z.infer<typeof rewardSchema>;
 
+const DEFAULT_REWARDS: Reward[] = [
+  { id: 'free-vend', name: 'Free vend (up to $3.00)', kind: 'free_vend', points: 300, valueCents: 300 },
+  { id: 'credit-5', name: '$5.00 credit', kind: 'credit', points: 500, valueCents: 500 },
+];
+const EXPIRY_OFF = { mode: 'off' as const, days: 365, noticeDays: 14 };
+const NO_DOWNGRADES = { windowMonths: 12, downgrade: 'none' as const, noticeDays: 30 };
+
 const days = z.number().check(z.int(), z.gte(1), z.lte(3_650));
 
 export const programConfigSchema = z
@@ -44,17 +51,14 @@ export const programConfigSchema = z
       {},
     ),
     /** What customers can redeem their points for. */
-    rewards: z._default(z.array(rewardSchema).check(z.maxLength(50)), [
-      { id: 'free-vend', name: 'Free vend (up to $3.00)', kind: 'free_vend', points: 300, valueCents: 300 },
-      { id: 'credit-5', name: '$5.00 credit', kind: 'credit', points: 500, valueCents: 500 },
-    ]),
+    rewards: z._default(z.array(rewardSchema).check(z.maxLength(50)), DEFAULT_REWARDS),
     /**
      * Points expiry: `off`; `inactivity` (all points go once the customer earned nothing for `days`); `age` (each
      * earning's remainder goes `days` after it was earned). Customers are told `noticeDays` before.
      */
     expiry: z._default(
       z.object({ mode: z.enum(['off', 'inactivity', 'age']), days, noticeDays: z.number().check(z.int(), z.gte(0), z.lte(365)) }),
-      { mode: 'off', days: 365, noticeDays: 14 },
+      EXPIRY_OFF,
     ),
     /**
      * Tier requalification over the points earned in the last `windowMonths`: `none` keeps every tier reached,
@@ -67,7 +71,7 @@ export const programConfigSchema = z
         downgrade: z.enum(['none', 'one_down', 'to_window']),
         noticeDays: z.number().check(z.int(), z.gte(0), z.lte(365)),
       }),
-      { windowMonths: 12, downgrade: 'none', noticeDays: 30 },
+      NO_DOWNGRADES,
     ),
     pointsPerDollar: z.number().check(z.int(), z.positive()),
     /** Sales above this amount (in cents) are rejected as implausible. */
@@ -141,12 +145,9 @@ export type ProgramConfig = z.infer<typeof programConfigSchema>;
 export const DEFAULT_PROGRAM: ProgramConfig = {
   timeZone: 'UTC',
   machineGroups: {},
-  rewards: [
-    { id: 'free-vend', name: 'Free vend (up to $3.00)', kind: 'free_vend', points: 300, valueCents: 300 },
-    { id: 'credit-5', name: '$5.00 credit', kind: 'credit', points: 500, valueCents: 500 },
-  ],
-  expiry: { mode: 'off', days: 365, noticeDays: 14 },
-  requalification: { windowMonths: 12, downgrade: 'none', noticeDays: 30 },
+  rewards: DEFAULT_REWARDS,
+  expiry: EXPIRY_OFF,
+  requalification: NO_DOWNGRADES,
   pointsPerDollar: 10,
   maxAmountCents: 100_000,
   punchCard: { purchasesPerCard: 10, bonusPoints: 50 },

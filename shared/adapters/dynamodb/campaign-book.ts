@@ -2,39 +2,56 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandOutput, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { CampaignBook, ChangeAuthor, SavedCampaignVersion } from '../../admin/ports';
 import type { Campaign } from '../../domain/campaigns';
-import * as z from '../../support/zod-mini';
 import { keys } from './table-keys';
 
-const positive = z.number().check(z.positive());
-// The admin API validated what it saved: this only keeps an item that is not a campaign at all from reaching an award.
-const storedCampaign = z.object({
-  id: z.string().check(z.regex(/^cmp-[0-9a-f]{16}$/)),
-  version: z.number().check(z.int(), z.positive()),
-  name: z.string(),
-  reward: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('multiplier'), factor: positive }),
-    z.object({ kind: z.literal('bonus'), points: positive }),
-    z.object({ kind: z.literal('punch_card'), purchases: positive, bonusPoints: positive }),
-  ]),
-  when: z.object({
-    products: z.optional(z.array(z.string())),
-    machines: z.optional(z.array(z.string())),
-    daysOfWeek: z.optional(z.array(z.number())),
-    hours: z.optional(z.object({ from: z.number(), to: z.number() })),
-    dates: z.optional(z.object({ from: z.optional(z.string()), to: z.optional(z.string()) })),
-  }),
-  caps: z.optional(z.object({ perCustomerPerDay: z.optional(z.number()), perCustomer: z.optional(z.number()) })),
-  stacking: z.enum(['additive', 'best_of']),
-});
-const instant = z.iso.datetime();
-const storedVersion = z.object({
-  campaign: storedCampaign,
-  validFrom: instant,
-  validTo: z.optional(instant),
-  savedAt: z.string(),
-  savedBy: z.string(),
-  endedBy: z.optional(z.string()),
-});
+// The admin API validated what it saved: this only keeps an item that is not a campaign version at all (a foreign
+// item, an unreadable instant that would read as "no end") from reaching an award. Checked by hand: a schema library's
+// unions and records would be the largest part of this code in every ingest bundle.
+const isInstant = (value: unknown) =>
+  typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/.test(value) && Number.isFinite(Date.parse(value));
+const isPositive = (value: unknown) => typeof value === 'number' && value > 0 && Number.isFinite(value);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const strings = (value: unknown) => value === undefined || (Array.isArray(value) && value.every((v) => typeof v === 'string'));
+
+function isReward(reward: unknown): boolean {
+  if (!isObject(reward)) return false;
+  if (reward.kind === 'multiplier') return isPositive(reward.factor);
+  if (reward.kind === 'bonus') return isPositive(reward.points);
+  return reward.kind === 'punch_card' && isPositive(reward.purchases) && isPositive(reward.bonusPoints);
+}
+
+function isCampaign(campaign: unknown): campaign is Campaign {
+  if (!isObject(campaign) || !isObject(campaign.when)) return false;
+  const { when } = campaign;
+  return (
+    typeof campaign.id === 'string' &&
+    /^cmp-[0-9a-f]{16}$/.test(campaign.id) &&
+    Number.isInteger(campaign.version) &&
+    isPositive(campaign.version) &&
+    typeof campaign.name === 'string' &&
+    isReward(campaign.reward) &&
+    strings(when.products) &&
+    strings(when.machines) &&
+    (when.daysOfWeek === undefined || (Array.isArray(when.daysOfWeek) && when.daysOfWeek.every(Number.isInteger))) &&
+    (when.hours === undefined || (isObject(when.hours) && Number.isInteger(when.hours.from) && Number.isInteger(when.hours.to))) &&
+    (when.dates === undefined || isObject(when.dates)) &&
+    (campaign.caps === undefined || isObject(campaign.caps)) &&
+    (campaign.stacking === 'additive' || campaign.stacking === 'best_of')
+  );
+}
+
+function storedVersion(item: Record<string, unknown>): SavedCampaignVersion | undefined {
+  const { campaign, validFrom, validTo, savedAt, savedBy, endedBy } = item;
+  if (!isCampaign(campaign) || !isInstant(validFrom) || (validTo !== undefined && !isInstant(validTo))) return undefined;
+  return {
+    campaign,
+    validFrom: validFrom as string,
+    ...(validTo === undefined ? {} : { validTo: validTo as string }),
+    savedAt: String(savedAt),
+    savedBy: String(savedBy),
+    ...(typeof endedBy === 'string' ? { endedBy } : {}),
+  };
+}
 
 export class DynamoDbCampaignBook implements CampaignBook {
   constructor(
@@ -56,8 +73,8 @@ export class DynamoDbCampaignBook implements CampaignBook {
         }),
       );
       for (const item of page.Items ?? []) {
-        const parsed = storedVersion.safeParse(item);
-        if (parsed.success) versions.push(parsed.data as SavedCampaignVersion);
+        const version = storedVersion(item);
+        if (version) versions.push(version);
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
