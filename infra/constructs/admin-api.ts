@@ -1,10 +1,9 @@
-import { CfnOutput, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnOutput } from 'aws-cdk-lib';
 import type { IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ArchitecturePart } from './architecture-part';
+import { logAccess, routeToFunction } from './http-api-parts';
 import type { LoyaltyFunction } from './loyalty-function';
 
 export interface AdminHttpApiProps {
@@ -24,23 +23,10 @@ export class AdminHttpApi extends ArchitecturePart {
       createDefaultStage: true,
     });
 
-    const accessLogs = new logs.LogGroup(this, 'AdminApiAccessLogs', {
-      retention: logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
+    logAccess(this, 'AdminApiAccessLogs', this.httpApi, {
+      principal: '$context.authorizer.claims.sub',
+      client: '$context.authorizer.claims.client_id',
     });
-    const stage = this.httpApi.defaultStage!.node.defaultChild as apigw.CfnStage;
-    stage.accessLogSettings = {
-      destinationArn: accessLogs.logGroupArn,
-      format: JSON.stringify({
-        requestId: '$context.requestId',
-        ip: '$context.identity.sourceIp',
-        principal: '$context.authorizer.claims.sub',
-        client: '$context.authorizer.claims.client_id',
-        routeKey: '$context.routeKey',
-        status: '$context.status',
-        latency: '$context.responseLatency',
-      }),
-    };
     new CfnOutput(this, 'AdminApiUrl', {
       value: this.httpApi.apiEndpoint,
       description: 'Admin API: send an operator access token as Authorization: Bearer <token>',
@@ -49,10 +35,6 @@ export class AdminHttpApi extends ArchitecturePart {
 
   /** Routes the topology's route keys (`METHOD /path/{param}`) to a function. */
   addRoutes(name: string, fn: LoyaltyFunction, routeKeys: readonly string[]) {
-    const integration = new HttpLambdaIntegration(`${name}Integration`, fn.fn);
-    for (const routeKey of routeKeys) {
-      const [method, routePath] = routeKey.split(' ') as [string, string];
-      this.httpApi.addRoutes({ path: routePath, methods: [method as apigw.HttpMethod], integration });
-    }
+    routeToFunction(this.httpApi, name, fn, routeKeys);
   }
 }

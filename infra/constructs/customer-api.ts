@@ -1,11 +1,10 @@
-import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Validations } from 'aws-cdk-lib';
 import type { IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ArchitecturePart } from './architecture-part';
+import { logAccess, routeToFunction } from './http-api-parts';
 import type { LoyaltyFunction } from './loyalty-function';
 
 export interface CustomerHttpApiProps {
@@ -42,25 +41,10 @@ export class CustomerHttpApi extends ArchitecturePart {
             }
           : undefined,
     });
-    const accessLogs = new logs.LogGroup(this, 'CustomerApiAccessLogs', {
-      retention: logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    const stage = this.httpApi.defaultStage!.node.defaultChild as apigw.CfnStage;
+    const stage = logAccess(this, 'CustomerApiAccessLogs', this.httpApi, { principal: '$context.authorizer.claims.sub' });
     stage.defaultRouteSettings = {
       throttlingRateLimit: CUSTOMER_API_THROTTLE.rateLimit,
       throttlingBurstLimit: CUSTOMER_API_THROTTLE.burstLimit,
-    };
-    stage.accessLogSettings = {
-      destinationArn: accessLogs.logGroupArn,
-      format: JSON.stringify({
-        requestId: '$context.requestId',
-        ip: '$context.identity.sourceIp',
-        principal: '$context.authorizer.claims.sub',
-        routeKey: '$context.routeKey',
-        status: '$context.status',
-        latency: '$context.responseLatency',
-      }),
     };
 
     this.cursorKey = new secretsmanager.Secret(this, 'CustomerCursorKey', {
@@ -80,10 +64,6 @@ export class CustomerHttpApi extends ArchitecturePart {
 
   /** Routes the topology's route keys (`METHOD /path/{param}`) to a function. */
   addRoutes(name: string, fn: LoyaltyFunction, routeKeys: readonly string[]) {
-    const integration = new HttpLambdaIntegration(`${name}Integration`, fn.fn);
-    for (const routeKey of routeKeys) {
-      const [method, routePath] = routeKey.split(' ') as [string, string];
-      this.httpApi.addRoutes({ path: routePath, methods: [method as apigw.HttpMethod], integration });
-    }
+    routeToFunction(this.httpApi, name, fn, routeKeys);
   }
 }
