@@ -106,15 +106,28 @@ export function monthsBefore(at: number, months: number): number {
   return date.getTime();
 }
 
-/** The customer's earnings as lots (awarded sales, positive adjustments) and what it spent, as its history says. */
-export function lotsAndSpending(movements: readonly PointsMovement[]): { lots: EarnedLot[]; spent: number } {
+/**
+ * The customer's earnings as lots (awarded sales, positive adjustments) and what it spent, as its history says. With
+ * `notice`, a sale awarded long after its date (a late file, an import) counts as earned no earlier than the notice
+ * period allows, so its points never expire before the customer could be told.
+ */
+export function lotsAndSpending(
+  movements: readonly PointsMovement[],
+  notice?: { days: number; noticeDays: number },
+): { lots: EarnedLot[]; spent: number } {
+  const earliestFor = (awardedAt: string | undefined) =>
+    notice && awardedAt ? Date.parse(awardedAt) - Math.max(0, notice.days - notice.noticeDays) * DAY_MS : Number.NEGATIVE_INFINITY;
   const lots: EarnedLot[] = [];
   let spent = 0;
   for (const move of movements) {
     switch (move.kind) {
       case 'sale':
         // A reversed sale's points were taken back with it: neither a lot nor a spending.
-        if (move.status === 'awarded' && move.points > 0) lots.push({ earnedAt: move.earnedAt, points: move.points });
+        if (move.status === 'awarded' && move.points > 0) {
+          const earliest = earliestFor(move.awardedAt);
+          const earnedAt = Date.parse(move.earnedAt) < earliest ? new Date(earliest).toISOString() : move.earnedAt;
+          lots.push({ earnedAt, points: move.points });
+        }
         break;
       case 'adjustment':
         if (move.points > 0) lots.push({ earnedAt: move.at, points: move.points });
@@ -145,7 +158,7 @@ export function reviewDueCustomer(customer: DueCustomer, now: Date, program: Pro
     if (!sales.some((sale) => sale.awardedAt !== undefined && sale.awardedAt >= latest)) return { kind: 'history_behind' };
   }
 
-  const { lots, spent: recordedSpent } = lotsAndSpending(customer.movements);
+  const { lots, spent: recordedSpent } = lotsAndSpending(customer.movements, program.expiry);
   const earned = sum(lots.map((lot) => lot.points));
   let spent = Math.max(recordedSpent, earned - account.points);
   const policy = expiryPolicyOf(program);

@@ -80,6 +80,9 @@ export interface DuePolicies {
   requalification: { downgrade: DowngradePolicy; windowMonths: number; noticeDays: number };
 }
 
+/** Whether the scheduled run looks at customers at all: points expire, or tiers requalify. */
+export const reviewsAreOn = (policies: DuePolicies) => policies.expiry.mode !== 'off' || policies.requalification.downgrade !== 'none';
+
 /** How often a customer's tier is looked at while requalification is on. */
 export const REVIEW_EVERY_DAYS = 30;
 

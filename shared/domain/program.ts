@@ -122,6 +122,21 @@ export const programConfigSchema = z
       message: 'reward ids must be unique',
       path: ['rewards'],
     }),
+    // Expiry and requalification read the customer's sales: sales expired by retention before them would be missing.
+    z.refine((c) => c.retention.salesDays === null || c.expiry.mode === 'off' || c.retention.salesDays >= c.expiry.days, {
+      message: 'retention.salesDays must be at least expiry.days: expiry reads the sales whose points it expires',
+      path: ['retention', 'salesDays'],
+    }),
+    z.refine(
+      (c) =>
+        c.retention.salesDays === null ||
+        c.requalification.downgrade === 'none' ||
+        c.retention.salesDays >= c.requalification.windowMonths * 31,
+      {
+        message: "retention.salesDays must cover requalification.windowMonths: a tier review counts the window's sales",
+        path: ['retention', 'salesDays'],
+      },
+    ),
   );
 
 /**

@@ -30,6 +30,8 @@ export type LoadedCustomer =
 export interface ReviewChanges {
   expiry?: PlannedExpiry;
   downgrade?: PlannedTierChange;
+  /** The next tier review, written with the change: a failure after it can never have the same review planned twice. */
+  nextReviewAt?: string;
 }
 
 /** What is next for a customer: a due time (with the next tier review), or none (off the index). */

@@ -130,7 +130,7 @@ async function reviewOne(entry: DueEntry, deps: DueRunDeps): Promise<Outcome> {
       }
       let version = customer.account.version;
       if (review.expiry || review.downgrade) {
-        const changes = { expiry: review.expiry, downgrade: review.downgrade };
+        const changes = { expiry: review.expiry, downgrade: review.downgrade, nextReviewAt: review.nextReviewAt };
         if ((await deps.ledger.apply(customer.account, review.after, changes, now)) === 'stale') continue;
         version = review.after.version;
         done.expiredPoints += review.expiry?.points ?? 0;

@@ -64,11 +64,12 @@ async function build(): Promise<AdminContainer> {
     erasure: new DynamoDbCustomerErasure(documentClient, tableName),
     exportCursors: new CursorSigner(derivedKey(pepper, 'admin-api export cursors v1')),
     queries: new DynamoDbAdminQueries(documentClient, tableName, new CursorSigner(derivedKey(pepper, 'admin-api pagination cursors v1'))),
-    changes: new DynamoDbAccountChanges(documentClient, tableName),
+    changes: new DynamoDbAccountChanges(documentClient, tableName, config.program),
     redemptions: new DynamoDbRedemptions(
       documentClient,
       tableName,
       new CursorSigner(derivedKey(pepper, 'admin-api redemption cursors v1')),
+      config.program,
     ),
     campaigns: new DynamoDbCampaignBook(documentClient, tableName),
     campaignDelaySeconds: campaignDelaySeconds(readCampaignCacheSeconds()),

@@ -271,4 +271,55 @@ describe('the scheduled expiry and requalification run, on DynamoDB Local', () =
     expect((await profile('enrol-scheduled')).GSI3SK).toBe(`${ago(-10)}#enrol-scheduled`);
     expect(await enrolCustomersForReview(table.db, table.tableName, { dueAt, lowestTier: 'Bronze' })).toEqual({ seen: 0, enrolled: 0 });
   });
+
+  test('points given back after an expiry (a reversed redemption) expire too, as an entry of their own; the customer is back on the run', async () => {
+    await seedCustomer('exp-twice', [{ daysAgo: 400, points: 100 }], ago(1));
+    const redemption = {
+      ...keys.redemption('exp-twice', 'k1'),
+      entity: 'redemption',
+      userId: 'exp-twice',
+      points: 60,
+      createdAt: ago(300),
+    };
+    await table.db.send(new PutCommand({ TableName: table.tableName, Item: { ...redemption, status: 'issued' } }));
+    await table.db.send(
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: keys.customer('exp-twice'),
+        UpdateExpression: 'SET points = :points, version = version + :one',
+        ExpressionAttributeValues: { ':points': 40, ':one': 1 },
+      }),
+    );
+    expect((await runDueReviews(runDeps())).expired.points).toBeGreaterThanOrEqual(40);
+    expect(await profile('exp-twice')).toMatchObject({ points: 0 });
+
+    // The redemption is reversed: its 60 points come back, already past their expiry.
+    await table.db.send(new PutCommand({ TableName: table.tableName, Item: { ...redemption, status: 'reversed' } }));
+    await table.db.send(
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: keys.customer('exp-twice'),
+        UpdateExpression: 'SET points = :points, version = version + :one, GSI3PK = :pk, GSI3SK = :sk',
+        ExpressionAttributeValues: { ':points': 60, ':one': 1, ':pk': indexKeys.dueOn(ago(0.1)), ':sk': `${ago(0.1)}#exp-twice` },
+      }),
+    );
+    await runDueReviews(runDeps());
+    const expiries = await partition('exp-twice', 'EXPIRY#');
+    expect(expiries.map((e) => e.points).sort()).toEqual([40, 60]);
+    expect(await profile('exp-twice')).toMatchObject({ points: 0 });
+
+    // Points an admin adds while the run is on put a customer who is on no day back on it.
+    const changes = new DynamoDbAccountChanges(table.db, table.tableName, PROGRAM);
+    await table.db.send(
+      new UpdateCommand({ TableName: table.tableName, Key: keys.customer('exp-twice'), UpdateExpression: 'REMOVE GSI3PK, GSI3SK' }),
+    );
+    await changes.adjust({
+      userId: 'exp-twice',
+      idempotencyKey: 'goodwill',
+      points: 25,
+      reason: 'goodwill',
+      madeBy: { id: 'op', name: 'op' },
+    });
+    expect((await profile('exp-twice')).GSI3PK).toMatch(/^DUE#/);
+  });
 });

@@ -261,3 +261,20 @@ describe('the due review of one customer', () => {
     );
   });
 });
+
+describe('a sale awarded long after its date', () => {
+  test('counts as earned no earlier than the notice period allows, so it is never expired unannounced', () => {
+    const late = {
+      kind: 'sale' as const,
+      status: 'awarded' as const,
+      points: 50,
+      earnedAt: '2025-01-01T00:00:00.000Z',
+      awardedAt: '2026-06-01T00:00:00.000Z',
+    };
+    expect(lotsAndSpending([late]).lots[0]!.earnedAt).toBe('2025-01-01T00:00:00.000Z');
+    const { lots } = lotsAndSpending([late], { days: 365, noticeDays: 14 });
+    expect(lots[0]!.earnedAt).toBe(new Date(Date.parse('2026-06-01T00:00:00.000Z') - (365 - 14) * 86_400_000).toISOString());
+    const onTime = { ...late, earnedAt: '2026-05-31T00:00:00.000Z' };
+    expect(lotsAndSpending([onTime], { days: 365, noticeDays: 14 }).lots[0]!.earnedAt).toBe('2026-05-31T00:00:00.000Z');
+  });
+});

@@ -12,7 +12,7 @@ const insert = (item: Record<string, unknown>): DynamoDBRecord => ({
 });
 
 const expiry = {
-  ...keys.expiry('u1', '2026-01-01T00:00:00.000Z'),
+  ...keys.expiry('u1', '2026-01-01T00:00:00.000Z', 4),
   entity: 'expiry',
   userId: 'u1',
   at: '2026-01-01T00:00:00.000Z',
@@ -44,7 +44,7 @@ const downgradeNotice = {
   pointsNeeded: 250,
 };
 const tierChange = {
-  ...keys.tierChange('u1', '2026-03-01T00:00:00.000Z'),
+  ...keys.tierChange('u1', '2026-03-01T00:00:00.000Z', 7),
   entity: 'tier_change',
   userId: 'u1',
   at: '2026-03-01T00:00:00.000Z',

@@ -66,3 +66,15 @@ describe('program rules', () => {
     expect(() => loadProgramConfig(JSON.stringify({ retention: { salesDays: 'forever' } }))).toThrow(/salesDays/);
   });
 });
+
+describe('the loyalty program policies', () => {
+  test('a sales retention shorter than what expiry or requalification reads is refused at start-up', () => {
+    expect(() => loadProgramConfig('{"retention":{"salesDays":90},"expiry":{"mode":"age","days":365,"noticeDays":14}}')).toThrow(
+      /retention.salesDays must be at least expiry.days/,
+    );
+    expect(() =>
+      loadProgramConfig('{"retention":{"salesDays":90},"requalification":{"windowMonths":12,"downgrade":"one_down","noticeDays":30}}'),
+    ).toThrow(/must cover requalification.windowMonths/);
+    expect(loadProgramConfig('{"retention":{"salesDays":400},"expiry":{"mode":"age","days":365,"noticeDays":14}}').expiry.days).toBe(365);
+  });
+});

@@ -2,6 +2,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { AdminError } from '../../admin/errors';
 import type { AccountChanges, Adjustment, ChangeAuthor, ChangeResult } from '../../admin/ports';
+import { type DuePolicies, reviewsAreOn } from '../../domain/expiry';
 import type { LoyaltyAccount } from '../../domain/loyalty';
 import { accountStandingUpdate, cancellationCause } from './account-standing';
 import { indexKeys, keys, withoutKeys } from './table-keys';
@@ -17,6 +18,8 @@ export class DynamoDbAccountChanges implements AccountChanges {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** The program's expiry and requalification: points added put a customer on the scheduled run when it is on none. */
+    private readonly duePolicies?: DuePolicies,
   ) {}
 
   /** Marks an awarded sale reversed and writes the account's new standing, guarded by its version. */
@@ -82,6 +85,8 @@ export class DynamoDbAccountChanges implements AccountChanges {
       madeById: madeBy.id,
       createdAt: now,
     };
+    // Points added while the scheduled run is on: the customer is looked at from now (an award would do the same).
+    const schedule = adjustment.points > 0 && this.duePolicies !== undefined && reviewsAreOn(this.duePolicies);
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -91,10 +96,16 @@ export class DynamoDbAccountChanges implements AccountChanges {
               Update: {
                 TableName: this.tableName,
                 Key: keys.customer(adjustment.userId),
-                UpdateExpression: 'ADD points :points, version :one SET updatedAt = :now',
+                UpdateExpression: `ADD points :points, version :one SET updatedAt = :now${schedule ? ', GSI3PK = if_not_exists(GSI3PK, :duePartition), GSI3SK = if_not_exists(GSI3SK, :dueSort)' : ''}`,
                 // Not to an erased customer's tombstone, nor one being erased (the route's check may be a moment old).
                 ConditionExpression: 'attribute_exists(PK) AND entity = :customer AND attribute_not_exists(erasure)',
-                ExpressionAttributeValues: { ':points': adjustment.points, ':one': 1, ':now': now, ':customer': 'customer' },
+                ExpressionAttributeValues: {
+                  ':points': adjustment.points,
+                  ':one': 1,
+                  ':now': now,
+                  ':customer': 'customer',
+                  ...(schedule ? { ':duePartition': indexKeys.dueOn(now), ':dueSort': `${now}#${adjustment.userId}` } : {}),
+                },
               },
             },
           ],

@@ -19,7 +19,8 @@ import { accountStandingUpdate } from './account-standing';
 import { DynamoDbLoyaltyLedger } from './loyalty-ledger';
 import { GSI1, GSI3, indexKeys, keys, TTL_ATTRIBUTE } from './table-keys';
 
-const DUE_PAGE_SIZE = 100;
+// Small pages: the run checks the time it has left between them, so a few long histories cannot outlast the timeout.
+const DUE_PAGE_SIZE = 24;
 /** A notice is kept this long after the day it is about: the run reads it back to know what it told. */
 const NOTICE_KEPT_DAYS = 60;
 
@@ -208,9 +209,9 @@ export class DynamoDbReviewLedger implements ReviewLedger {
     if (changes.expiry) {
       const { at, points, balanceAfter, reason } = changes.expiry;
       entries.push({
-        ...keys.expiry(userId, at),
+        ...keys.expiry(userId, at, before.version),
         GSI1PK: indexKeys.customerMoves(userId),
-        GSI1SK: `${at}#EXPIRY`,
+        GSI1SK: `${at}#EXPIRY#${before.version}`,
         entity: 'expiry',
         userId,
         at,
@@ -223,9 +224,9 @@ export class DynamoDbReviewLedger implements ReviewLedger {
     if (changes.downgrade) {
       const { at, from, to, pointsInWindow, reason } = changes.downgrade;
       entries.push({
-        ...keys.tierChange(userId, at),
+        ...keys.tierChange(userId, at, before.version),
         GSI1PK: indexKeys.customerMoves(userId),
-        GSI1SK: `${at}#TIER`,
+        GSI1SK: `${at}#TIER#${before.version}`,
         entity: 'tier_change',
         userId,
         at,
@@ -245,7 +246,15 @@ export class DynamoDbReviewLedger implements ReviewLedger {
           TransactItems: [
             // Once per customer and instant: a run repeated, or one beside this one, finds the entry there.
             ...entries.map((Item) => ({ Put: { TableName: this.tableName, Item, ConditionExpression: 'attribute_not_exists(PK)' } })),
-            { Update: accountStandingUpdate(this.tableName, before, after, now) },
+            {
+              Update: accountStandingUpdate(
+                this.tableName,
+                before,
+                after,
+                now,
+                changes.nextReviewAt ? { nextReviewAt: changes.nextReviewAt } : {},
+              ),
+            },
           ],
         }),
       );

@@ -12,6 +12,7 @@ import type {
   Redemptions,
   StoredRedemption,
 } from '../../admin/ports';
+import { type DuePolicies, reviewsAreOn } from '../../domain/expiry';
 import type { LoyaltyAccount } from '../../domain/loyalty';
 import { accountStandingUpdate, cancellationCause } from './account-standing';
 import type { CursorSigner } from './admin-queries';
@@ -39,6 +40,8 @@ export class DynamoDbRedemptions implements Redemptions {
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly cursors: CursorSigner,
+    /** The program's expiry and requalification: points given back put a customer on the scheduled run when it is on none. */
+    private readonly duePolicies?: DuePolicies,
   ) {}
 
   async redeem(request: NewRedemption, before: LoyaltyAccount, after: LoyaltyAccount): Promise<RedeemCommit> {
@@ -126,7 +129,16 @@ export class DynamoDbRedemptions implements Redemptions {
                 },
               },
             },
-            { Update: accountStandingUpdate(this.tableName, before, after, change.at) },
+            {
+              Update: accountStandingUpdate(
+                this.tableName,
+                before,
+                after,
+                change.at,
+                {},
+                { dueAt: this.duePolicies && reviewsAreOn(this.duePolicies) ? change.at : undefined },
+              ),
+            },
           ],
         }),
       );

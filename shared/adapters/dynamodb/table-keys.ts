@@ -14,8 +14,8 @@
  * | campaign version| CAMPAIGN               | <campaignId>#<version> |                                |                     |                             |
  * | redemption      | CUSTOMER#<userId>      | REDEMPTION#<key>       | MOVES#<userId> / <at>#REDEMPTION#<key> |             | REDEMPTION#<day> / <at>#<userId> |
  * | adjustment      | CUSTOMER#<userId>      | ADJUSTMENT#<key>       | MOVES#<userId> / <at>#ADJUSTMENT#<key> |             |                             |
- * | expiry          | CUSTOMER#<userId>      | EXPIRY#<at>            | MOVES#<userId> / <at>#EXPIRY    |                     |                             |
- * | tier change     | CUSTOMER#<userId>      | TIER#<at>              | MOVES#<userId> / <at>#TIER      |                     |                             |
+ * | expiry          | CUSTOMER#<userId>      | EXPIRY#<at>#<version>  | MOVES#<userId> / <at>#EXPIRY#<version> |             |                             |
+ * | tier change     | CUSTOMER#<userId>      | TIER#<at>#<version>    | MOVES#<userId> / <at>#TIER#<version> |               |                             |
  * | notice          | CUSTOMER#<userId>      | NOTICE#<kind>#<day>    |                                |                     |                             |
  * | due-run checkpoint | RUN#expire-points   | CHECKPOINT             |                                |                     |                             |
  * | customer (due)  | CUSTOMER#<userId>      | PROFILE                |                                |                     | DUE#<day> / <at>#<userId>   |
@@ -59,8 +59,13 @@ export const keys = {
   /** A notification, in its day's shard: the key follows from the event, so a second record of it is the same item. */
   campaignVersion: (campaignId: string, version: number) => ({ PK: 'CAMPAIGN', SK: `${campaignId}#${String(version).padStart(6, '0')}` }),
   redemption: (userId: string, key: string) => ({ PK: `CUSTOMER#${userId}`, SK: `REDEMPTION#${key}` }),
-  expiry: (userId: string, at: string) => ({ PK: `CUSTOMER#${userId}`, SK: `EXPIRY#${at}` }),
-  tierChange: (userId: string, at: string) => ({ PK: `CUSTOMER#${userId}`, SK: `TIER#${at}` }),
+  /**
+   * An expiry or a tier change, by its instant and the account version it was planned on: the same plan (a run repeated,
+   * or one beside it) is the same item, and a later change at the same instant (a reversed redemption leaving more to
+   * expire) is another.
+   */
+  expiry: (userId: string, at: string, version: number) => ({ PK: `CUSTOMER#${userId}`, SK: `EXPIRY#${at}#${planVersion(version)}` }),
+  tierChange: (userId: string, at: string, version: number) => ({ PK: `CUSTOMER#${userId}`, SK: `TIER#${at}#${planVersion(version)}` }),
   /** One notice per customer, kind and day it is about: a second run writing it finds it there. */
   notice: (userId: string, kind: string, isoDate: string) => ({ PK: `CUSTOMER#${userId}`, SK: `NOTICE#${kind}#${day(isoDate)}` }),
   /** The last day the scheduled expiry run finished (every earlier due day is empty). */
@@ -70,6 +75,8 @@ export const keys = {
     SK: `${occurredAt}#${eventId}`,
   }),
 };
+
+const planVersion = (version: number) => String(version).padStart(9, '0');
 
 const notificationPartition = (dayText: string, shard: number) => `NOTIFICATION#${dayText}#${shard}`;
 
