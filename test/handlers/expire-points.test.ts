@@ -55,7 +55,7 @@ test('expires the points of the customers due by the schedule time, and takes a 
   });
   const [transaction] = db.commandCalls(TransactWriteCommand);
   expect(transaction!.args[0].input.TransactItems![0]!.Put!.Item).toMatchObject({
-    SK: 'EXPIRY#2024-11-30T10:00:00.000Z',
+    SK: 'EXPIRY#2024-11-30T10:00:00.000Z#000000001',
     entity: 'expiry',
     points: 100,
     balanceAfter: 0,
