@@ -114,10 +114,18 @@ export function campaignsInForce(versions: readonly CampaignVersion[], date: str
   return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-/** The sale's local day, weekday (1–7) and hour in a time zone. */
-export function localTime(iso: string, timeZone: string): { day: string; weekday: number; hour: number } {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', {
+export interface LocalTime {
+  day: string;
+  weekday: number;
+  hour: number;
+}
+
+// One formatter per zone for the process: building one costs far more than using it, and every sale needs one.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-GB', {
       timeZone,
       year: 'numeric',
       month: '2-digit',
@@ -125,7 +133,16 @@ export function localTime(iso: string, timeZone: string): { day: string; weekday
       weekday: 'short',
       hour: '2-digit',
       hourCycle: 'h23',
-    })
+    });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+/** The sale's local day, weekday (1–7) and hour in a time zone. */
+export function localTime(iso: string, timeZone: string): LocalTime {
+  const parts = Object.fromEntries(
+    formatterFor(timeZone)
       .formatToParts(new Date(iso))
       .map((part) => [part.type, part.value]),
   );
@@ -166,6 +183,8 @@ export function meetsCampaign(
   campaign: Campaign,
   sale: SaleFacts,
   settings: Pick<CampaignSettings, 'timeZone' | 'machineGroups'>,
+  /** The sale's local time, when the caller has it already (one sale weighed against many campaigns). */
+  local: LocalTime = localTime(sale.date, settings.timeZone),
 ): boolean {
   const { when } = campaign;
   if (when.products && !when.products.some((pattern) => matchesProduct(pattern, sale.product))) return false;
@@ -178,7 +197,6 @@ export function meetsCampaign(
     )
   )
     return false;
-  const local = localTime(sale.date, settings.timeZone);
   if (when.daysOfWeek && !when.daysOfWeek.includes(local.weekday)) return false;
   if (when.hours) {
     const { from, to } = when.hours;
@@ -228,13 +246,14 @@ export function campaignPoints(
   settings: CampaignSettings,
   usage: CampaignUsage,
 ): { points: number; applied: AppliedCampaign[]; day: string; processedDay: string } {
-  const day = localTime(sale.date, settings.timeZone).day;
+  const local = localTime(sale.date, settings.timeZone);
+  const { day } = local;
   const processedAt = sale.processedAt ?? sale.date;
   const processedDay = localTime(processedAt, settings.timeZone).day;
   if (Date.parse(sale.date) - Date.parse(processedAt) > FUTURE_SALE_ALLOWANCE_DAYS * DAY_MS)
     return { points: 0, applied: [], day, processedDay };
   const offers = settings.campaigns
-    .filter((campaign) => meetsCampaign(campaign, sale, settings))
+    .filter((campaign) => meetsCampaign(campaign, sale, settings, local))
     .map((campaign) => {
       const use = usage[campaign.id];
       const points = Math.min(campaignReward(campaign, purchasePoints, use), roomUnderCaps(campaign, use, day, processedDay));
