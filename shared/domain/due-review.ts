@@ -1,3 +1,4 @@
+import { localTime } from './campaigns';
 import { type EarnedLot, type ExpiryPolicy, expiringPoints, REVIEW_EVERY_DAYS, remainingLots, requalifiedTier } from './expiry';
 import { type LoyaltyAccount, requalifiedAccount } from './loyalty';
 import type { ProgramConfig, TierName } from './program';
@@ -294,8 +295,4 @@ function expiryReason(lots: readonly EarnedLot[], at: string, policy: Exclude<Ex
 }
 
 /** The day of an instant in the program's time zone, as YYYY-MM-DD. */
-export function localDay(at: string, program: Pick<ProgramConfig, 'timeZone'>): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: program.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
-    new Date(at),
-  );
-}
+export const localDay = (at: string, program: Pick<ProgramConfig, 'timeZone'>): string => localTime(at, program.timeZone).day;
