@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
-import { type Campaign, localTime } from '../domain/campaigns';
+import { type Campaign, latestVersions, localTime } from '../domain/campaigns';
 import { containsCardNumber } from '../domain/card-number';
 import type { ProgramConfig } from '../domain/program';
 import { AdminError, invalidRequest, notFound } from './errors';
@@ -114,15 +114,6 @@ export function campaignStatus(version: SavedCampaignVersion, now: Date, timeZon
   return 'active';
 }
 
-function latestOf(versions: readonly SavedCampaignVersion[]): Map<string, SavedCampaignVersion> {
-  const latest = new Map<string, SavedCampaignVersion>();
-  for (const version of versions) {
-    const held = latest.get(version.campaign.id);
-    if (!held || held.campaign.version < version.campaign.version) latest.set(version.campaign.id, version);
-  }
-  return latest;
-}
-
 const shown = (version: SavedCampaignVersion, deps: CampaignDeps) => ({
   ...version.campaign,
   status: campaignStatus(version, deps.now(), deps.program.timeZone),
@@ -135,7 +126,7 @@ const shown = (version: SavedCampaignVersion, deps: CampaignDeps) => ({
 
 /** Every campaign at its latest version, newest saved first, with the settings a form needs. */
 export async function listCampaigns(deps: CampaignDeps) {
-  const latest = [...latestOf(await deps.campaigns.versions()).values()].sort((a, b) => b.savedAt.localeCompare(a.savedAt));
+  const latest = [...latestVersions(await deps.campaigns.versions()).values()].sort((a, b) => b.savedAt.localeCompare(a.savedAt));
   return {
     timeZone: deps.program.timeZone,
     machineGroups: deps.program.machineGroups,
@@ -163,7 +154,7 @@ export const MAX_OPEN_CAMPAIGNS = 50;
 
 export async function createCampaign(definition: CampaignDefinition, by: ChangeAuthor, deps: CampaignDeps) {
   refuseUnknownGroups(definition, deps.program);
-  const open = [...latestOf(await deps.campaigns.versions()).values()].filter((v) => v.validTo === undefined);
+  const open = [...latestVersions(await deps.campaigns.versions()).values()].filter((v) => v.validTo === undefined);
   if (open.length >= MAX_OPEN_CAMPAIGNS)
     throw new AdminError(409, `${open.length} campaigns are open, the most there may be: end one before creating another`);
   const campaign: Campaign = { id: newCampaignId(), version: 1, ...definition };
@@ -173,7 +164,7 @@ export async function createCampaign(definition: CampaignDefinition, by: ChangeA
 }
 
 async function openLatest(campaignId: string, expected: number, deps: CampaignDeps): Promise<SavedCampaignVersion> {
-  const latest = latestOf(await deps.campaigns.versions()).get(campaignId);
+  const latest = latestVersions(await deps.campaigns.versions()).get(campaignId);
   if (!latest) throw notFound(`campaign ${campaignId}`);
   if (latest.validTo !== undefined) throw new AdminError(409, `campaign ${campaignId} has ended; create a new campaign instead`);
   if (latest.campaign.version !== expected)

@@ -1,4 +1,4 @@
-import type { CampaignVersion } from '../domain/campaigns';
+import { type CampaignVersion, latestVersions } from '../domain/campaigns';
 
 /** What a customer is told of a campaign: its name (as the version that applied had it) and its punch card's size. */
 export interface CampaignNames {
@@ -8,15 +8,11 @@ export interface CampaignNames {
 
 export function campaignNames(versions: readonly CampaignVersion[]): CampaignNames {
   const byVersion = new Map(versions.map(({ campaign }) => [`${campaign.id}#${campaign.version}`, campaign]));
-  const latest = new Map<string, CampaignVersion['campaign']>();
-  for (const { campaign } of versions) {
-    const held = latest.get(campaign.id);
-    if (!held || held.version < campaign.version) latest.set(campaign.id, campaign);
-  }
+  const latest = latestVersions(versions);
   return {
-    name: (campaignId, version) => (byVersion.get(`${campaignId}#${version}`) ?? latest.get(campaignId))?.name,
+    name: (campaignId, version) => (byVersion.get(`${campaignId}#${version}`) ?? latest.get(campaignId)?.campaign)?.name,
     cardSize: (campaignId) => {
-      const reward = latest.get(campaignId)?.reward;
+      const reward = latest.get(campaignId)?.campaign.reward;
       return reward?.kind === 'punch_card' ? reward.purchases : undefined;
     },
   };

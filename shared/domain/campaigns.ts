@@ -99,6 +99,16 @@ export const FUTURE_SALE_ALLOWANCE_DAYS = 7;
 const DAY_MS = 86_400_000;
 const dayNumber = (day: string) => Math.floor(Date.parse(`${day}T00:00:00Z`) / DAY_MS);
 
+/** Each campaign's latest version, by campaign id. */
+export function latestVersions<V extends CampaignVersion>(versions: readonly V[]): Map<string, V> {
+  const latest = new Map<string, V>();
+  for (const version of versions) {
+    const held = latest.get(version.campaign.id);
+    if (!held || held.campaign.version < version.campaign.version) latest.set(version.campaign.id, version);
+  }
+  return latest;
+}
+
 /**
  * The campaigns in force at a sale's date: of each campaign, the version saved before the date and not replaced by
  * then. Ordered by campaign id, so best-of ties are settled the same way by every process.
