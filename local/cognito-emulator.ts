@@ -277,20 +277,7 @@ async function provision(client: CognitoIdentityProviderClient, file: string): P
     { email: 'viewer@hivis.local', password: password(), group: 'viewers' },
   ];
   for (const user of users) {
-    await client.send(
-      new AdminCreateUserCommand({
-        UserPoolId: userPoolId,
-        Username: user.email,
-        UserAttributes: [
-          { Name: 'email', Value: user.email },
-          { Name: 'email_verified', Value: 'true' },
-        ],
-        MessageAction: 'SUPPRESS',
-      }),
-    );
-    await client.send(
-      new AdminSetUserPasswordCommand({ UserPoolId: userPoolId, Username: user.email, Password: user.password, Permanent: true }),
-    );
+    await createUser(client, userPoolId, { username: user.email, email: user.email, password: user.password });
     await client.send(new AdminAddUserToGroupCommand({ UserPoolId: userPoolId, Username: user.email, GroupName: user.group }));
   }
   const operators: LocalOperators = {
@@ -302,6 +289,28 @@ async function provision(client: CognitoIdentityProviderClient, file: string): P
   };
   await writeWholeFile(file, `${JSON.stringify(operators, null, 2)}\n`);
   return operators;
+}
+
+/** A user with a verified email and a permanent password, as an administrator creates one (no invitation sent). */
+async function createUser(
+  client: CognitoIdentityProviderClient,
+  userPoolId: string,
+  user: { username: string; email: string; password: string },
+): Promise<void> {
+  await client.send(
+    new AdminCreateUserCommand({
+      UserPoolId: userPoolId,
+      Username: user.username,
+      UserAttributes: [
+        { Name: 'email', Value: user.email },
+        { Name: 'email_verified', Value: 'true' },
+      ],
+      MessageAction: 'SUPPRESS',
+    }),
+  );
+  await client.send(
+    new AdminSetUserPasswordCommand({ UserPoolId: userPoolId, Username: user.username, Password: user.password, Permanent: true }),
+  );
 }
 
 /** The demo customer: the loyalty id `npm run demo` creates the account of. */
@@ -340,22 +349,7 @@ async function provisionCustomers(client: CognitoIdentityProviderClient, file: s
     }),
   );
   const users: LocalCustomers['users'] = [{ ...DEMO_CUSTOMER, password: password() }];
-  for (const user of users) {
-    await client.send(
-      new AdminCreateUserCommand({
-        UserPoolId: userPoolId,
-        Username: user.username,
-        UserAttributes: [
-          { Name: 'email', Value: user.email },
-          { Name: 'email_verified', Value: 'true' },
-        ],
-        MessageAction: 'SUPPRESS',
-      }),
-    );
-    await client.send(
-      new AdminSetUserPasswordCommand({ UserPoolId: userPoolId, Username: user.username, Password: user.password, Permanent: true }),
-    );
-  }
+  for (const user of users) await createUser(client, userPoolId, user);
   const customers: LocalCustomers = {
     userPoolId,
     appClientId: required(appClient.UserPoolClient?.ClientId, 'loyalty app client id'),
