@@ -3,12 +3,11 @@ import { ERASED_CUSTOMER } from '../domain/erasure';
 import { type EarnedLot, expiringPoints, nextExpiry } from '../domain/expiry';
 import { type ProgramConfig, TIER_NAMES, type TierName, tierFor } from '../domain/program';
 import { type CampaignNames, campaignNames } from './campaign-names';
-import { earnedLotOf, movementOf } from './movements';
+import { earnedLotOf, movementOf, optional } from './movements';
 import type { CustomerDeps } from './ports';
 
 /** The customer's own standing, as the loyalty app shows it: pure rules over what the ledger view reads. */
 
-const optional = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
 const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
 
 /**

@@ -3,11 +3,10 @@ import { invalidRequest } from '../admin/errors';
 import { cursor, limit, parse } from '../admin/request-rules';
 import { liveAccount } from './account';
 import { campaignNames } from './campaign-names';
-import { type Movement, movementOf } from './movements';
+import { type Movement, movementOf, optional } from './movements';
 import type { CustomerDeps } from './ports';
 
 const historyQuery = z.object({ limit, cursor });
-const optionalName = (name: string | undefined) => (name === undefined ? {} : { name });
 
 /** A parameter no route of this API takes (a customer id above all) is refused, not ignored. */
 function refuseUnknownParameters(query: Record<string, string>, accepted: readonly string[]) {
@@ -38,7 +37,7 @@ export async function customerHistory(
     .filter((movement) => movement !== undefined)
     .map((movement) =>
       movement.kind === 'sale' && movement.campaigns
-        ? { ...movement, campaigns: movement.campaigns.map((c) => ({ ...c, ...optionalName(names.name(c.campaignId, c.version)) })) }
+        ? { ...movement, campaigns: movement.campaigns.map((c) => ({ ...c, ...optional('name', names.name(c.campaignId, c.version)) })) }
         : movement,
     );
   return { items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };

@@ -51,7 +51,9 @@ export type Movement =
 
 const num = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 const str = (value: unknown, max = 256) => (typeof value === 'string' && value.length > 0 ? value.slice(0, max) : undefined);
-const optional = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
+/** `{ [key]: value }`, or nothing when the value is absent: a field shown only when there is one. */
+export const optional = <K extends string, V>(key: K, value: V | undefined) =>
+  value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 
 /** The time a history entry happened: its sort key begins with it. */
 const timeOf = (entry: HistoryEntry) => entry.sortKey.slice(0, entry.sortKey.indexOf('#') === -1 ? undefined : entry.sortKey.indexOf('#'));
