@@ -4,7 +4,7 @@ import { AdminError } from '../../admin/errors';
 import type { AccountChanges, Adjustment, ChangeAuthor, ChangeResult } from '../../admin/ports';
 import { type DuePolicies, reviewsAreOn } from '../../domain/expiry';
 import type { LoyaltyAccount } from '../../domain/loyalty';
-import { accountStandingUpdate, cancellationCause } from './account-standing';
+import { accountStandingUpdate, commitWithStanding, reversalUpdate } from './account-standing';
 import { indexKeys, keys, withoutKeys } from './table-keys';
 
 /** An adjustment's place in its customer's movements of points (GSI1 MOVES#<userId>), by when it was made. */
@@ -31,41 +31,11 @@ export class DynamoDbAccountChanges implements AccountChanges {
     by: ChangeAuthor,
   ): Promise<ChangeResult> {
     const now = new Date().toISOString();
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.sale(transactionId),
-                UpdateExpression:
-                  'SET #status = :reversed, reversedAt = :now, reversalReason = :reason, reversedBy = :by, reversedById = :byId',
-                ConditionExpression: '#status = :awarded AND userId = :user',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':reversed': 'reversed',
-                  ':awarded': 'awarded',
-                  ':now': now,
-                  ':reason': reason,
-                  ':by': by.name,
-                  ':byId': by.id,
-                  ':user': before.userId,
-                },
-              },
-            },
-            { Update: accountStandingUpdate(this.tableName, before, after, now) },
-          ],
-        }),
-      );
-      return 'applied';
-    } catch (err) {
-      if (!(err instanceof TransactionCanceledException)) throw err;
-      const cause = cancellationCause(err);
-      if (cause === 'item_condition') return 'precondition_failed';
-      if (cause) return 'stale';
-      throw err;
-    }
+    return commitWithStanding(
+      this.db,
+      reversalUpdate(this.tableName, keys.sale(transactionId), { from: 'awarded', userId: before.userId, at: now, reason, by }),
+      accountStandingUpdate(this.tableName, before, after, now),
+    );
   }
 
   /**

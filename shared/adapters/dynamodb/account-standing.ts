@@ -1,4 +1,6 @@
-import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { ChangeAuthor, ChangeResult } from '../../admin/ports';
 import type { LoyaltyAccount } from '../../domain/loyalty';
 import { indexKeys, keys } from './table-keys';
 
@@ -66,4 +68,56 @@ export function cancellationCause(
   if (accountReason?.Code === 'ConditionalCheckFailed') return 'stale_account';
   if (err.CancellationReasons?.some((r) => r.Code === 'TransactionConflict')) return 'transaction_conflict';
   return undefined;
+}
+
+/**
+ * The transaction item that marks a customer's item reversed (a refunded sale, a reversed redemption), only from
+ * `from` and only the customer's: who, when and why, and any further attributes (`set`).
+ */
+export function reversalUpdate(
+  tableName: string,
+  key: Record<string, string>,
+  change: { from: string; userId: string; at: string; reason: string; by: ChangeAuthor; set?: Record<string, unknown> },
+) {
+  const extra = Object.keys(change.set ?? {});
+  return {
+    TableName: tableName,
+    Key: key,
+    UpdateExpression:
+      'SET #status = :reversed, reversedAt = :at, reversalReason = :reason, reversedBy = :by, reversedById = :byId' +
+      extra.map((name) => `, ${name} = :${name}`).join(''),
+    ConditionExpression: '#status = :from AND userId = :user',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: {
+      ':reversed': 'reversed',
+      ':from': change.from,
+      ':at': change.at,
+      ':reason': change.reason,
+      ':by': change.by.name,
+      ':byId': change.by.id,
+      ':user': change.userId,
+      ...Object.fromEntries(extra.map((name) => [`:${name}`, change.set![name]])),
+    },
+  };
+}
+
+/**
+ * Commits [an item's update, the account's new standing] as one transaction: `precondition_failed` when the item's own
+ * condition failed, `stale` when the account moved since it was read (or another transaction touched them).
+ */
+export async function commitWithStanding(
+  db: DynamoDBDocumentClient,
+  item: ReturnType<typeof reversalUpdate>,
+  standing: ReturnType<typeof accountStandingUpdate>,
+): Promise<ChangeResult> {
+  try {
+    await db.send(new TransactWriteCommand({ TransactItems: [{ Update: item }, { Update: standing }] }));
+    return 'applied';
+  } catch (err) {
+    if (!(err instanceof TransactionCanceledException)) throw err;
+    const cause = cancellationCause(err);
+    if (cause === 'item_condition') return 'precondition_failed';
+    if (cause) return 'stale';
+    throw err;
+  }
 }

@@ -14,7 +14,7 @@ import type {
 } from '../../admin/ports';
 import { type DuePolicies, reviewsAreOn } from '../../domain/expiry';
 import type { LoyaltyAccount } from '../../domain/loyalty';
-import { accountStandingUpdate, cancellationCause } from './account-standing';
+import { accountStandingUpdate, cancellationCause, commitWithStanding, reversalUpdate } from './account-standing';
 import type { CursorSigner } from './admin-queries';
 import { GSI1, indexKeys, keys, withoutKeys } from './table-keys';
 
@@ -105,51 +105,23 @@ export class DynamoDbRedemptions implements Redemptions {
     after: LoyaltyAccount,
     change: { reason: string; by: ChangeAuthor; at: string },
   ): Promise<ChangeResult> {
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.redemption(redemption.userId, redemption.redemptionId),
-                UpdateExpression:
-                  'SET #status = :reversed, reversedAt = :at, reversalReason = :reason, reversedBy = :by, reversedById = :byId, balanceAfterReversal = :balance',
-                ConditionExpression: '#status = :issued AND userId = :user',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':reversed': 'reversed',
-                  ':issued': 'issued',
-                  ':at': change.at,
-                  ':reason': change.reason,
-                  ':by': change.by.name,
-                  ':byId': change.by.id,
-                  ':balance': after.points,
-                  ':user': redemption.userId,
-                },
-              },
-            },
-            {
-              Update: accountStandingUpdate(
-                this.tableName,
-                before,
-                after,
-                change.at,
-                {},
-                { dueAt: this.duePolicies && reviewsAreOn(this.duePolicies) ? change.at : undefined },
-              ),
-            },
-          ],
-        }),
-      );
-      return 'applied';
-    } catch (err) {
-      if (!(err instanceof TransactionCanceledException)) throw err;
-      const cause = cancellationCause(err);
-      if (cause === 'item_condition') return 'precondition_failed';
-      if (cause) return 'stale';
-      throw err;
-    }
+    return commitWithStanding(
+      this.db,
+      reversalUpdate(this.tableName, keys.redemption(redemption.userId, redemption.redemptionId), {
+        from: 'issued',
+        userId: redemption.userId,
+        ...change,
+        set: { balanceAfterReversal: after.points },
+      }),
+      accountStandingUpdate(
+        this.tableName,
+        before,
+        after,
+        change.at,
+        {},
+        { dueAt: this.duePolicies && reviewsAreOn(this.duePolicies) ? change.at : undefined },
+      ),
+    );
   }
 
   /**
